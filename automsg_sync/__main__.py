@@ -1,0 +1,3 @@
+from automsg_sync.cli import main
+
+main()

@@ -1,0 +1,210 @@
+"""Command line: parse options, call one library function, render the result.
+
+No business logic lives here. Exit codes (DESIGN.md): 0 done, 1 error,
+2 usage or config error, 3 finished but something needs a human, 4 another
+run holds the account's lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .config import APIS, AccountSettings, Settings, load_settings
+from .errors import AutomsgError
+from .log import register_secrets, setup_logging
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("automsg_sync.cli")
+
+
+def out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+class Ctx:
+    """What the top-level options give every command."""
+
+    def __init__(self, verbose: bool, log_format: str) -> None:
+        self.verbose = verbose
+        self.log_format = log_format
+
+
+def account_options(f: F) -> F:
+    """--account, --config, --csds-url, --api, --state-dir: shared by account commands."""
+
+    @click.option("--account", "account_id", metavar="ID", help="LivePerson account id.")
+    @click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="TOML config file (default: ./automsg.toml if present).",
+    )
+    @click.option(
+        "--csds-url",
+        metavar="URL",
+        help="Domain API base URL (env AUTOMSG_CSDS_URL; default https://api.liveperson.net).",
+    )
+    @click.option(
+        "--api",
+        type=click.Choice(APIS),
+        default=None,
+        help="Automatic Messages API flavour (default: the config's, else auto-messages).",
+    )
+    @click.option(
+        "--state-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Where the state store lives (default .automsg/).",
+    )
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        settings = load_settings(
+            kwargs.pop("config_path"),
+            csds_url=kwargs.pop("csds_url"),
+            state_dir=kwargs.pop("state_dir"),
+        )
+        account = settings.account(kwargs.pop("account_id"))
+        api = kwargs.pop("api")
+        if api:
+            account = dataclasses.replace(account, api=api)
+        register_secrets(account.credentials.secrets())
+        return f(*args, settings=settings, account=account, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _Group(click.Group):
+    """Turns every AutomsgError into a one-line message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AutomsgError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # the last line of defence: never a bare traceback
+            log.debug("internal error", exc_info=True)
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)",
+                err=True,
+            )
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="automsg-sync")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail (never secrets).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["auto", "text", "json"]),
+    default="auto",
+    help="Log lines on stderr: text on a terminal, JSON lines otherwise (auto).",
+)
+@click.pass_context
+def main(ctx: click.Context, verbose: bool, log_format: str) -> None:
+    """Keep LivePerson Automatic Messages translations in sync with translators."""
+    setup_logging(log_format, verbose)
+    ctx.obj = Ctx(verbose, log_format)
+
+
+@main.command()
+@account_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def status(settings: Settings, account: AccountSettings, as_json: bool) -> None:
+    """Per context and language: custom-translated, LivePerson default, missing."""
+    from .lp import connect
+    from .status import account_status
+
+    result = account_status(connect(settings, account), account.api)
+    if as_json:
+        rows = [
+            {
+                "context": r.context.key,
+                "name": r.context_name,
+                "language": r.language,
+                "custom": r.custom,
+                "default": r.default,
+                "missing": r.missing,
+            }
+            for r in result.rows
+        ]
+        click.echo(
+            json.dumps(
+                {"account": result.account, "revision": result.revision, "rows": rows},
+                ensure_ascii=False,
+            )
+        )
+        return
+    table = Table(
+        title=f"Automatic messages of account {result.account} (revision {result.revision})"
+    )
+    for column in ("context", "name", "language"):
+        table.add_column(column)
+    for column in ("custom", "default", "missing"):
+        table.add_column(column, justify="right")
+    last = None
+    for r in result.rows:
+        first = r.context != last
+        if first and last is not None:
+            table.add_section()
+        table.add_row(
+            r.context.key if first else "",
+            r.context_name if first else "",
+            r.language,
+            str(r.custom),
+            str(r.default),
+            str(r.missing),
+        )
+        last = r.context
+    out().print(table)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=0, show_default=True, help="Port (0: a free one).")
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Data file to seed the store (samples/emulator-data.json).",
+)
+@click.option("--token-ttl", default=8 * 3600.0, show_default=True, help="Bearer lifetime, s.")
+def emulator(host: str, port: int, data_path: Path | None, token_ttl: float) -> None:
+    """Run the embedded LivePerson-compatible server until stopped."""
+    from .emulator import EmulatorServer, Store
+
+    try:
+        store = Store.from_file(data_path) if data_path else Store()
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"{data_path}: {exc}") from None
+    server = EmulatorServer(store, host=host, port=port, token_ttl=token_ttl)
+    click.echo(f"listening on {server.url}")
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.server.server_close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

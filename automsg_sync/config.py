@@ -1,0 +1,364 @@
+"""Settings: a TOML config file plus the environment, as typed values.
+
+Precedence, highest first: command-line options (never secrets), the
+environment, the config file, the defaults below. Secrets come only from the
+environment or the config file: an account names the environment variables
+that hold them (``password_env = "ACME_LP_PASSWORD"``); a secret written
+inline is accepted only when the file is readable by its owner alone.
+
+Environment variables used when the config says nothing else:
+``AUTOMSG_CSDS_URL``, ``AUTOMSG_ACCOUNT``, ``AUTOMSG_AUTH`` (``bearer`` or
+``oauth``), ``AUTOMSG_USERNAME``/``AUTOMSG_PASSWORD`` (Login Service) and
+``AUTOMSG_APP_KEY``/``AUTOMSG_APP_SECRET``/``AUTOMSG_ACCESS_TOKEN``/
+``AUTOMSG_ACCESS_TOKEN_SECRET`` (OAuth 1.0 API key).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import ConfigError
+from .model import normalise_language
+
+DEFAULT_CSDS_URL = "https://api.liveperson.net"
+DEFAULT_CONFIG = Path("automsg.toml")
+APIS = ("auto-messages", "unified-auto-messages")
+FORMATS = ("po", "xlsx")
+AuthMethod = Literal["bearer", "oauth"]
+
+
+class Secret:
+    """A secret value: prints as ``***`` everywhere; ``reveal()`` for the wire."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How to authenticate one account; only one method's fields are set."""
+
+    method: AuthMethod
+    username: str | None = None
+    password: Secret | None = None
+    app_key: Secret | None = None
+    app_secret: Secret | None = None
+    access_token: Secret | None = None
+    access_token_secret: Secret | None = None
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for the log redaction filter."""
+        values = [self.password, self.app_key, self.app_secret]
+        values += [self.access_token, self.access_token_secret]
+        return [s.reveal() for s in values if s is not None and s.reveal()]
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Timeouts and the retry policy of lp-api.md (5xx: 3 retries, 5/10/15 s)."""
+
+    timeout: float = 30.0
+    retry_waits: tuple[float, ...] = (5.0, 10.0, 15.0)
+    min_rate_limit_wait: float = 1.0
+    verify_tls: bool = True
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """One LivePerson account as configured."""
+
+    id: str
+    credentials: Credentials
+    api: str = "auto-messages"
+    source_language: str = "en-US"
+    languages: tuple[str, ...] = ()
+    skills: tuple[str, ...] | None = None  # None: every skill
+    formats: tuple[str, ...] = FORMATS
+
+
+@dataclass(frozen=True)
+class Settings:
+    csds_url: str = DEFAULT_CSDS_URL
+    state_dir: Path = Path(".automsg")
+    http: HttpSettings = field(default_factory=HttpSettings)
+    accounts: Mapping[str, AccountSettings] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    default_account: str | None = None
+
+    def account(self, account_id: str | None = None) -> AccountSettings:
+        """The named account's settings; an unconfigured id uses the environment."""
+        account_id = account_id or self.default_account
+        if not account_id:
+            raise ConfigError("no account: pass --account ID or set AUTOMSG_ACCOUNT")
+        if account_id in self.accounts:
+            return self.accounts[account_id]
+        return AccountSettings(id=account_id, credentials=_env_credentials(self.env))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_settings(
+    path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    csds_url: str | None = None,
+    state_dir: Path | None = None,
+) -> Settings:
+    """Read the config file (``path``, else ``./automsg.toml`` if present) and env."""
+    env = dict(os.environ if env is None else env)
+    table: dict[str, Any] = {}
+    source = "defaults"
+    if path is None and DEFAULT_CONFIG.exists():
+        path = DEFAULT_CONFIG
+    if path is not None:
+        table = _read_toml(path)
+        source = str(path)
+    private = path is not None and _is_private(path)
+    top = _Table(table, source, "")
+    http = top.table("http")
+    settings = Settings(
+        csds_url=csds_url
+        or env.get("AUTOMSG_CSDS_URL")
+        or top.get("csds_url", str, DEFAULT_CSDS_URL),
+        state_dir=state_dir or Path(top.get("state_dir", str, ".automsg")),
+        http=HttpSettings(
+            timeout=http.get("timeout", float, 30.0),
+            retry_waits=tuple(http.get("retry_waits", list[float], [5.0, 10.0, 15.0])),
+            min_rate_limit_wait=http.get("min_rate_limit_wait", float, 1.0),
+            verify_tls=_verify_tls(http),
+        ),
+        accounts={},
+        env=env,
+        default_account=env.get("AUTOMSG_ACCOUNT"),
+    )
+    accounts: dict[str, AccountSettings] = {}
+    for index, raw in enumerate(top.get("accounts", list[dict[str, Any]], [])):
+        account = _account(_Table(raw, source, f"accounts[{index}]."), env, private)
+        if account.id in accounts:
+            raise ConfigError(f"{source}: accounts[{index}].id: account {account.id} twice")
+        accounts[account.id] = account
+    http.done()
+    top.done(ignore=("http", "accounts"))
+    if not settings.default_account and len(accounts) == 1:
+        settings = replace(settings, default_account=next(iter(accounts)))
+    return replace(settings, accounts=accounts)
+
+
+def _verify_tls(http: _Table) -> bool:
+    verify = http.get("verify_tls", bool, True)
+    if not verify:
+        # TLS verification cannot be turned off silently: only this explicit,
+        # loud key does it, and plain http stays refused for non-loopback hosts.
+        raise ConfigError(
+            f"{http.source}: http.verify_tls = false is not supported; "
+            "install the server's CA in the system trust store instead"
+        )
+    return True
+
+
+def _account(t: _Table, env: Mapping[str, str], private: bool) -> AccountSettings:
+    account_id = str(t.require("id", (str, int)))
+    api = t.get("api", str, "auto-messages")
+    if api not in APIS:
+        raise ConfigError(f"{t.where('api')}: {api!r} is not one of {', '.join(APIS)}")
+    method = t.get("auth", str, "")
+    names = {
+        "username": "AUTOMSG_USERNAME",
+        "password": "AUTOMSG_PASSWORD",
+        "app_key": "AUTOMSG_APP_KEY",
+        "app_secret": "AUTOMSG_APP_SECRET",
+        "access_token": "AUTOMSG_ACCESS_TOKEN",
+        "access_token_secret": "AUTOMSG_ACCESS_TOKEN_SECRET",
+    }
+    values: dict[str, str | None] = {}
+    for name, default_env in names.items():
+        var = t.get(f"{name}_env", str, default_env)
+        inline = t.get(name, str, None)
+        if inline is not None and name != "username" and not private:
+            raise ConfigError(
+                f"{t.where(name)}: a secret written in {t.source} is refused because the "
+                f"file is readable by group or others (chmod 600 it, or use {name}_env)"
+            )
+        values[name] = inline if inline is not None else env.get(var)
+    credentials = _credentials(method or None, values, t.where("auth"))
+    skills_raw = t.get("skills", (str, list), "all")
+    skills: tuple[str, ...] | None
+    if skills_raw == "all":
+        skills = None
+    elif isinstance(skills_raw, list):
+        skills = tuple(str(s) for s in skills_raw)
+    else:
+        raise ConfigError(f'{t.where("skills")}: expected "all" or a list of skill ids')
+    formats = tuple(t.get("formats", list[str], list(FORMATS)))
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ConfigError(f"{t.where('formats')}: {fmt!r} is not one of {', '.join(FORMATS)}")
+    account = AccountSettings(
+        id=account_id,
+        credentials=credentials,
+        api=api,
+        source_language=_language(t, "source_language", t.get("source_language", str, "en-US")),
+        languages=tuple(_language(t, "languages", x) for x in t.get("languages", list[str], [])),
+        skills=skills,
+        formats=formats,
+    )
+    t.done()
+    return account
+
+
+def _env_credentials(env: Mapping[str, str]) -> Credentials:
+    values: dict[str, str | None] = {
+        "username": env.get("AUTOMSG_USERNAME"),
+        "password": env.get("AUTOMSG_PASSWORD"),
+        "app_key": env.get("AUTOMSG_APP_KEY"),
+        "app_secret": env.get("AUTOMSG_APP_SECRET"),
+        "access_token": env.get("AUTOMSG_ACCESS_TOKEN"),
+        "access_token_secret": env.get("AUTOMSG_ACCESS_TOKEN_SECRET"),
+    }
+    return _credentials(env.get("AUTOMSG_AUTH") or None, values, "AUTOMSG_AUTH")
+
+
+def _credentials(method: str | None, v: Mapping[str, str | None], where: str) -> Credentials:
+    if method is None:
+        method = "oauth" if v.get("app_key") else "bearer"
+    if method == "bearer":
+        return Credentials(
+            method="bearer",
+            username=v.get("username"),
+            password=_secret(v.get("password")),
+        )
+    if method == "oauth":
+        return Credentials(
+            method="oauth",
+            app_key=_secret(v.get("app_key")),
+            app_secret=_secret(v.get("app_secret")),
+            access_token=_secret(v.get("access_token")),
+            access_token_secret=_secret(v.get("access_token_secret")),
+        )
+    raise ConfigError(f"{where}: {method!r} is not 'bearer' or 'oauth'")
+
+
+def _secret(value: str | None) -> Secret | None:
+    return Secret(value) if value else None
+
+
+def _language(t: _Table, key: str, value: str) -> str:
+    try:
+        return normalise_language(value)
+    except ValueError as exc:
+        raise ConfigError(f"{t.where(key)}: {exc}") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _is_private(path: Path) -> bool:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not bool(mode & (stat.S_IRWXG | stat.S_IRWXO))
+
+
+class _Table:
+    """A TOML table read key by key; unknown keys and wrong types name the key."""
+
+    def __init__(self, data: Any, source: str, prefix: str) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: {prefix.rstrip('.') or 'top level'}: expected a table")
+        self.data = data
+        self.source = source
+        self.prefix = prefix
+        self.seen: set[str] = set()
+
+    def where(self, key: str) -> str:
+        return f"{self.source}: {self.prefix}{key}"
+
+    def table(self, key: str) -> _Table:
+        self.seen.add(key)
+        return _Table(self.data.get(key, {}), self.source, f"{self.prefix}{key}.")
+
+    def require(self, key: str, kind: Any) -> Any:
+        if key not in self.data:
+            raise ConfigError(f"{self.where(key)}: required key is missing")
+        return self.get(key, kind, None)
+
+    def get(self, key: str, kind: Any, default: Any) -> Any:
+        self.seen.add(key)
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        check = _CHECKS.get(kind) or (lambda v: isinstance(v, kind))
+        if not check(value):
+            raise ConfigError(f"{self.where(key)}: expected {_kind_name(kind)}, got {value!r}")
+        if kind is float:
+            return float(value)
+        if kind == list[float]:
+            return [float(x) for x in value]
+        return value
+
+    def done(self, ignore: tuple[str, ...] = ()) -> None:
+        unknown = sorted(set(self.data) - self.seen - set(ignore))
+        if unknown:
+            raise ConfigError(f"{self.where(unknown[0])}: unknown key")
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+_CHECKS: dict[Any, Callable[[Any], bool]] = {
+    float: _is_number,
+    int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+    bool: lambda v: isinstance(v, bool),
+    list[float]: lambda v: isinstance(v, list) and all(_is_number(x) for x in v),
+    list[str]: lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    list[dict[str, Any]]: lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
+}
+
+
+def _kind_name(kind: Any) -> str:
+    names = {
+        str: "a string",
+        float: "a number",
+        int: "an integer",
+        bool: "true or false",
+        list[float]: "a list of numbers",
+        list[str]: "a list of strings",
+        list[dict[str, Any]]: "a list of tables",
+        (str, int): "a string or an integer",
+        (str, list): "a string or a list",
+    }
+    return names.get(kind, str(kind))

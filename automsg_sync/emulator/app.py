@@ -1,0 +1,594 @@
+"""The emulator's HTTP surface: a LivePerson-compatible Flask app.
+
+Each service lives under a path prefix of the one server, and the Domain API
+hands out ``host:port/<prefix>`` as its base URI, so a client that follows
+CSDS (as the real one must) reaches the right "domain"::
+
+    accountConfigReadOnly → /ro    accountConfigReadWrite → /rw    agentVep → /vep
+    sentinel → /sentinel           idp → /idp                      asyncMessagingEnt → /msg
+
+Test hooks under ``/_emulator/`` answer loopback clients only:
+
+- ``GET|DELETE /_emulator/requests`` — the request log (hooks are not logged);
+- ``PUT|DELETE /_emulator/faults`` — fault injection, JSON (all keys optional)::
+
+      {"seed": 1, "error500": 0.1, "error503": 0.1, "drop": 0.05,
+       "latencyMs": 200, "latencyProbability": 1.0,
+       "rateLimit": {"requests": 10, "perSeconds": 1, "retryAfter": 2},
+       "script": [{"match": "auto-messages", "method": "PUT", "times": 1,
+                   "status": 503, "retryAfter": 1, "drop": false, "latencyMs": 0,
+                   "uiEdit": {…ui-edit body…}}]}
+
+  ``script`` entries fire, in order, on the next requests whose path contains
+  ``match`` (and whose method is ``method``, if given); a ``uiEdit`` entry
+  makes that edit just before the request is served (a concurrent writer);
+- ``POST /_emulator/accounts/<id>/ui-edit`` — ``{"context": "skill/7",
+  "messageEventId" | "id": …, "lang": "fr-FR", "msg": …}``: a human edit in
+  the LivePerson UI (bumps the revision);
+- ``POST /_emulator/tokens/expire`` — every bearer token expires now;
+- ``GET /_emulator/dump`` and ``PUT /_emulator/load`` — the whole store in the
+  data-file format.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import random
+import secrets
+import socket
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from oauthlib.oauth1 import RequestValidator, SignatureOnlyEndpoint
+
+from ..lp.http import is_loopback
+from .store import ACCOUNT, NotFound, Store, filter_langs
+
+log = logging.getLogger("automsg_sync.emulator")
+
+SERVICES = {
+    "accountConfigReadOnly": "ro",
+    "accountConfigReadWrite": "rw",
+    "agentVep": "vep",
+    "sentinel": "sentinel",
+    "idp": "idp",
+    "asyncMessagingEnt": "msg",
+}
+EW = "/api/account/<account_id>/configuration/engagement-window"
+
+
+class Faults:
+    """Fault injection state; decisions drawn from a seeded RNG."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.set({})
+
+    def set(self, spec: dict[str, Any]) -> None:
+        with self.lock:
+            self.spec = dict(spec)
+            self.rng = random.Random(spec.get("seed"))
+            self.script: deque[dict[str, Any]] = deque(dict(s) for s in spec.get("script", []))
+            self.window: dict[str, list[float]] = {}
+
+    def scripted(self, method: str, path: str) -> dict[str, Any] | None:
+        with self.lock:
+            for entry in self.script:
+                if entry.get("match", "") in path and entry.get("method", method) == method:
+                    entry["times"] = int(entry.get("times", 1)) - 1
+                    if entry["times"] <= 0:
+                        self.script.remove(entry)
+                    return entry
+        return None
+
+    def draw(self) -> dict[str, Any]:
+        """Random faults for one request: status, drop, latency."""
+        with self.lock:
+            s, r = self.spec, self.rng
+            out: dict[str, Any] = {}
+            if s.get("latencyMs") and r.random() < float(s.get("latencyProbability", 1.0)):
+                out["latencyMs"] = s["latencyMs"]
+            roll = r.random()
+            p500, p503 = float(s.get("error500", 0)), float(s.get("error503", 0))
+            if roll < p500:
+                out["status"] = 500
+            elif roll < p500 + p503:
+                out["status"] = 503
+            elif r.random() < float(s.get("drop", 0)):
+                out["drop"] = True
+            return out
+
+    def rate_limited(self, account: str) -> float | None:
+        """Retry-After seconds when the account is over its configured rate."""
+        with self.lock:
+            limit = self.spec.get("rateLimit")
+            if not limit:
+                return None
+            now = time.monotonic()
+            per = float(limit.get("perSeconds", 1))
+            hits = [t for t in self.window.get(account, []) if now - t < per]
+            if len(hits) >= int(limit.get("requests", 10)):
+                self.window[account] = hits
+                return float(limit.get("retryAfter", per))
+            hits.append(now)
+            self.window[account] = hits
+            return None
+
+
+class Tokens:
+    """Bearer sessions: token → (account, expiry, csrf, session id)."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self.lock = threading.Lock()
+        self.by_token: dict[str, dict[str, Any]] = {}
+
+    def issue(self, account: str) -> dict[str, Any]:
+        session: dict[str, Any] = {
+            "bearer": secrets.token_hex(24),
+            "csrf": secrets.token_hex(12),
+            "sessionId": secrets.token_hex(12),
+            "account": account,
+            "expires": time.time() + self.ttl,
+        }
+        with self.lock:
+            self.by_token[session["bearer"]] = session
+        return session
+
+    def valid(self, token: str, account: str) -> bool:
+        with self.lock:
+            s = self.by_token.get(token)
+            return bool(s and s["account"] == account and s["expires"] > time.time())
+
+    def by_session(self, session_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            return next((s for s in self.by_token.values() if s["sessionId"] == session_id), None)
+
+    def expire_all(self) -> None:
+        with self.lock:
+            for s in self.by_token.values():
+                s["expires"] = 0.0
+
+
+class _OAuthValidator(RequestValidator):  # type: ignore[misc]
+    """Checks OAuth 1.0a signatures against one account's API keys (oauthlib)."""
+
+    enforce_ssl = False
+    client_key_length = (1, 128)
+    access_token_length = (1, 128)
+    nonce_length = (1, 128)
+    dummy_client = "dummy-client"
+    dummy_access_token = "dummy-token"
+
+    def __init__(self, keys: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.keys = keys
+
+    @property
+    def safe_characters(self) -> set[str]:
+        return set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+    def _key(self, client_key: str) -> dict[str, Any] | None:
+        return next((k for k in self.keys if k.get("appKey") == client_key), None)
+
+    def validate_client_key(self, client_key: str, request: Any) -> bool:
+        return self._key(client_key) is not None
+
+    def validate_access_token(self, client_key: str, token: str, request: Any) -> bool:
+        key = self._key(client_key)
+        return bool(key and key.get("accessToken") == token)
+
+    def validate_timestamp_and_nonce(self, *args: Any, **kwargs: Any) -> bool:
+        return True
+
+    def validate_realms(self, *args: Any, **kwargs: Any) -> bool:
+        return True
+
+    def get_client_secret(self, client_key: str, request: Any) -> str:
+        key = self._key(client_key)
+        return str(key.get("secret", "")) if key else "dummy-secret"
+
+    def get_access_token_secret(self, client_key: str, token: str, request: Any) -> str:
+        key = self._key(client_key)
+        return str(key.get("accessTokenSecret", "")) if key else "dummy-secret"
+
+
+def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
+    """The emulator as a WSGI app over ``store``."""
+    app = Flask("automsg_sync.emulator")
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    faults = Faults()
+    tokens = Tokens(token_ttl)
+    request_log: list[dict[str, Any]] = []
+    log_lock = threading.Lock()
+    app.extensions["automsg"] = {"store": store, "faults": faults, "tokens": tokens}
+
+    def error(status: int, message: str, **headers: str) -> Response:
+        response = jsonify({"error": {"code": status, "message": message}})
+        response.status_code = status
+        for k, v in headers.items():
+            response.headers[k.replace("_", "-")] = v
+        return response
+
+    # ------------------------------------------------------------------ plumbing
+
+    @app.before_request
+    def before() -> Response | None:
+        g.started = time.monotonic()
+        if request.path.startswith("/_emulator/"):
+            if not is_loopback(request.remote_addr or ""):
+                return error(403, "test hooks answer loopback clients only")
+            return None
+        g.logged = True
+        entry = faults.scripted(request.method, request.path) or {}
+        if "uiEdit" in entry:
+            _ui_edit(
+                store, entry.get("uiEditAccount") or _account_of(request.path), entry["uiEdit"]
+            )
+        drawn = faults.draw()
+        for key in ("status", "drop", "latencyMs"):
+            if key not in entry and key in drawn:
+                entry[key] = drawn[key]
+        if entry.get("latencyMs"):
+            time.sleep(float(entry["latencyMs"]) / 1000.0)
+        if entry.get("drop"):
+            g.status = 0
+            sock = request.environ.get("werkzeug.socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            return error(500, "connection dropped")
+        if entry.get("status"):
+            headers = {"Retry-After": str(entry["retryAfter"])} if "retryAfter" in entry else {}
+            return error(int(entry["status"]), "injected fault", **headers)
+        account = _account_of(request.path)
+        if account:
+            wait = faults.rate_limited(account)
+            if wait is not None:
+                return error(429, "too many requests", Retry_After=str(int(wait)))
+        return None
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        if getattr(g, "logged", False):
+            with log_lock:
+                request_log.append(
+                    {
+                        "method": request.method,
+                        "path": request.path,
+                        "query": request.args.to_dict(flat=True),
+                        "service": _service_of(request.path),
+                        "ifMatch": request.headers.get("If-Match"),
+                        "status": getattr(g, "status", response.status_code),
+                        "ms": round((time.monotonic() - g.started) * 1000, 1),
+                    }
+                )
+        return response
+
+    def authorised(account_id: str) -> bool:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            return tokens.valid(header[len("Bearer ") :], account_id)
+        if header.startswith("OAuth "):
+            account = store.account(account_id)
+            if account is None:
+                return False
+            endpoint = SignatureOnlyEndpoint(_OAuthValidator(account.api_keys))
+            raw_path = request.environ.get("REQUEST_URI") or request.full_path
+            uri = f"{request.scheme}://{request.host}{raw_path}"
+            valid, _ = endpoint.validate_request(
+                uri, http_method=request.method, body=None, headers={"Authorization": header}
+            )
+            return bool(valid)
+        return False
+
+    def guard(account_id: str) -> Response | None:
+        if store.account(account_id) is None:
+            return error(404, f"unknown account {account_id}")
+        if not authorised(account_id):
+            return error(401, "missing, invalid or expired credentials")
+        return None
+
+    # ------------------------------------------------------------------ CSDS
+
+    def base_uris(account_id: str) -> list[dict[str, str]]:
+        return [
+            {"service": name, "account": account_id, "baseURI": f"{request.host}/{prefix}"}
+            for name, prefix in SERVICES.items()
+        ]
+
+    @app.get("/api/account/<account_id>/service/baseURI.json")
+    def csds_all(account_id: str) -> Response:
+        if store.account(account_id) is None:
+            return error(404, f"unknown account {account_id}")
+        return jsonify({"baseURIs": base_uris(account_id)})
+
+    @app.get("/api/account/<account_id>/service/<name>/baseURI.json")
+    def csds_one(account_id: str, name: str) -> Response:
+        if store.account(account_id) is None:
+            return error(404, f"unknown account {account_id}")
+        found = [u for u in base_uris(account_id) if u["service"] == name]
+        if not found:
+            return error(404, f"unknown service {name}")
+        return jsonify(found[0])
+
+    # ------------------------------------------------------------------ login
+
+    @app.post("/vep/api/account/<account_id>/login")
+    def login(account_id: str) -> Response:
+        account = store.account(account_id)
+        body = request.get_json(silent=True)
+        if account is None:
+            return error(404, f"unknown account {account_id}")
+        if not isinstance(body, dict):
+            return error(400, "expected a JSON object")
+        user_ok = any(
+            u.get("username") == body.get("username") and u.get("password") == body.get("password")
+            for u in account.users
+        )
+        app_fields = ("appKey", "secret", "accessToken", "accessTokenSecret")
+        app_ok = "appKey" in body and any(
+            all(k.get(f) == body.get(f) for f in app_fields) for k in account.api_keys
+        )
+        if not (user_ok or app_ok):
+            return error(401, "bad credentials")
+        session = tokens.issue(account_id)
+        response = jsonify(
+            {
+                "csrf": session["csrf"],
+                "wasAlreadyLoggedIn": False,
+                "bearer": session["bearer"],
+                "sessionTTl": str(int(tokens.ttl * 1000)),
+                "config": {"userId": "1", "loginName": body.get("username") or "app"},
+                "csdsCollectionResponse": {"baseURIs": base_uris(account_id)},
+                "accountData": {"accountId": account_id},
+            }
+        )
+        response.set_cookie("Session_id", session["sessionId"], httponly=True)
+        return response
+
+    @app.post("/vep/api/account/<account_id>/login/refresh")
+    @app.post("/vep/api/account/<account_id>/refresh")
+    def refresh(account_id: str) -> Response:
+        session = tokens.by_session(request.cookies.get("Session_id", ""))
+        body = request.get_json(silent=True) or {}
+        if not session or session["account"] != account_id or body.get("csrf") != session["csrf"]:
+            return error(401, "no such session")
+        if session["expires"] <= time.time():
+            return error(401, "session expired")
+        session["expires"] = time.time() + tokens.ttl
+        return jsonify({"sessionTTl": str(int(tokens.ttl * 1000))})
+
+    @app.post("/vep/api/account/<account_id>/logout")
+    def logout(account_id: str) -> Response:
+        session = tokens.by_session(request.cookies.get("Session_id", ""))
+        if session:
+            session["expires"] = 0.0
+        return jsonify({})
+
+    # ------------------------------------------------------------------ skills
+
+    @app.get("/<svc>/api/account/<account_id>/configuration/le-users/skills")
+    def skills(svc: str, account_id: str) -> Response:
+        if svc not in ("ro", "rw"):
+            return error(404, "not found")
+        denied = guard(account_id)
+        if denied:
+            return denied
+        account = store.account(account_id)
+        assert account is not None
+        with store.lock:
+            response = jsonify(account.skills)
+            response.headers["ac-revision"] = str(account.skills_revision)
+        return response
+
+    # ------------------------------------------------------------------ automatic messages
+
+    @app.route(f"/<svc>{EW}/<flavour>", methods=["GET", "PUT", "POST"])
+    @app.route(f"/<svc>{EW}/<flavour>/<path:address>", methods=["GET", "PUT", "POST"])
+    def auto_messages(
+        svc: str, account_id: str, flavour: str, address: str | None = None
+    ) -> Response:
+        if svc not in ("ro", "rw") or flavour not in ("auto-messages", "unified-auto-messages"):
+            return error(404, "not found")
+        denied = guard(account_id)
+        if denied:
+            return denied
+        method = request.method
+        if method == "POST":
+            if request.headers.get("X-HTTP-Method-Override", "").upper() != "PUT":
+                return error(405, "POST needs X-HTTP-Method-Override: PUT")
+            method = "PUT"
+        unified = flavour == "unified-auto-messages"
+        account = store.account(account_id)
+        assert account is not None
+        context, problem = _context(request.args, account)
+        if problem:
+            return error(400, problem)
+        with store.lock:
+            if method == "GET":
+                return _get(account, context, address, unified)
+            if svc == "ro":
+                return error(403, "the read-only domain does not accept writes")
+            return _put(account, context, address, unified)
+
+    def _get(account: Any, context: str, address: str | None, unified: bool) -> Response:
+        revision = str(account.revision)
+        if_match = request.headers.get("If-Match")
+        if if_match is not None and if_match == revision:
+            response = Response(status=304)
+            response.headers["ac-revision"] = revision
+            return response
+        merge = request.args.get("merge_data", "true").lower() != "false"
+        include_deleted = request.args.get("include_deleted", "false").lower() == "true"
+        if request.args.get("view", "").upper() == "BY_CONTEXT":
+            objects = []
+            for ctx, items in account.messages.items():
+                where = (
+                    {"ACCOUNT": [account.id]} if ctx == ACCOUNT else {"SKILL": [ctx.split("/")[1]]}
+                )
+                objects += [dict(o, contexts=where) for o in items]
+        elif context != ACCOUNT and merge:
+            objects = account.merged(context)
+        else:
+            objects = account.context_objects(context)
+        if address is not None:
+            found = [
+                o for o in objects if str(o.get("messageEventId" if unified else "id")) == address
+            ]
+            if not found:
+                return error(404, f"no automatic message {address} in {context}")
+            objects = found
+        if not include_deleted and address is None:
+            objects = [o for o in objects if not o.get("deleted")]
+        langs = request.args.get("lang")
+        if langs:
+            objects = filter_langs(objects, {x.strip().lower() for x in langs.split(",") if x})
+        select = request.args.get("select")
+        if select:
+            keep = {s.strip() for s in select.split(",")}
+            objects = [{k: v for k, v in o.items() if k in keep} for o in objects]
+        response = jsonify(objects[0] if address is not None else objects)
+        response.headers["ac-revision"] = revision
+        return response
+
+    def _put(account: Any, context: str, address: str | None, unified: bool) -> Response:
+        if_match = request.headers.get("If-Match")
+        if if_match is None:
+            return error(428, "a write needs If-Match with the current revision")
+        if if_match != str(account.revision):
+            return error(409, f"revision {if_match} is stale (current {account.revision})")
+        try:
+            body = json.loads(request.get_data(as_text=True))
+        except ValueError:
+            return error(400, "the body is not JSON")
+        items = body if isinstance(body, list) else [body]
+        key = "messageEventId" if unified else "id"
+        for item in items:
+            problem = _bad_object(item, key)
+            if problem:
+                return error(400, problem)
+        if address is not None:
+            if isinstance(body, list) or str(body[key]) != address:
+                return error(400, f"the body's {key} does not match the URL")
+        elif not isinstance(body, list):
+            return error(400, "a PUT to the collection takes an array")
+        try:
+            written = account.put(context, items, unified)
+        except NotFound as exc:
+            return error(404, f"no automatic message {exc} in {context}")
+        response = jsonify(written[0] if address is not None else written)
+        response.headers["ac-revision"] = str(account.revision)
+        return response
+
+    # ------------------------------------------------------------------ hooks
+
+    @app.route("/_emulator/requests", methods=["GET", "DELETE"])
+    def hook_requests() -> Response:
+        with log_lock:
+            if request.method == "DELETE":
+                request_log.clear()
+                return jsonify([])
+            return jsonify(list(request_log))
+
+    @app.route("/_emulator/faults", methods=["PUT", "DELETE"])
+    def hook_faults() -> Response:
+        spec = request.get_json(silent=True) if request.method == "PUT" else {}
+        if not isinstance(spec, dict):
+            return error(400, "expected a JSON object")
+        faults.set(spec)
+        return jsonify(spec)
+
+    @app.post("/_emulator/accounts/<account_id>/ui-edit")
+    def hook_ui_edit(account_id: str) -> Response:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return error(400, "expected a JSON object")
+        try:
+            revision = _ui_edit(store, account_id, body)
+        except (KeyError, NotFound) as exc:
+            return error(404, f"cannot edit: {exc}")
+        return jsonify({"revision": revision})
+
+    @app.post("/_emulator/tokens/expire")
+    def hook_expire() -> Response:
+        tokens.expire_all()
+        return jsonify({})
+
+    @app.get("/_emulator/dump")
+    def hook_dump() -> Response:
+        return jsonify(store.dump())
+
+    @app.put("/_emulator/load")
+    def hook_load() -> Response:
+        body = request.get_json(silent=True)
+        try:
+            store.load(body if isinstance(body, dict) else {})
+        except (ValueError, TypeError, AttributeError) as exc:
+            return error(400, str(exc))
+        return jsonify({})
+
+    return app
+
+
+def _ui_edit(store: Store, account_id: str, body: dict[str, Any]) -> str:
+    with store.lock:
+        account = store.account(account_id)
+        if account is None:
+            raise KeyError(f"unknown account {account_id}")
+        unified = "messageEventId" in body
+        address = str(body["messageEventId"] if unified else body["id"])
+        account.ui_edit(body.get("context", ACCOUNT), address, body["lang"], body["msg"], unified)
+        return str(account.revision)
+
+
+def _context(args: Any, account: Any) -> tuple[str, str | None]:
+    kind = args.get("context_type", "ACCOUNT").upper()
+    if kind == "ACCOUNT":
+        return ACCOUNT, None
+    if kind == "SKILL":
+        skill_id = args.get("context_id", "")
+        if not skill_id:
+            return "", "context_type=SKILL needs context_id"
+        if not account.skill_exists(skill_id):
+            return "", f"unknown skill {skill_id}"
+        return f"skill/{skill_id}", None
+    return "", f"unknown context_type {kind}"
+
+
+def _bad_object(item: Any, key: str) -> str | None:
+    if not isinstance(item, dict):
+        return "each message must be a JSON object"
+    if item.get(key) in (None, ""):
+        return f"each message needs its {key}"
+    data = item.get("data")
+    if not isinstance(data, list):
+        return "each message needs a data array"
+    for entry in data:
+        if not isinstance(entry, dict) or not isinstance(entry.get("lang"), str):
+            return "each data entry needs a lang"
+        if not isinstance(entry.get("msg"), str):
+            return "each data entry needs a msg string"
+    return None
+
+
+def _account_of(path: str) -> str:
+    parts = path.split("/")
+    if "account" in parts:
+        i = parts.index("account")
+        if i + 1 < len(parts):
+            return parts[i + 1]
+    return ""
+
+
+def _service_of(path: str) -> str:
+    first = path.split("/")[1] if path.count("/") > 1 else ""
+    names = {v: k for k, v in SERVICES.items()}
+    return names.get(first, "csds" if first == "api" else first)

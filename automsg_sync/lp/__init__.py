@@ -1,0 +1,29 @@
+"""Everything that speaks HTTP to LivePerson. Nothing here knows about files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import requests
+
+from ..config import AccountSettings, Settings
+from .auth import Connection, authenticator
+from .domain import Domains
+from .http import HttpClient
+
+
+def connect(
+    settings: Settings,
+    account: AccountSettings,
+    *,
+    session: requests.Session | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> Connection:
+    """An authenticated connection to one account (no request is sent yet)."""
+    kwargs = {"sleep": sleep} if sleep is not None else {}
+    http = HttpClient(settings.http, session=session, **kwargs)
+    domains = Domains(http, settings.csds_url, account.id)
+    return Connection(http, domains, authenticator(account.credentials, http, domains))
+
+
+__all__ = ["Connection", "Domains", "HttpClient", "connect"]

@@ -1,0 +1,59 @@
+"""Domain API (CSDS): which host serves which service for an account.
+
+One all-services lookup per account per run, cached on the instance. The
+service base URIs are used with the CSDS URL's scheme. A base URI is normally
+a bare host (``va-a.ac.liveperson.net``); a host with a path prefix (as the
+emulator serves, ``127.0.0.1:8080/rw``) is used the same way.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ..errors import ApiError
+from .http import HttpClient, check_transport
+
+READ_ONLY = "accountConfigReadOnly"
+READ_WRITE = "accountConfigReadWrite"
+LOGIN = "agentVep"
+SENTINEL = "sentinel"
+IDP = "idp"
+MESSAGING = "asyncMessagingEnt"
+
+
+class Domains:
+    """Base URLs of an account's services, from one CSDS call."""
+
+    def __init__(self, http: HttpClient, csds_url: str, account_id: str) -> None:
+        check_transport(csds_url)
+        self.http = http
+        self.csds_url = csds_url.rstrip("/")
+        self.scheme = urlsplit(self.csds_url).scheme
+        self.account_id = account_id
+        self._cache: dict[str, str] | None = None
+
+    def base_url(self, service: str) -> str:
+        """``scheme://baseURI`` for a service name (case-sensitive, as LivePerson's)."""
+        if self._cache is None:
+            self._cache = self._lookup()
+        try:
+            base = self._cache[service]
+        except KeyError:
+            raise ApiError(
+                f"the Domain API lists no {service!r} service for account {self.account_id}"
+            ) from None
+        url = f"{self.scheme}://{base.rstrip('/')}"
+        check_transport(url)
+        return url
+
+    def url(self, service: str, path: str) -> str:
+        return self.base_url(service) + path
+
+    def _lookup(self) -> dict[str, str]:
+        url = f"{self.csds_url}/api/account/{self.account_id}/service/baseURI.json"
+        response = self.http.request("GET", url, params={"version": "1.0"})
+        try:
+            body = response.json()
+            return {item["service"]: item["baseURI"] for item in body["baseURIs"]}
+        except (ValueError, KeyError, TypeError):
+            raise ApiError(f"GET {url}: the Domain API answered an unexpected body") from None

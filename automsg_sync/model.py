@@ -1,0 +1,208 @@
+"""Domain types: contexts, automatic messages, languages, translation units.
+
+An :class:`AutoMessage` keeps the object exactly as LivePerson sent it
+(``raw``) and offers a typed view of the parts this tool reads; changing a
+text returns a new object in which only that language's ``msg`` and
+``isDefault`` differ, so a PUT sends back every field it received.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ACCOUNT = "account"
+SKILL_PREFIX = "skill/"
+
+_SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
+
+
+def normalise_language(tag: str) -> str:
+    """Return a BCP 47 tag in its conventional case (RFC 5646 §2.1.1).
+
+    Written by hand because the rule is four lines, while the libraries that
+    do it (langcodes) also rewrite tags (``iw`` → ``he``), which would break
+    matching against what the account holds.
+
+    >>> normalise_language("en-us"), normalise_language("ZH-hant-tw"), normalise_language("es_419")
+    ('en-US', 'zh-Hant-TW', 'es-419')
+    """
+    parts = tag.strip().replace("_", "-").split("-")
+    if not parts or not all(_SUBTAG.match(p) for p in parts):
+        raise ValueError(f"not a language tag: {tag!r}")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
+            out.append(part.upper())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+def language_key(tag: str) -> str:
+    """The key languages are compared by: case-insensitive."""
+    return tag.strip().replace("_", "-").lower()
+
+
+RTL_LANGUAGES = frozenset({"ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ku"})
+
+
+def is_rtl(tag: str) -> bool:
+    """True for languages written right to left (Arabic, Hebrew, Persian, …)."""
+    return language_key(tag).split("-")[0] in RTL_LANGUAGES
+
+
+@dataclass(frozen=True, order=True)
+class Context:
+    """Where a message text applies: the account default or one skill's override.
+
+    >>> Context.parse("skill/7").skill_id, str(Context.account())
+    ('7', 'account')
+    """
+
+    skill_id: str | None = None
+
+    @classmethod
+    def account(cls) -> Context:
+        return cls(None)
+
+    @classmethod
+    def skill(cls, skill_id: str | int) -> Context:
+        return cls(str(skill_id))
+
+    @classmethod
+    def parse(cls, text: str) -> Context:
+        if text == ACCOUNT:
+            return cls.account()
+        if text.startswith(SKILL_PREFIX) and text[len(SKILL_PREFIX) :].strip():
+            return cls.skill(text[len(SKILL_PREFIX) :])
+        raise ValueError(f"not a context: {text!r} (expected 'account' or 'skill/<id>')")
+
+    @property
+    def is_account(self) -> bool:
+        return self.skill_id is None
+
+    @property
+    def key(self) -> str:
+        return ACCOUNT if self.skill_id is None else f"{SKILL_PREFIX}{self.skill_id}"
+
+    def query(self) -> dict[str, str]:
+        """The API's query parameters that address this context."""
+        if self.skill_id is None:
+            return {"context_type": "ACCOUNT"}
+        return {"context_type": "SKILL", "context_id": self.skill_id}
+
+    def __str__(self) -> str:
+        return self.key
+
+
+@dataclass(frozen=True)
+class Text:
+    """One language's text of a message."""
+
+    lang: str  # spelled as the server spelled it
+    msg: str
+    is_default: bool
+
+
+@dataclass(frozen=True, eq=False)
+class AutoMessage:
+    """An automatic message: the server's object, lossless, plus a typed view.
+
+    ``isDefault`` absent is read as custom text: only LivePerson's stock
+    entries are marked ``isDefault: true``.
+    """
+
+    raw: Mapping[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.raw.get("id", self.raw.get("messageEventId", "")))
+
+    @property
+    def message_event_id(self) -> str:
+        return str(self.raw.get("messageEventId") or self.raw.get("templateId") or self.id)
+
+    @property
+    def deleted(self) -> bool:
+        return bool(self.raw.get("deleted", False))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.raw.get("enabled", True))
+
+    def texts(self) -> list[Text]:
+        out = []
+        for entry in self.raw.get("data") or []:
+            if isinstance(entry, Mapping) and isinstance(entry.get("lang"), str):
+                out.append(
+                    Text(
+                        lang=entry["lang"],
+                        msg=str(entry.get("msg") or ""),
+                        is_default=bool(entry.get("isDefault", False)),
+                    )
+                )
+        return out
+
+    def text(self, lang: str) -> Text | None:
+        key = language_key(lang)
+        for text in self.texts():
+            if language_key(text.lang) == key:
+                return text
+        return None
+
+    def languages(self) -> list[str]:
+        return [t.lang for t in self.texts()]
+
+    def attributes(self) -> dict[str, str]:
+        """Attributes in either documented shape, read as a plain mapping."""
+        out: dict[str, str] = {}
+        attrs = self.raw.get("attributes") or []
+        if isinstance(attrs, Mapping):
+            attrs = [attrs]
+        for item in attrs:
+            if not isinstance(item, Mapping):
+                continue
+            if "name" in item and "value" in item:
+                out[str(item["name"])] = str(item["value"])
+            else:
+                out.update({str(k): str(v) for k, v in item.items()})
+        return out
+
+    def with_texts(self, changes: Mapping[str, str]) -> AutoMessage:
+        """A copy with the given languages' ``msg`` set and ``isDefault: false``.
+
+        Existing languages keep the server's spelling of ``lang`` and every
+        other key of their entry; a new language is appended. Nothing else in
+        the object changes.
+        """
+        raw = copy.deepcopy(dict(self.raw))
+        data = raw.get("data")
+        if not isinstance(data, list):
+            data = []
+            raw["data"] = data
+        pending = {language_key(lang): (lang, msg) for lang, msg in changes.items()}
+        for entry in data:
+            if isinstance(entry, dict) and isinstance(entry.get("lang"), str):
+                found = pending.pop(language_key(entry["lang"]), None)
+                if found is not None:
+                    entry["msg"] = found[1]
+                    entry["isDefault"] = False
+        for lang, msg in pending.values():
+            data.append({"msg": msg, "lang": normalise_language(lang), "isDefault": False})
+        return AutoMessage(raw)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AutoMessage) and dict(self.raw) == dict(other.raw)
+
+    def __hash__(self) -> int:  # pragma: no cover - messages are not set members
+        return hash(self.id)
+
+
+def by_event_id(messages: Iterable[AutoMessage]) -> dict[str, AutoMessage]:
+    return {m.message_event_id: m for m in messages}
