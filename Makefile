@@ -20,8 +20,8 @@ tools:
 	  (sudo apt-get update -qq && sudo apt-get install -y -qq gettext >/dev/null); }
 
 lint: $(STAMP)
-	$(BIN)/ruff check automsg_sync tests
-	$(BIN)/ruff format --check automsg_sync tests
+	$(BIN)/ruff check automsg_sync tests samples
+	$(BIN)/ruff format --check automsg_sync tests samples
 	$(BIN)/mypy
 
 pytest: $(STAMP) tools
@@ -30,7 +30,7 @@ pytest: $(STAMP) tools
 test: lint pytest
 
 demo: $(STAMP)
-	$(BIN)/python -m automsg_sync.demo
+	$(BIN)/python samples/demo.py
 
 clean:
 	rm -rf $(VENV) .automsg .pytest_cache .mypy_cache .ruff_cache demo-out

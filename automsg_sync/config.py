@@ -139,11 +139,11 @@ def load_settings(
     private = path is not None and _is_private(path)
     top = _Table(table, source, "")
     http = top.table("http")
+    file_csds = top.get("csds_url", str, DEFAULT_CSDS_URL)
+    file_state_dir = Path(top.get("state_dir", str, ".automsg"))
     settings = Settings(
-        csds_url=csds_url
-        or env.get("AUTOMSG_CSDS_URL")
-        or top.get("csds_url", str, DEFAULT_CSDS_URL),
-        state_dir=state_dir or Path(top.get("state_dir", str, ".automsg")),
+        csds_url=csds_url or env.get("AUTOMSG_CSDS_URL") or file_csds,
+        state_dir=state_dir or file_state_dir,
         http=HttpSettings(
             timeout=http.get("timeout", float, 30.0),
             retry_waits=tuple(http.get("retry_waits", list[float], [5.0, 10.0, 15.0])),

@@ -72,4 +72,7 @@ def setup_logging(fmt: str = "auto", verbose: bool = False) -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
     logger.propagate = False
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # Libraries that log request headers or signing material at DEBUG/INFO
+    # (oauthlib logs the signature base string) stay at WARNING even with --verbose.
+    for noisy in ("werkzeug", "urllib3", "oauthlib", "requests_oauthlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

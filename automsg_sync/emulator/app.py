@@ -226,7 +226,19 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
             if not is_loopback(request.remote_addr or ""):
                 return error(403, "test hooks answer loopback clients only")
             return None
-        g.logged = True
+        # Logged on arrival, so the log's order is the order requests came in
+        # even when a dropped request's thread finishes after its retry.
+        g.log_entry = {
+            "method": request.method,
+            "path": request.path,
+            "query": request.args.to_dict(flat=True),
+            "service": _service_of(request.path),
+            "ifMatch": request.headers.get("If-Match"),
+            "status": None,
+            "ms": None,
+        }
+        with log_lock:
+            request_log.append(g.log_entry)
         entry = faults.scripted(request.method, request.path) or {}
         if "uiEdit" in entry:
             _ui_edit(
@@ -239,7 +251,7 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         if entry.get("latencyMs"):
             time.sleep(float(entry["latencyMs"]) / 1000.0)
         if entry.get("drop"):
-            g.status = 0
+            g.status = g.log_entry["status"] = 0
             sock = request.environ.get("werkzeug.socket")
             if sock is not None:
                 with contextlib.suppress(OSError):
@@ -257,19 +269,10 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
 
     @app.after_request
     def after(response: Response) -> Response:
-        if getattr(g, "logged", False):
-            with log_lock:
-                request_log.append(
-                    {
-                        "method": request.method,
-                        "path": request.path,
-                        "query": request.args.to_dict(flat=True),
-                        "service": _service_of(request.path),
-                        "ifMatch": request.headers.get("If-Match"),
-                        "status": getattr(g, "status", response.status_code),
-                        "ms": round((time.monotonic() - g.started) * 1000, 1),
-                    }
-                )
+        entry = getattr(g, "log_entry", None)
+        if entry is not None:
+            entry["status"] = getattr(g, "status", response.status_code)
+            entry["ms"] = round((time.monotonic() - g.started) * 1000, 1)
         return response
 
     def authorised(account_id: str) -> bool:

@@ -73,11 +73,10 @@ class BearerLogin:
         self._auth = BearerAuth(Secret(str(token)))
         log.info("logged in to account %s as %s", self.domains.account_id, self.username)
 
-    def relogin(self) -> bool:
+    def relogin(self) -> None:
         log.info("session expired (401); logging in again")
         self._auth = None
         self.login()
-        return True
 
 
 class OAuthKeys:
@@ -98,8 +97,8 @@ class OAuthKeys:
         auth: requests.auth.AuthBase = self._auth
         return auth
 
-    def relogin(self) -> bool:
-        return False
+    def relogin(self) -> None:  # pragma: no cover - never called: not refreshable
+        raise AssertionError("an API key has no session to renew")
 
 
 Authenticator = BearerLogin | OAuthKeys
@@ -150,13 +149,15 @@ class Connection:
     ) -> requests.Response:
         """Call ``path`` (below ``/api/account/{id}``) on a service; re-login once on 401."""
         url = self.domains.url(service, f"/api/account/{self.account_id}{path}")
+        auth = self.auth.auth()  # may log in; a refused login is final
         try:
             return self.http.request(
-                method, url, params=params, headers=headers, json=json, auth=self.auth.auth(), ok=ok
+                method, url, params=params, headers=headers, json=json, auth=auth, ok=ok
             )
         except AuthError as exc:
-            if exc.status != 401 or not self.auth.relogin():
+            if exc.status != 401 or not self.auth.refreshable:
                 raise
+        self.auth.relogin()
         return self.http.request(
             method, url, params=params, headers=headers, json=json, auth=self.auth.auth(), ok=ok
         )

@@ -1,0 +1,99 @@
+"""Shared fixtures: a real emulator on 127.0.0.1:0 in a background thread."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from automsg_sync.config import HttpSettings, Settings, load_settings
+from automsg_sync.emulator import EmulatorServer, Store
+from automsg_sync.lp import Connection, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "emulator-data.json"
+ACCOUNT = "70071528"
+USER = {"AUTOMSG_USERNAME": "translation.manager", "AUTOMSG_PASSWORD": "demo-Passw0rd!"}
+KEYS = {
+    "AUTOMSG_APP_KEY": "3f1c9b7e2a6d4c8b9e0f1a2b3c4d5e6f",
+    "AUTOMSG_APP_SECRET": "6b2e9d1c4a7f3e8d",
+    "AUTOMSG_ACCESS_TOKEN": "a9d8c7b6e5f4a3b2c1d0e9f8a7b6c5d4",
+    "AUTOMSG_ACCESS_TOKEN_SECRET": "1e2d3c4b5a697887",
+}
+FAST = HttpSettings(timeout=5.0, retry_waits=(0.01, 0.01, 0.01), min_rate_limit_wait=0.0)
+
+
+def sample_data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    return data
+
+
+class Emu:
+    """The running emulator plus helpers for its test hooks."""
+
+    def __init__(self, server: EmulatorServer) -> None:
+        self.server = server
+        self.url = server.url
+        self.store = server.store
+
+    def hook(self, method: str, path: str, body: Any = None) -> Any:
+        r = requests.request(method, f"{self.url}/_emulator/{path}", json=body, timeout=10)
+        r.raise_for_status()
+        return r.json()
+
+    def requests(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.hook("GET", "requests")
+        return result
+
+    def clear_requests(self) -> None:
+        self.hook("DELETE", "requests")
+
+    def faults(self, **spec: Any) -> None:
+        self.hook("PUT", "faults", spec)
+
+    def ui_edit(self, context: str, event_id: str, lang: str, msg: str) -> None:
+        body = {"context": context, "messageEventId": event_id, "lang": lang, "msg": msg}
+        self.hook("POST", f"accounts/{ACCOUNT}/ui-edit", body)
+
+    def dump(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.hook("GET", "dump")
+        return result
+
+
+@pytest.fixture
+def emu() -> Iterator[Emu]:
+    with EmulatorServer(Store(sample_data())) as server:
+        yield Emu(server)
+
+
+@pytest.fixture
+def env() -> dict[str, str]:
+    return dict(USER)
+
+
+@pytest.fixture
+def settings(emu: Emu, env: dict[str, str], tmp_path: Path) -> Settings:
+    base = load_settings(None, env, csds_url=emu.url, state_dir=tmp_path / "state")
+    return replace(base, http=FAST)
+
+
+class Sleeps(list[float]):
+    """A recording stand-in for time.sleep, injected through the client's constructor."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def conn(settings: Settings, sleeps: Sleeps) -> Connection:
+    return connect(settings, settings.account(ACCOUNT), sleep=sleeps)

@@ -1,0 +1,99 @@
+"""The command line: help, README coverage, output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+from conftest import ACCOUNT, ROOT, USER, Emu
+
+from automsg_sync.cli import main
+
+COMMANDS = sorted(main.commands)
+
+
+def run(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_and_is_in_the_readme(command: str) -> None:
+    code, out, _ = run([command, "--help"])
+    assert code == 0 and "Usage:" in out
+    assert main.commands[command].help
+    assert f"automsg-sync {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_status_json(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["status", "--account", ACCOUNT, "--csds-url", emu.url, "--json"], USER)
+    assert code == 0, err
+    body = json.loads(out)
+    assert body["account"] == ACCOUNT and body["revision"] == "1"
+    rows = {
+        (r["context"], r["language"]): (r["custom"], r["default"], r["missing"])
+        for r in body["rows"]
+    }
+    assert rows[("account", "en-US")] == (16, 0, 0)
+    assert rows[("account", "ja-JP")] == (1, 2, 13)
+    assert rows[("skill/7", "fr-FR")] == (1, 0, 2)
+    assert rows[("skill/9", "es-ES")] == (1, 0, 0)
+
+
+def test_status_table(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(["status", "--account", ACCOUNT, "--csds-url", emu.url], USER)
+    assert code == 0
+    assert "Automatic messages of account 70071528 (revision 1)" in out
+    assert re.search(r"skill/7\s*│\s*Billing\s*│\s*ar\s*│\s*0\s*│\s*0\s*│\s*3", out)
+
+
+def test_config_error_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("nonsense = 1\n")
+    code, _, err = run(["status", "--config", str(bad), "--account", "1"])
+    assert code == 2 and err.strip() == f"error: {bad}: nonsense: unknown key"
+
+
+def test_unreachable_server_exits_1_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "automsg.toml").write_text("[http]\nretry_waits = [0]\ntimeout = 2\n")
+    code, _, err = run(["status", "--account", "1", "--csds-url", "http://127.0.0.1:9"], USER)
+    assert code == 1
+    assert err.splitlines()[-1].startswith(
+        "error: GET http://127.0.0.1:9/api/account/1/service/baseURI.json: connection failed"
+    )
+    assert "Traceback" not in err
+
+
+def test_secret_on_the_command_line_is_not_an_option() -> None:
+    code, _, err = run(["status", "--password", "x"])
+    assert code == 2 and "No such option" in err
+
+
+def test_emulator_command_prints_listening_line_first() -> None:
+    data = str(ROOT / "samples" / "emulator-data.json")
+    cmd = [sys.executable, "-m", "automsg_sync", "emulator", "--port", "0", "--data", data]
+    with subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+)\n", line)
+            assert match, line
+            dump = requests.get(match.group(1) + "/_emulator/dump", timeout=5).json()
+            assert ACCOUNT in dump["accounts"]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    assert proc.returncode == 0

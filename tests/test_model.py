@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from automsg_sync.model import AutoMessage, Context, is_rtl, language_key, normalise_language
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("en-us", "en-US"),
+        ("EN-US", "en-US"),
+        ("zh-hant-tw", "zh-Hant-TW"),
+        ("es_419", "es-419"),
+        ("ar", "ar"),
+        ("he-il", "he-IL"),
+        ("sr-latn", "sr-Latn"),
+    ],
+)
+def test_normalise_language(tag: str, expected: str) -> None:
+    assert normalise_language(tag) == expected
+
+
+@pytest.mark.parametrize("tag", ["", "en--us", "français", "en us"])
+def test_normalise_language_rejects_garbage(tag: str) -> None:
+    with pytest.raises(ValueError, match="not a language tag"):
+        normalise_language(tag)
+
+
+def test_rtl() -> None:
+    assert is_rtl("ar") and is_rtl("he-IL") and not is_rtl("ja-JP")
+
+
+def test_context_parse_and_query() -> None:
+    assert Context.parse("account") == Context.account()
+    assert Context.parse("skill/7").query() == {"context_type": "SKILL", "context_id": "7"}
+    with pytest.raises(ValueError):
+        Context.parse("skill/")
+
+
+RAW = {
+    "id": 2,
+    "deleted": False,
+    "enabled": True,
+    "messageEventId": "On-hold message #1",
+    "data": [
+        {"msg": "I'll be right with you.", "lang": "en-us", "isDefault": True, "x": 1},
+        {"msg": "Je suis là.", "lang": "fr-FR"},
+    ],
+    "attributes": [{"timer": "60"}],
+    "unknown": {"nested": [1, 2]},
+}
+
+
+def test_with_texts_changes_only_msg_and_isdefault() -> None:
+    message = AutoMessage(RAW)
+    changed = message.with_texts({"EN-US": "Back soon.", "de-de": "Gleich zurück."})
+    raw = dict(changed.raw)
+    assert raw["data"][0] == {"msg": "Back soon.", "lang": "en-us", "isDefault": False, "x": 1}
+    assert raw["data"][1] == RAW["data"][1]
+    assert raw["data"][2] == {"msg": "Gleich zurück.", "lang": "de-DE", "isDefault": False}
+    assert {k: v for k, v in raw.items() if k != "data"} == {
+        k: v for k, v in RAW.items() if k != "data"
+    }
+    assert message.raw["data"][0]["msg"] == "I'll be right with you."  # original untouched
+
+
+def test_attributes_both_shapes() -> None:
+    assert AutoMessage(RAW).attributes() == {"timer": "60"}
+    named = dict(RAW, attributes=[{"name": "timer", "value": "90"}])
+    assert AutoMessage(named).attributes() == {"timer": "90"}
+
+
+def test_missing_isdefault_reads_as_custom() -> None:
+    text = AutoMessage(RAW).text("fr-fr")
+    assert text is not None and not text.is_default
+
+
+@given(st.text(min_size=1))
+def test_with_texts_round_trips_any_text(msg: str) -> None:
+    changed = AutoMessage(RAW).with_texts({"fr-FR": msg})
+    text = changed.text("FR-fr")
+    assert text is not None and text.msg == msg and language_key(text.lang) == "fr-fr"
