@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .model import AutoMessage, Context, language_key, normalise_language
+from .model import AutoMessage, Context, Text, Unit, UnitKey, language_key, normalise_language
 
 
 @dataclass(frozen=True)
@@ -62,3 +63,142 @@ def status_rows(
 def _skill_sort(context: Context) -> tuple[int, str]:
     sid = context.skill_id or ""
     return (int(sid), "") if sid.isdigit() else (1 << 62, sid)
+
+
+# --------------------------------------------------------------------------- units
+
+PLACEHOLDER = re.compile(r"\{[A-Za-z][A-Za-z0-9_]*\}")
+MESSAGING_PLACEHOLDERS = frozenset({"{expectedResponseTime}", "{agentNickname}"})
+CHAT_PLACEHOLDERS = frozenset(
+    {"{AvgWaitSeconds}", "{AvgWaitMinutes}", "{QueueLength}", "{PlaceInQ}", "{name}", "{email}"}
+)
+# Chat automatic messages by name (LivePerson Knowledge Center); anything else is
+# treated as messaging, whose rules are the stricter ones.
+CHAT_MESSAGES = frozenset(
+    {
+        "routing to an agent",
+        "waiting for an available agent",
+        "agents unavailable",
+        "transferred to skill",
+        "transferred to agent",
+        "re-queued",
+        "agent accepts chat",
+        "disconnected",
+        "non-responsive fair warning",
+        "non-responsive final warning",
+        "on-hold message #1",
+        "on-hold message #2",
+        "on-hold message #3",
+    }
+)
+MESSAGING_RULES = "no HTML, no line breaks, none of < > \\"
+CHAT_RULES = "HTML allowed; keep the source's tags"
+
+
+def placeholders(text: str) -> list[str]:
+    """``{name}`` placeholders in order of appearance.
+
+    >>> placeholders("Hi {name}, you are number {PlaceInQ}")
+    ['{name}', '{PlaceInQ}']
+    """
+    return PLACEHOLDER.findall(text)
+
+
+def channel_of(message_event_id: str, source: str) -> str:
+    """``"chat"`` or ``"messaging"``: by the message's name, else its placeholders."""
+    if message_event_id.strip().lower() in CHAT_MESSAGES:
+        return "chat"
+    found = set(placeholders(source))
+    if found & CHAT_PLACEHOLDERS and not found & MESSAGING_PLACEHOLDERS:
+        return "chat"
+    return "messaging"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The source text a live target was translated from (the state store's record)."""
+
+    source: str
+    target: str
+
+
+def unit_state(target: Text | None, source: str, origin: Origin | None) -> tuple[str, str | None]:
+    """The unit's state and, when stale, the source its target was translated from."""
+    if target is None or not target.msg:
+        return "missing", None
+    if target.is_default:
+        return "default", None
+    if origin is not None and origin.target == target.msg and origin.source != source:
+        return "stale", origin.source
+    return "translated", None
+
+
+def build_units(
+    contexts: Mapping[Context, list[AutoMessage]],
+    skill_names: Mapping[str, str],
+    source_language: str,
+    languages: Iterable[str],
+    origins: Mapping[tuple[str, str], Origin],
+    max_length: int | None = None,
+) -> list[Unit]:
+    """Every (context, message, target language) whose context has source text.
+
+    A skill context's units are only the messages it overrides; deleted
+    messages have none. ``origins`` is keyed by (unit key, language key).
+    """
+    langs = [normalise_language(x) for x in languages]
+    langs = [x for x in langs if language_key(x) != language_key(source_language)]
+    units: list[Unit] = []
+    for context in sorted(contexts, key=lambda c: (not c.is_account, _skill_sort(c))):
+        for message in contexts[context]:
+            source_text = message.text(source_language)
+            if message.deleted or source_text is None or not source_text.msg:
+                continue
+            source = source_text.msg
+            key = UnitKey(context, message.message_event_id)
+            base_notes = _notes(message, context, skill_names, source)
+            for lang in langs:
+                target = message.text(lang)
+                origin = origins.get((str(key), language_key(lang)))
+                state, previous = unit_state(target, source, origin)
+                notes = base_notes
+                if state == "default":
+                    notes += ("LivePerson default text",)
+                elif state == "stale":
+                    notes += ("Source changed since this translation was made",)
+                if max_length:
+                    notes += (f"Maximum length: {max_length} characters",)
+                units.append(
+                    Unit(
+                        key=key,
+                        language=lang,
+                        source=source,
+                        target=target.msg if target is not None else "",
+                        state=state,
+                        message_id=message.id,
+                        notes=notes,
+                        previous_source=previous,
+                        max_length=max_length,
+                    )
+                )
+    return units
+
+
+def _notes(
+    message: AutoMessage, context: Context, skill_names: Mapping[str, str], source: str
+) -> tuple[str, ...]:
+    notes = [f"Message: {message.message_event_id}"]
+    if context.is_account:
+        notes.append("Context: account default")
+    else:
+        name = skill_names.get(context.skill_id or "", "")
+        notes.append(f"Skill: {name} ({context.skill_id})" if name else f"Skill: {context.skill_id}")
+    channel = channel_of(message.message_event_id, source)
+    notes.append(f"Channel: {channel} ({MESSAGING_RULES if channel == 'messaging' else CHAT_RULES})")
+    found = placeholders(source)
+    if found:
+        notes.append("Placeholders to keep: " + " ".join(dict.fromkeys(found)))
+    timer = message.attributes().get("timer")
+    if timer:
+        notes.append(f"Timer: {timer} s")
+    return tuple(notes)

@@ -152,9 +152,7 @@ def status(settings: Settings, account: AccountSettings, as_json: bool) -> None:
             )
         )
         return
-    table = Table(
-        title=f"Automatic messages of account {result.account} (revision {result.revision})"
-    )
+    table = Table(title=f"Automatic messages of account {result.account} (revision {result.revision})")
     for column in ("context", "name", "language"):
         table.add_column(column)
     for column in ("custom", "default", "missing"):
@@ -174,6 +172,87 @@ def status(settings: Settings, account: AccountSettings, as_json: bool) -> None:
         )
         last = r.context
     out().print(table)
+
+
+def _csv(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [x.strip() for x in value.split(",") if x.strip()]
+
+
+@main.command("export-for-translation")
+@account_options
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory for the files (written to OUT/<account>/<language>.po|.xlsx).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["po", "xlsx", "both"]),
+    default=None,
+    help="File format (default: the config's formats, else both).",
+)
+@click.option("--languages", metavar="LIST", help="Target languages, e.g. fr-FR,de-DE.")
+@click.option("--skills", metavar="LIST", help="Skill ids (7,9) or 'all' (default).")
+@click.option(
+    "--only",
+    metavar="STATES",
+    help="Unit states to export: missing,default,stale,translated (default: all).",
+)
+@click.option("--source-language", metavar="TAG", help="Source language (default en-US).")
+def export_for_translation(
+    settings: Settings,
+    account: AccountSettings,
+    out_dir: Path,
+    fmt: str | None,
+    languages: str | None,
+    skills: str | None,
+    only: str | None,
+    source_language: str | None,
+) -> None:
+    """Write PO/XLSX files per language for translators and record the baseline."""
+    from rich.progress import Progress
+
+    from .export import ExportRequest
+    from .export import export_for_translation as run_export
+    from .lp import connect
+    from .model import UNIT_STATES
+    from .state import StateStore
+
+    formats = {"both": ["po", "xlsx"], None: list(account.formats)}.get(fmt, [fmt or "po"])
+    request = ExportRequest(
+        out_dir=out_dir,
+        formats=formats,
+        languages=_csv(languages),
+        skills=_csv(skills),
+        only=frozenset(_csv(only) or UNIT_STATES),
+        source_language=source_language,
+    )
+    state = StateStore(settings.state_dir)
+    console = out()
+    with Progress(console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("exporting", total=None)
+
+        def progress(language: str, done: int, total: int) -> None:
+            bar.update(task, description=f"exporting {language}", completed=done, total=total)
+
+        result = run_export(connect(settings, account), account, request, state, progress)
+    table = Table(title=f"Export {result.export_id} (revision {result.revision})")
+    table.add_column("language")
+    for column in (*UNIT_STATES, "exported"):
+        table.add_column(column, justify="right")
+    table.add_column("files")
+    for lang in result.languages:
+        counts = [str(lang.states[s]) for s in UNIT_STATES]
+        files = ", ".join(str(f) for f in lang.files) or "(nothing to export)"
+        table.add_row(lang.language, *counts, str(lang.exported), files)
+    console.print(table)
+    total = sum(lang.exported for lang in result.languages)
+    console.print(f"{total} units in {len(result.files)} files; {result.requests} requests.")
 
 
 @main.command()

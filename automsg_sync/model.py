@@ -206,3 +206,85 @@ class AutoMessage:
 
 def by_event_id(messages: Iterable[AutoMessage]) -> dict[str, AutoMessage]:
     return {m.message_event_id: m for m in messages}
+
+
+# --------------------------------------------------------------------------- units
+
+UNIT_STATES = ("missing", "default", "stale", "translated")
+
+
+@dataclass(frozen=True, order=True)
+class UnitKey:
+    """``context|messageEventId``: the PO ``msgctxt`` and the XLSX Key column.
+
+    >>> UnitKey.parse("skill/7|On-hold message #1")
+    UnitKey(context=Context(skill_id='7'), message='On-hold message #1')
+    """
+
+    context: Context
+    message: str
+
+    @classmethod
+    def parse(cls, text: str) -> UnitKey:
+        context, sep, message = text.partition("|")
+        if not sep or not message:
+            raise ValueError(f"not a unit key: {text!r} (expected 'context|message')")
+        return cls(Context.parse(context), message)
+
+    def __str__(self) -> str:
+        return f"{self.context.key}|{self.message}"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One text to translate: a message, in a context, into a language.
+
+    ``target`` is the live text ("" when missing); ``previous_source`` is the
+    source the target was translated from, when that differs (state ``stale``).
+    ``notes`` are the lines a translator needs (message, skill, channel, rules).
+    """
+
+    key: UnitKey
+    language: str
+    source: str
+    target: str
+    state: str
+    message_id: str
+    notes: tuple[str, ...] = ()
+    previous_source: str | None = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class FileMeta:
+    """What a translator file says about itself (PO header / hidden XLSX sheet)."""
+
+    account: str
+    language: str
+    export_id: str
+    revision: str
+    source_language: str
+    format_version: str = "1"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One entry as read from a translator file; ``where`` is its line or row."""
+
+    key: str
+    source: str
+    target: str
+    fuzzy: bool = False
+    where: int | None = None
+    formula: bool = False
+    notes: tuple[str, ...] = ()
+    previous_source: str | None = None
+
+
+@dataclass(frozen=True)
+class TranslationFile:
+    """A whole translator file in the neutral model both formats convert to and from."""
+
+    meta: FileMeta
+    entries: tuple[FileEntry, ...]
+    path: str = ""

@@ -37,10 +37,7 @@ def test_status_json(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert code == 0, err
     body = json.loads(out)
     assert body["account"] == ACCOUNT and body["revision"] == "1"
-    rows = {
-        (r["context"], r["language"]): (r["custom"], r["default"], r["missing"])
-        for r in body["rows"]
-    }
+    rows = {(r["context"], r["language"]): (r["custom"], r["default"], r["missing"]) for r in body["rows"]}
     assert rows[("account", "en-US")] == (16, 0, 0)
     assert rows[("account", "ja-JP")] == (1, 2, 13)
     assert rows[("skill/7", "fr-FR")] == (1, 0, 2)
@@ -83,9 +80,7 @@ def test_secret_on_the_command_line_is_not_an_option() -> None:
 def test_emulator_command_prints_listening_line_first() -> None:
     data = str(ROOT / "samples" / "emulator-data.json")
     cmd = [sys.executable, "-m", "automsg_sync", "emulator", "--port", "0", "--data", data]
-    with subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    ) as proc:
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as proc:
         try:
             assert proc.stdout is not None
             line = proc.stdout.readline()

@@ -46,9 +46,7 @@ def test_oauth_signed_requests(emu: Emu) -> None:
     assert not [r for r in emu.requests() if r["path"].endswith("/login")]
 
 
-@pytest.mark.parametrize(
-    "key", ["AUTOMSG_APP_SECRET", "AUTOMSG_ACCESS_TOKEN_SECRET", "AUTOMSG_APP_KEY"]
-)
+@pytest.mark.parametrize("key", ["AUTOMSG_APP_SECRET", "AUTOMSG_ACCESS_TOKEN_SECRET", "AUTOMSG_APP_KEY"])
 def test_wrong_oauth_secret_is_401(emu: Emu, key: str) -> None:
     s = _settings(emu, dict(KEYS, **{key: "0000wrong0000"}))
     with pytest.raises(AuthError) as caught:

@@ -94,9 +94,7 @@ def test_if_match_current_revision_is_304(emu: Emu, conn: Connection) -> None:
 def test_get_by_id_and_by_event_id(conn: Connection) -> None:
     message, revision = AutoMessagesApi(conn).get("14", SKILL7)
     assert message.attributes() == {"timer": "90"} and revision == "1"
-    unified, _ = AutoMessagesApi(conn, "unified-auto-messages").get(
-        "On-hold message #1", Context.account()
-    )
+    unified, _ = AutoMessagesApi(conn, "unified-auto-messages").get("On-hold message #1", Context.account())
     assert unified.id == "14"
 
 
@@ -180,15 +178,11 @@ def test_method_override_and_bad_bodies(conn: Connection) -> None:
     assert r.status_code == 200 and r.headers["ac-revision"] == "2"
     r = _raw(conn, "PUT", "/auto-messages/1", data="{not json", headers={"If-Match": "2"})
     assert r.status_code == 400
-    r = _raw(
-        conn, "PUT", "/auto-messages/1", json={"id": 1, "data": "x"}, headers={"If-Match": "2"}
-    )
+    r = _raw(conn, "PUT", "/auto-messages/1", json={"id": 1, "data": "x"}, headers={"If-Match": "2"})
     assert r.status_code == 400
     r = _raw(conn, "PUT", "/auto-messages/999", json=dict(obj, id=999), headers={"If-Match": "2"})
     assert r.status_code == 404
-    r = _raw(
-        conn, "PUT", "/auto-messages", json=[obj, dict(obj, id=999)], headers={"If-Match": "2"}
-    )
+    r = _raw(conn, "PUT", "/auto-messages", json=[obj, dict(obj, id=999)], headers={"If-Match": "2"})
     assert r.status_code == 404  # all or nothing
     r = _raw(conn, "GET", "/auto-messages", params={"context_type": "SKILL", "context_id": "404"})
     assert r.status_code == 400

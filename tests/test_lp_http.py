@@ -21,9 +21,7 @@ def _skill_calls(emu: Emu) -> list[int]:
     return [r["status"] for r in emu.requests() if r["path"].endswith("/skills")]
 
 
-def test_5xx_retried_three_times_then_clear_error(
-    emu: Emu, conn: Connection, sleeps: Sleeps
-) -> None:
+def test_5xx_retried_three_times_then_clear_error(emu: Emu, conn: Connection, sleeps: Sleeps) -> None:
     emu.faults(script=[{"match": SKILLS, "status": 503, "times": 10}])
     with pytest.raises(ApiStatusError) as caught:
         list_skills(conn)

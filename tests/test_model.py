@@ -61,9 +61,7 @@ def test_with_texts_changes_only_msg_and_isdefault() -> None:
     assert raw["data"][0] == {"msg": "Back soon.", "lang": "en-us", "isDefault": False, "x": 1}
     assert raw["data"][1] == RAW["data"][1]
     assert raw["data"][2] == {"msg": "Gleich zurück.", "lang": "de-DE", "isDefault": False}
-    assert {k: v for k, v in raw.items() if k != "data"} == {
-        k: v for k, v in RAW.items() if k != "data"
-    }
+    assert {k: v for k, v in raw.items() if k != "data"} == {k: v for k, v in RAW.items() if k != "data"}
     assert message.raw["data"][0]["msg"] == "I'll be right with you."  # original untouched
 
 

@@ -18,9 +18,7 @@ def _bearers(emu: Emu) -> list[str]:
 
 
 @pytest.mark.parametrize("fmt", ["json", "text"])
-@pytest.mark.parametrize(
-    ("creds", "break_it"), [(USER, False), (KEYS, False), (USER, True), (KEYS, True)]
-)
+@pytest.mark.parametrize(("creds", "break_it"), [(USER, False), (KEYS, False), (USER, True), (KEYS, True)])
 def test_no_secret_in_output_or_logs(
     emu: Emu,
     tmp_path: Path,
@@ -33,9 +31,7 @@ def test_no_secret_in_output_or_logs(
     monkeypatch.chdir(tmp_path)
     caplog.set_level(logging.DEBUG)
     # faults make the client log its retries; a token expiry makes it log in again
-    emu.faults(
-        script=[{"match": "skills", "status": 503}, {"match": "auto-messages", "status": 500}]
-    )
+    emu.faults(script=[{"match": "skills", "status": 503}, {"match": "auto-messages", "status": 500}])
     env = dict(creds)
     if break_it:
         key = "AUTOMSG_PASSWORD" if "AUTOMSG_PASSWORD" in env else "AUTOMSG_APP_SECRET"

@@ -241,9 +241,7 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
             request_log.append(g.log_entry)
         entry = faults.scripted(request.method, request.path) or {}
         if "uiEdit" in entry:
-            _ui_edit(
-                store, entry.get("uiEditAccount") or _account_of(request.path), entry["uiEdit"]
-            )
+            _ui_edit(store, entry.get("uiEditAccount") or _account_of(request.path), entry["uiEdit"])
         drawn = faults.draw()
         for key in ("status", "drop", "latencyMs"):
             if key not in entry and key in drawn:
@@ -396,9 +394,7 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
 
     @app.route(f"/<svc>{EW}/<flavour>", methods=["GET", "PUT", "POST"])
     @app.route(f"/<svc>{EW}/<flavour>/<path:address>", methods=["GET", "PUT", "POST"])
-    def auto_messages(
-        svc: str, account_id: str, flavour: str, address: str | None = None
-    ) -> Response:
+    def auto_messages(svc: str, account_id: str, flavour: str, address: str | None = None) -> Response:
         if svc not in ("ro", "rw") or flavour not in ("auto-messages", "unified-auto-messages"):
             return error(404, "not found")
         denied = guard(account_id)
@@ -434,18 +430,14 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         if request.args.get("view", "").upper() == "BY_CONTEXT":
             objects = []
             for ctx, items in account.messages.items():
-                where = (
-                    {"ACCOUNT": [account.id]} if ctx == ACCOUNT else {"SKILL": [ctx.split("/")[1]]}
-                )
+                where = {"ACCOUNT": [account.id]} if ctx == ACCOUNT else {"SKILL": [ctx.split("/")[1]]}
                 objects += [dict(o, contexts=where) for o in items]
         elif context != ACCOUNT and merge:
             objects = account.merged(context)
         else:
             objects = account.context_objects(context)
         if address is not None:
-            found = [
-                o for o in objects if str(o.get("messageEventId" if unified else "id")) == address
-            ]
+            found = [o for o in objects if str(o.get("messageEventId" if unified else "id")) == address]
             if not found:
                 return error(404, f"no automatic message {address} in {context}")
             objects = found

@@ -84,20 +84,14 @@ class Account:
 
     # ------------------------------------------------------------ writes
 
-    def put(
-        self, context: str, objects: list[dict[str, Any]], unified: bool
-    ) -> list[dict[str, Any]]:
+    def put(self, context: str, objects: list[dict[str, Any]], unified: bool) -> list[dict[str, Any]]:
         """Replace whole objects (all or nothing); raises NotFound for an unknown address."""
         targets = self.messages.setdefault(context, [])
         plan: list[tuple[int | None, dict[str, Any]]] = []
         for obj in objects:
             address = _address(obj, unified)
-            index = next(
-                (i for i, o in enumerate(targets) if _address(o, unified) == address), None
-            )
-            if index is None and (
-                context == ACCOUNT or self.find(ACCOUNT, address, unified) is None
-            ):
+            index = next((i for i, o in enumerate(targets) if _address(o, unified) == address), None)
+            if index is None and (context == ACCOUNT or self.find(ACCOUNT, address, unified) is None):
                 raise NotFound(address)
             plan.append((index, copy.deepcopy(obj)))
         for index, obj in plan:

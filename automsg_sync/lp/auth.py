@@ -151,9 +151,7 @@ class Connection:
         url = self.domains.url(service, f"/api/account/{self.account_id}{path}")
         auth = self.auth.auth()  # may log in; a refused login is final
         try:
-            return self.http.request(
-                method, url, params=params, headers=headers, json=json, auth=auth, ok=ok
-            )
+            return self.http.request(method, url, params=params, headers=headers, json=json, auth=auth, ok=ok)
         except AuthError as exc:
             if exc.status != 401 or not self.auth.refreshable:
                 raise

@@ -128,9 +128,7 @@ class AutoMessagesApi:
         else:
             path = f"{BASE}/{self.flavour}"
             body = [dict(m.raw) for m in messages]
-        response = self.conn.request(
-            self.service, "PUT", path, params=params, headers=headers, json=body
-        )
+        response = self.conn.request(self.service, "PUT", path, params=params, headers=headers, json=body)
         data = _json(response)
         items = data if isinstance(data, list) else [data]
         return [AutoMessage(o) for o in items if isinstance(o, dict)], _revision(response)
@@ -155,9 +153,7 @@ class AutoMessagesApi:
 
     def _get(self, path: str, params: dict[str, str], if_match: str | None) -> requests.Response:
         headers = {"If-Match": if_match} if if_match else None
-        return self.conn.request(
-            self.service, "GET", path, params=params, headers=headers, ok=(200, 304)
-        )
+        return self.conn.request(self.service, "GET", path, params=params, headers=headers, ok=(200, 304))
 
 
 def _revision(response: requests.Response) -> str:

@@ -133,9 +133,7 @@ class HttpClient:
         except requests.exceptions.SSLError as exc:
             raise TransportError(f"{method} {_short(url)}: TLS error ({_reason(exc)})") from None
         except requests.exceptions.ConnectionError as exc:
-            raise TransportError(
-                f"{method} {_short(url)}: connection failed ({_reason(exc)})"
-            ) from None
+            raise TransportError(f"{method} {_short(url)}: connection failed ({_reason(exc)})") from None
         except requests.exceptions.RequestException as exc:
             raise TransportError(f"{method} {_short(url)}: {_reason(exc)}") from None
         if response.status_code in ok:

@@ -1,0 +1,45 @@
+"""Translator file formats: each a reader and a writer of the neutral model.
+
+``write_x(path, meta, units)`` writes a file; ``read_x(path) -> TranslationFile``
+reads one back. polib and openpyxl/calamine are imported only here.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import FormatError
+from ..model import TranslationFile
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces it only if the block succeeds.
+
+    A reader (a translator, a cron run) never sees a half-written file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def read_translation_file(path: Path) -> TranslationFile:
+    """Read a PO or XLSX file, chosen by its extension."""
+    from .po import read_po
+    from .xlsx import read_xlsx
+
+    readers: dict[str, Callable[[Path], TranslationFile]] = {".po": read_po, ".xlsx": read_xlsx}
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise FormatError(path, None, "unknown file type (expected .po or .xlsx)")
+    return reader(path)

@@ -1,0 +1,136 @@
+"""gettext PO files, through polib.
+
+Written as gettext users expect: a full header (``msgfmt -c`` clean), the unit
+key as ``msgctxt``, the source as ``msgid``, the live target as ``msgstr``,
+translator notes as ``#.`` comments, and for a source changed since the
+translation ``#, fuzzy`` with the old source as ``#| msgid``, as
+``msgmerge --previous`` does. An entry whose translation starts or ends with a
+line break where the source does not (or the reverse), which ``msgfmt -c``
+rejects, is written fuzzy too: it needs a translator's look either way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polib
+
+from .. import __version__
+from ..errors import FormatError
+from ..model import FileEntry, FileMeta, TranslationFile, Unit, normalise_language
+from . import atomic_path
+
+HEADER_PREFIX = "X-Automsg-"
+
+
+def write_po(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
+    po = polib.POFile(wrapwidth=78)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M+0000")
+    po.metadata = {
+        "Project-Id-Version": f"LivePerson automatic messages, account {meta.account}",
+        "POT-Creation-Date": stamp,
+        "PO-Revision-Date": stamp,
+        "Last-Translator": "",
+        "Language-Team": "",
+        "Language": meta.language.replace("-", "_"),
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+        "X-Generator": f"automsg-sync {__version__}",
+        "X-Automsg-Account": meta.account,
+        "X-Automsg-Export-Id": meta.export_id,
+        "X-Automsg-Revision": meta.revision,
+        "X-Automsg-Source-Language": meta.source_language,
+        "X-Automsg-Language": meta.language,
+        "X-Automsg-Format-Version": meta.format_version,
+    }
+    for unit in units:
+        flags = []
+        if unit.previous_source is not None or _breaks_differ(unit.source, unit.target):
+            flags.append("fuzzy")
+        po.append(
+            polib.POEntry(
+                msgctxt=str(unit.key),
+                msgid=unit.source,
+                msgstr=unit.target,
+                comment="\n".join(unit.notes),
+                flags=flags,
+                previous_msgid=unit.previous_source,
+            )
+        )
+    with atomic_path(path) as tmp:
+        po.save(str(tmp))
+
+
+def _breaks_differ(source: str, target: str) -> bool:
+    if not target:
+        return False
+    return source.startswith("\n") != target.startswith("\n") or source.endswith("\n") != target.endswith(
+        "\n"
+    )
+
+
+_LINE = re.compile(r"line (\d+)")
+
+
+def read_po(path: Path) -> TranslationFile:
+    """Read a PO file back; a syntax error names the file and line."""
+    try:
+        po = polib.pofile(str(path), wrapwidth=78)
+    except UnicodeDecodeError as exc:
+        raise FormatError(path, None, f"not valid in its declared encoding ({exc.reason})") from None
+    except (OSError, ValueError) as exc:
+        text = str(exc)
+        match = _LINE.search(text)
+        raise FormatError(path, int(match.group(1)) if match else None, text) from None
+    meta = _meta(path, po.metadata)
+    entries = []
+    seen: dict[str, int] = {}
+    for entry in po:
+        if entry.obsolete:
+            continue
+        line = int(entry.linenum) if entry.linenum else None
+        if not entry.msgctxt:
+            raise FormatError(path, line, "entry has no msgctxt (the unit key)")
+        if entry.msgctxt in seen:
+            raise FormatError(
+                path, line, f"duplicate key {entry.msgctxt!r} (first at line {seen[entry.msgctxt]})"
+            )
+        seen[entry.msgctxt] = line or 0
+        entries.append(
+            FileEntry(
+                key=entry.msgctxt,
+                source=entry.msgid,
+                target=entry.msgstr,
+                fuzzy="fuzzy" in entry.flags,
+                where=line,
+                notes=tuple(entry.comment.splitlines()) if entry.comment else (),
+                previous_source=entry.previous_msgid,
+            )
+        )
+    return TranslationFile(meta, tuple(entries), str(path))
+
+
+def _meta(path: Path, header: dict[str, str]) -> FileMeta:
+    def need(name: str) -> str:
+        value = header.get(f"{HEADER_PREFIX}{name}", "").strip()
+        if not value:
+            raise FormatError(path, 1, f"header {HEADER_PREFIX}{name} is missing: not an automsg-sync export")
+        return value
+
+    language = header.get(f"{HEADER_PREFIX}Language") or header.get("Language", "")
+    try:
+        language = normalise_language(language)
+    except ValueError:
+        raise FormatError(path, 1, f"header Language {language!r} is not a language") from None
+    return FileMeta(
+        account=need("Account"),
+        language=language,
+        export_id=need("Export-Id"),
+        revision=need("Revision"),
+        source_language=need("Source-Language"),
+        format_version=header.get(f"{HEADER_PREFIX}Format-Version", "1"),
+    )

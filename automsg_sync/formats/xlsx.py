@@ -1,0 +1,221 @@
+"""XLSX workbooks for translators with Excel or LibreOffice.
+
+Written with openpyxl in ``write_only`` mode; read with python-calamine
+(fast, and it decodes the escapes below as Excel does).
+
+Sheet ``Translations``: a frozen header row with named columns (Key, Skill,
+Message, Source (<lang>), Translation (<lang>), Notes), sized and wrapped;
+only Translation cells are unlocked and the sheet is protected without a
+password; right-to-left for RTL languages. The Key column is hidden. A hidden
+sheet ``automsg`` holds the file's metadata. The reader finds columns by
+header name, so a translator may reorder or add columns.
+
+Every cell is written as a typed string, never a formula, so ``=``, ``+``,
+``-``, ``@`` at the start stay text with nothing added. Text is escaped the way
+the OOXML standard escapes strings (ECMA-376 ST_Xstring, what Excel itself
+does): a character XML 1.0 cannot hold, and ``\\r`` (which XML parsers fold
+into ``\\n``), is written ``_xHHHH_``; a literal ``_xHHHH_`` in the text gets
+its underscore escaped as ``_x005F_``. Excel, LibreOffice and calamine decode
+this, so the translator sees, and we read back, exactly the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import FormatError
+from ..model import FileEntry, FileMeta, TranslationFile, Unit, is_rtl, normalise_language
+from . import atomic_path
+
+SHEET = "Translations"
+META_SHEET = "automsg"
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
+_LITERAL_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+META_REQUIRED = ("account", "language", "export_id", "revision", "source_language")
+WIDTHS = {"Key": 30, "Skill": 16, "Message": 28, "Source": 50, "Translation": 50, "Notes": 48}
+
+
+def escape(text: str) -> str:
+    """OOXML string escaping; see the module docstring.
+
+    >>> escape("a\\rb_x0041_")
+    'a_x000D_b_x005F_x0041_'
+    """
+    text = _LITERAL_ESCAPE.sub("_x005F_", text)
+    return _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def write_xlsx(path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: dict[str, str]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, Protection
+    from openpyxl.utils import get_column_letter
+
+    headers = [
+        "Key",
+        "Skill",
+        "Message",
+        f"Source ({meta.source_language})",
+        f"Translation ({meta.language})",
+        "Notes",
+    ]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(SHEET)
+    for index, name in enumerate(headers, start=1):
+        dim = ws.column_dimensions[get_column_letter(index)]
+        dim.width = WIDTHS[name.split(" ")[0]]
+        if name == "Key":
+            dim.hidden = True
+    ws.freeze_panes = "A2"
+    if is_rtl(meta.language):
+        ws.sheet_view.rightToLeft = True
+    ws.protection.sheet = True
+    # Protected against edits outside the Translation column, but sorting,
+    # filtering, resizing and adding columns stay allowed.
+    for allowed in ("sort", "autoFilter", "formatColumns", "formatRows", "insertColumns"):
+        setattr(ws.protection, allowed, False)
+
+    wrap = Alignment(wrap_text=True, vertical="top")
+    rtl = Alignment(wrap_text=True, vertical="top", readingOrder=2)
+    bold = Font(bold=True)
+    unlocked = Protection(locked=False)
+
+    def cell(value: str, *, header: bool = False, editable: bool = False, rtl_text: bool = False) -> Any:
+        c = WriteOnlyCell(ws, value=escape(value))
+        c.data_type = "s"  # a typed string: never a formula, whatever it starts with
+        c.alignment = rtl if rtl_text else wrap
+        if header:
+            c.font = bold
+        if editable:
+            c.protection = unlocked
+        return c
+
+    ws.append([cell(h, header=True) for h in headers])
+    target_rtl = is_rtl(meta.language)
+    for unit in units:
+        skill = "" if unit.key.context.is_account else unit.key.context.skill_id or ""
+        skill_label = f"{skill_names.get(skill, '')} ({skill})".strip() if skill else "(account)"
+        notes = list(unit.notes)
+        if unit.previous_source is not None:
+            notes.append(f"Previous source: {unit.previous_source}")
+        ws.append(
+            [
+                cell(str(unit.key)),
+                cell(skill_label),
+                cell(unit.key.message),
+                cell(unit.source),
+                cell(unit.target, editable=True, rtl_text=target_rtl),
+                cell("\n".join(notes)),
+            ]
+        )
+    meta_ws = wb.create_sheet(META_SHEET)
+    meta_ws.sheet_state = "hidden"
+    for name, value in _meta_rows(meta):
+        meta_ws.append([cell(name), cell(value)])
+    with atomic_path(path) as tmp:
+        wb.save(str(tmp))
+
+
+def _meta_rows(meta: FileMeta) -> list[tuple[str, str]]:
+    return [
+        ("account", meta.account),
+        ("language", meta.language),
+        ("export_id", meta.export_id),
+        ("revision", meta.revision),
+        ("source_language", meta.source_language),
+        ("format_version", meta.format_version),
+    ]
+
+
+def read_xlsx(path: Path) -> TranslationFile:
+    """Read a workbook back; problems name the file and the row."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    if not zipfile.is_zipfile(path):
+        raise FormatError(path, None, "not an XLSX workbook (not a zip file)")
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
+        if SHEET not in names:
+            raise FormatError(path, None, f"no sheet named {SHEET!r}")
+        if META_SHEET not in names:
+            raise FormatError(path, None, f"the hidden sheet {META_SHEET!r} is missing")
+        rows = book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
+        meta_rows = book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
+    except CalamineError as exc:
+        raise FormatError(path, None, f"cannot read the workbook: {exc}") from None
+    meta = _read_meta(path, meta_rows)
+    if not rows:
+        raise FormatError(path, 1, f"sheet {SHEET!r} is empty (no header row)")
+    columns = _columns(path, [_text(v) for v in rows[0]])
+    entries = []
+    seen: dict[str, int] = {}
+    for index, row in enumerate(rows[1:], start=2):
+        values = [_text(v) for v in row]
+        key = _at(values, columns["key"])
+        if not key.strip():
+            if any(v.strip() for v in values):
+                raise FormatError(path, index, "row has text but no Key")
+            continue
+        if key in seen:
+            raise FormatError(path, index, f"duplicate key {key!r} (first at row {seen[key]})")
+        seen[key] = index
+        entries.append(
+            FileEntry(
+                key=key,
+                source=_at(values, columns["source"]),
+                target=_at(values, columns["translation"]),
+                where=index,
+            )
+        )
+    return TranslationFile(meta, tuple(entries), str(path))
+
+
+def _columns(path: Path, header: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, name in enumerate(header):
+        word = name.strip().split(" ")[0].lower()
+        if word in ("key", "source", "translation") and word not in found:
+            found[word] = index
+    for needed in ("key", "source", "translation"):
+        if needed not in found:
+            raise FormatError(path, 1, f"no {needed.title()!r} column in the header row")
+    return found
+
+
+def _read_meta(path: Path, rows: list[list[Any]]) -> FileMeta:
+    values = {_text(r[0]).strip(): _text(r[1]).strip() for r in rows if len(r) >= 2}
+    missing = [k for k in META_REQUIRED if not values.get(k)]
+    if missing:
+        raise FormatError(path, None, f"sheet {META_SHEET!r} lacks {', '.join(missing)}")
+    try:
+        language = normalise_language(values["language"])
+    except ValueError:
+        raise FormatError(path, None, f"sheet {META_SHEET!r}: bad language") from None
+    return FileMeta(
+        account=values["account"],
+        language=language,
+        export_id=values["export_id"],
+        revision=values["revision"],
+        source_language=values["source_language"],
+        format_version=values.get("format_version") or "1",
+    )
+
+
+def _at(values: list[str], index: int) -> str:
+    return values[index] if index < len(values) else ""
+
+
+def _text(value: Any) -> str:
+    """A cell's value as text: numbers a translator typed come back as typed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

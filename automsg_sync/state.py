@@ -1,0 +1,210 @@
+"""The state store: a SQLite file (``<state-dir>/state.db``).
+
+Tables:
+
+- ``exports``: one row per export (id, account, revision, source language, API,
+  time);
+- ``baseline_units``: per export and unit, the source and target text at export
+  time — the ``base`` of the three-way diff;
+- ``origins``: per account, unit and language, the source text the live target
+  was translated from; an export records it when it first sees a target (or a
+  target changed since), an import records it when it writes one. A target
+  whose source has moved on since is ``stale``.
+
+Every export is written in one transaction: a crash leaves either the whole
+baseline or none of it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .catalog import Origin
+from .errors import StateError
+from .model import Unit, language_key
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS exports (
+    export_id TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    revision TEXT NOT NULL,
+    source_language TEXT NOT NULL,
+    api TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS baseline_units (
+    export_id TEXT NOT NULL REFERENCES exports(export_id),
+    unit_key TEXT NOT NULL,
+    language TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (export_id, unit_key, language)
+);
+CREATE TABLE IF NOT EXISTS origins (
+    account TEXT NOT NULL,
+    unit_key TEXT NOT NULL,
+    language TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (account, unit_key, language)
+);
+"""
+
+
+@dataclass(frozen=True)
+class BaselineUnit:
+    message_id: str
+    source: str
+    target: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What an export recorded: the ``base`` side of the three-way diff."""
+
+    export_id: str
+    account: str
+    revision: str
+    source_language: str
+    api: str
+    created_at: str
+    units: Mapping[tuple[str, str], BaselineUnit]  # (unit key, language key)
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class StateStore:
+    """The SQLite state file; one connection, used from one thread."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = Path(state_dir) / "state.db"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            self.db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(f"{self.path}: cannot open the state store: {exc}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StateError(f"{self.path}: {exc}") from None
+
+    # ------------------------------------------------------------ exports
+
+    def record_export(
+        self,
+        *,
+        export_id: str,
+        account: str,
+        revision: str,
+        source_language: str,
+        api: str,
+        exported: Iterable[Unit],
+        seen: Iterable[Unit],
+    ) -> None:
+        """Save the baseline of ``exported`` units and the origins of every ``seen`` one."""
+        stamp = now_utc()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO exports VALUES (?, ?, ?, ?, ?, ?)",
+                (export_id, account, revision, source_language, api, stamp),
+            )
+            db.executemany(
+                "INSERT INTO baseline_units VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        export_id,
+                        str(u.key),
+                        language_key(u.language),
+                        u.message_id,
+                        u.source,
+                        u.target,
+                        u.state,
+                    )
+                    for u in exported
+                ),
+            )
+            # A target seen for the first time, or changed since last seen, was
+            # (presumably) made against the current source; a stale one keeps
+            # the source it was made against.
+            db.executemany(
+                """INSERT INTO origins VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (account, unit_key, language) DO UPDATE
+                   SET source = excluded.source, target = excluded.target,
+                       updated_at = excluded.updated_at
+                   WHERE origins.target != excluded.target""",
+                (
+                    (account, str(u.key), language_key(u.language), u.source, u.target, stamp)
+                    for u in seen
+                    if u.state in ("translated", "stale")
+                ),
+            )
+
+    def record_origins(self, account: str, items: Iterable[tuple[str, str, str, str]]) -> None:
+        """Record (unit key, language, source, target) as translated pairs (after a write)."""
+        stamp = now_utc()
+        with self.transaction() as db:
+            db.executemany(
+                """INSERT INTO origins VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (account, unit_key, language) DO UPDATE
+                   SET source = excluded.source, target = excluded.target,
+                       updated_at = excluded.updated_at""",
+                ((account, k, language_key(lang), s, t, stamp) for k, lang, s, t in items),
+            )
+
+    def origins(self, account: str) -> dict[tuple[str, str], Origin]:
+        rows = self.db.execute(
+            "SELECT unit_key, language, source, target FROM origins WHERE account = ?", (account,)
+        )
+        return {(k, lang): Origin(s, t) for k, lang, s, t in rows}
+
+    def baseline(self, export_id: str) -> Baseline | None:
+        row = self.db.execute(
+            "SELECT export_id, account, revision, source_language, api, created_at "
+            "FROM exports WHERE export_id = ?",
+            (export_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        units = {
+            (k, lang): BaselineUnit(mid, s, t, st)
+            for k, lang, mid, s, t, st in self.db.execute(
+                "SELECT unit_key, language, message_id, source, target, state "
+                "FROM baseline_units WHERE export_id = ?",
+                (export_id,),
+            )
+        }
+        export_id, account, revision, source_language, api, created_at = row
+        return Baseline(export_id, account, revision, source_language, api, created_at, units)
+
+    def latest_export(self, account: str) -> Baseline | None:
+        row = self.db.execute(
+            "SELECT export_id FROM exports WHERE account = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (account,),
+        ).fetchone()
+        return self.baseline(row[0]) if row else None

@@ -1,0 +1,153 @@
+"""PO and XLSX writers and readers: round trips of arbitrary text, golden checks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from automsg_sync.errors import FormatError
+from automsg_sync.formats import read_translation_file
+from automsg_sync.formats.po import read_po, write_po
+from automsg_sync.formats.xlsx import escape, read_xlsx, write_xlsx
+from automsg_sync.model import Context, FileMeta, Unit, UnitKey
+
+META = FileMeta("70071528", "ar", "70071528-20261121T000000Z-abc123", "7", "en-US")
+TRICKY = [
+    "=SUM(A1:A3)", "+33 1 23 45 67", "-5 %", "@agent", "  leading", "trailing  ", "two\nlines",
+    "_x0041_", "_x005F_x0041_", "_x0041__x0042_", "__x0041_", "a\rb", "tab\there", "bell\x07", "\x00nul", "emoji 👋🏽 ok",
+    "مرحبا {agentNickname}", "שלום", "日本語のテキスト", "\u202eRTL override", "x" * 5000,
+    '"quoted" \\ backslash', "#, fuzzy", "msgid \"x\"", "\n", "\ufeffbom",
+]
+
+
+def unit(i: int, source: str, target: str, context: Context = Context.account()) -> Unit:
+    return Unit(
+        key=UnitKey(context, f"Message {i} #x|y"),
+        language=META.language,
+        source=source,
+        target=target,
+        state="translated" if target else "missing",
+        message_id=str(i),
+        notes=("Message: test", "Channel: messaging"),
+    )
+
+
+def msgfmt() -> str:
+    found = shutil.which("msgfmt")
+    assert found, "gettext's msgfmt is required: `make test` installs it"
+    return found
+
+
+texts = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=300)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(st.tuples(texts.filter(bool), texts), min_size=1, max_size=8))
+def test_po_round_trip(tmp_path: Path, pairs: list[tuple[str, str]]) -> None:
+    units = [unit(i, s, t) for i, (s, t) in enumerate(pairs)]
+    path = tmp_path / "x.po"
+    write_po(path, META, units)
+    back = read_po(path)
+    assert back.meta == META
+    assert [(e.key, e.source, e.target) for e in back.entries] == [
+        (str(u.key), u.source, u.target) for u in units
+    ]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(st.tuples(texts.filter(bool), texts), min_size=1, max_size=8))
+def test_xlsx_round_trip(tmp_path: Path, pairs: list[tuple[str, str]]) -> None:
+    units = [unit(i, s, t, Context.skill(7)) for i, (s, t) in enumerate(pairs)]
+    path = tmp_path / "x.xlsx"
+    write_xlsx(path, META, units, {"7": "Billing"})
+    back = read_xlsx(path)
+    assert back.meta == META
+    assert [(e.key, e.source, e.target) for e in back.entries] == [
+        (str(u.key), u.source, u.target) for u in units
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["po", "xlsx"])
+def test_tricky_texts_round_trip(tmp_path: Path, fmt: str) -> None:
+    units = [unit(i, f"source {i}", t) for i, t in enumerate(TRICKY)]
+    units += [unit(100 + i, t, "") for i, t in enumerate(TRICKY) if t]
+    path = tmp_path / f"x.{fmt}"
+    if fmt == "po":
+        write_po(path, META, units)
+    else:
+        write_xlsx(path, META, units, {})
+    back = read_translation_file(path)
+    assert [(e.source, e.target) for e in back.entries] == [(u.source, u.target) for u in units]
+
+
+def test_po_is_msgfmt_clean_and_has_translator_comments(tmp_path: Path) -> None:
+    units = [unit(1, "Hello {agentNickname}", "مرحبا {agentNickname}"), unit(2, "Line\n", "no break")]
+    stale = Unit(**{**unit(3, "New source", "Old translation").__dict__, "state": "stale", "previous_source": "Old source"})
+    path = tmp_path / "ar.po"
+    write_po(path, META, [*units, stale])
+    result = subprocess.run([msgfmt(), "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stderr == ""
+    text = path.read_text(encoding="utf-8")
+    assert '"Language: ar\\n"' in text and '"X-Automsg-Export-Id: 70071528-20261121T000000Z-abc123\\n"' in text
+    assert "#. Message: test\n#. Channel: messaging\n" in text
+    assert '#, fuzzy\n#| msgid "Old source"\nmsgctxt "account|Message 3 #x|y"' in text
+    back = read_po(path)
+    assert [e.fuzzy for e in back.entries] == [False, True, True]  # the break mismatch is flagged
+
+
+def test_xlsx_layout(tmp_path: Path) -> None:
+    path = tmp_path / "ar.xlsx"
+    write_xlsx(path, META, [unit(1, "=1+1", "مرحبا", Context.skill(7))], {"7": "Billing"})
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Translations"]
+    assert [c.value for c in ws[1]] == ["Key", "Skill", "Message", "Source (en-US)", "Translation (ar)", "Notes"]
+    assert ws.freeze_panes == "A2"
+    assert ws.protection.sheet and not ws.protection.password
+    assert ws.sheet_view.rightToLeft
+    assert ws.column_dimensions["A"].hidden
+    assert [c.protection.locked for c in ws[2]] == [True, True, True, True, False, True]
+    assert ws["D2"].data_type == "s" and ws["D2"].value == "=1+1"
+    assert ws["B2"].value == "Billing (7)"
+    assert all(c.alignment.wrap_text for c in ws[2])
+    assert wb["automsg"].sheet_state == "hidden"
+    frame = pd.read_excel(path, engine="calamine", sheet_name="Translations", dtype=str)
+    assert frame.loc[0, "Source (en-US)"] == "=1+1"
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet  # no formula anywhere
+
+
+def test_xlsx_columns_found_by_header_name(tmp_path: Path) -> None:
+    """A translator may reorder and add columns."""
+    path = tmp_path / "ar.xlsx"
+    write_xlsx(path, META, [unit(1, "Hi", "")], {})
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Translations"]
+    ws.move_range("E1:E2", cols=3)
+    ws["E1"] = "My notes"
+    ws["H2"] = "مرحبا"
+    ws.insert_cols(1)
+    wb.save(path)
+    [entry] = read_xlsx(path).entries
+    assert (entry.source, entry.target) == ("Hi", "مرحبا")
+
+
+def test_escape_examples() -> None:
+    assert escape("a_x0041_b\x07\r") == "a_x005F_x0041_b_x0007__x000D_"
+    assert escape("_x005F_x0041_") == "_x005F_x005F_x005F_x0041_"
+    assert escape("plain _x12_ text") == "plain _x12_ text"
+
+
+def test_unknown_extension(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n")
+    with pytest.raises(FormatError, match=r"x\.csv: unknown file type"):
+        read_translation_file(path)
