@@ -248,11 +248,12 @@ def export_for_translation(
     table.add_column("files")
     for lang in result.languages:
         counts = [str(lang.states[s]) for s in UNIT_STATES]
-        files = ", ".join(str(f) for f in lang.files) or "(nothing to export)"
+        files = ", ".join(f.name for f in lang.files) or "(nothing to export)"
         table.add_row(lang.language, *counts, str(lang.exported), files)
     console.print(table)
     total = sum(lang.exported for lang in result.languages)
-    console.print(f"{total} units in {len(result.files)} files; {result.requests} requests.")
+    where = f" in {out_dir / result.account}" if result.files else ""
+    console.print(f"{total} units in {len(result.files)} files{where}; {result.requests} requests.")
 
 
 @main.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,22 +35,31 @@ def start_emulator() -> tuple[subprocess.Popen[str], str]:
     return proc, line.removeprefix("listening on ")
 
 
+WORK = HERE.parent / "demo-out"  # the demo's own working directory, made anew each run
+
+
 def run(args: list[str], env: dict[str, str]) -> int:
     print(f"\n$ automsg-sync {shlex.join(args)}", flush=True)
-    result = subprocess.run([sys.executable, "-m", "automsg_sync", *args], env=env, check=False)
-    return result.returncode
+    cmd = [sys.executable, "-m", "automsg_sync", *args]
+    return subprocess.run(cmd, env=env, cwd=WORK, check=False).returncode
 
 
 def main() -> int:
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir()
     proc, url = start_emulator()
     print(f"emulator: {url} (seeded from samples/emulator-data.json)")
     env = dict(os.environ, **ENV, AUTOMSG_CSDS_URL=url, COLUMNS="100")
     try:
-        steps = [["status"]]
+        out = Path("outbox")
+        steps = [["status"], ["export-for-translation", "--out", str(out), "--format", "both"]]
         for step in steps:
             code = run(step, env)
             if code not in (0, 3):
                 return code
+        print(f"\nfiles written under demo-out/{out}/:")
+        for path in sorted((WORK / out / ACCOUNT).iterdir()):
+            print(f"  {path.relative_to(WORK)}  ({path.stat().st_size} bytes)")
         return 0
     finally:
         proc.terminate()

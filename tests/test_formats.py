@@ -21,10 +21,32 @@ from automsg_sync.model import Context, FileMeta, Unit, UnitKey
 
 META = FileMeta("70071528", "ar", "70071528-20261121T000000Z-abc123", "7", "en-US")
 TRICKY = [
-    "=SUM(A1:A3)", "+33 1 23 45 67", "-5 %", "@agent", "  leading", "trailing  ", "two\nlines",
-    "_x0041_", "_x005F_x0041_", "_x0041__x0042_", "__x0041_", "a\rb", "tab\there", "bell\x07", "\x00nul", "emoji 👋🏽 ok",
-    "مرحبا {agentNickname}", "שלום", "日本語のテキスト", "\u202eRTL override", "x" * 5000,
-    '"quoted" \\ backslash', "#, fuzzy", "msgid \"x\"", "\n", "\ufeffbom",
+    "=SUM(A1:A3)",
+    "+33 1 23 45 67",
+    "-5 %",
+    "@agent",
+    "  leading",
+    "trailing  ",
+    "two\nlines",
+    "_x0041_",
+    "_x005F_x0041_",
+    "_x0041__x0042_",
+    "__x0041_",
+    "a\rb",
+    "tab\there",
+    "bell\x07",
+    "\x00nul",
+    "emoji 👋🏽 ok",
+    "مرحبا {agentNickname}",
+    "שלום",
+    "日本語のテキスト",
+    "\u202eRTL override",
+    "x" * 5000,
+    '"quoted" \\ backslash',
+    "#, fuzzy",
+    'msgid "x"',
+    "\n",
+    "\ufeffbom",
 ]
 
 
@@ -90,13 +112,21 @@ def test_tricky_texts_round_trip(tmp_path: Path, fmt: str) -> None:
 
 def test_po_is_msgfmt_clean_and_has_translator_comments(tmp_path: Path) -> None:
     units = [unit(1, "Hello {agentNickname}", "مرحبا {agentNickname}"), unit(2, "Line\n", "no break")]
-    stale = Unit(**{**unit(3, "New source", "Old translation").__dict__, "state": "stale", "previous_source": "Old source"})
+    stale = Unit(
+        **{
+            **unit(3, "New source", "Old translation").__dict__,
+            "state": "stale",
+            "previous_source": "Old source",
+        }
+    )
     path = tmp_path / "ar.po"
     write_po(path, META, [*units, stale])
     result = subprocess.run([msgfmt(), "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True)
     assert result.returncode == 0 and result.stderr == ""
     text = path.read_text(encoding="utf-8")
-    assert '"Language: ar\\n"' in text and '"X-Automsg-Export-Id: 70071528-20261121T000000Z-abc123\\n"' in text
+    assert (
+        '"Language: ar\\n"' in text and '"X-Automsg-Export-Id: 70071528-20261121T000000Z-abc123\\n"' in text
+    )
     assert "#. Message: test\n#. Channel: messaging\n" in text
     assert '#, fuzzy\n#| msgid "Old source"\nmsgctxt "account|Message 3 #x|y"' in text
     back = read_po(path)
@@ -108,7 +138,14 @@ def test_xlsx_layout(tmp_path: Path) -> None:
     write_xlsx(path, META, [unit(1, "=1+1", "مرحبا", Context.skill(7))], {"7": "Billing"})
     wb = openpyxl.load_workbook(path)
     ws = wb["Translations"]
-    assert [c.value for c in ws[1]] == ["Key", "Skill", "Message", "Source (en-US)", "Translation (ar)", "Notes"]
+    assert [c.value for c in ws[1]] == [
+        "Key",
+        "Skill",
+        "Message",
+        "Source (en-US)",
+        "Translation (ar)",
+        "Notes",
+    ]
     assert ws.freeze_panes == "A2"
     assert ws.protection.sheet and not ws.protection.password
     assert ws.sheet_view.rightToLeft

@@ -1,0 +1,150 @@
+"""export-for-translation against the emulator."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from automsg_sync.cli import main
+from automsg_sync.config import Settings
+from automsg_sync.errors import ConfigError
+from automsg_sync.export import ExportRequest, ExportResult, export_for_translation
+from automsg_sync.formats.po import read_po
+from automsg_sync.lp import Connection
+from automsg_sync.state import StateStore
+from conftest import ACCOUNT, USER, Emu
+from test_formats import msgfmt
+
+LANGS = ["ar", "de-DE", "es-ES", "fr-FR", "he-IL", "ja-JP", "pt-BR", "zh-CN"]
+
+
+def export(conn: Connection, settings: Settings, out: Path, **kwargs: object) -> ExportResult:
+    request = ExportRequest(out_dir=out, **kwargs)  # type: ignore[arg-type]
+    return export_for_translation(conn, settings.account(ACCOUNT), request, StateStore(settings.state_dir))
+
+
+def test_sample_exports_every_language(conn: Connection, settings: Settings, tmp_path: Path) -> None:
+    result = export(conn, settings, tmp_path)
+    assert [lang.language for lang in result.languages] == LANGS
+    assert all(lang.exported == 20 for lang in result.languages)
+    for lang in LANGS:
+        po = tmp_path / ACCOUNT / f"{lang}.po"
+        check = subprocess.run([msgfmt(), "-c", "-o", "/dev/null", str(po)], capture_output=True, text=True)
+        assert check.returncode == 0 and check.stderr == "", check.stderr
+        xlsx = tmp_path / ACCOUNT / f"{lang}.xlsx"
+        assert openpyxl.load_workbook(xlsx)["Translations"].max_row == 21
+        frame = pd.read_excel(xlsx, engine="calamine", sheet_name="Translations", dtype=str)
+        assert len(frame) == 20 and list(frame.columns)[4] == f"Translation ({lang})"
+    entries = {e.key: e for e in read_po(tmp_path / ACCOUNT / "fr-FR.po").entries}
+    assert entries["skill/7|Welcome message"].target.startswith("Bonjour, vous êtes au service Facturation")
+    assert entries["skill/9|Welcome message"].target == ""  # the skill has no French override
+    assert "Skill: Billing (7)" in entries["skill/7|Welcome message"].notes
+    assert "Timer: 60 s" in entries["account|On-hold message #1"].notes
+    assert (
+        "Channel: chat (HTML allowed; keep the source's tags)" in entries["account|Agents unavailable"].notes
+    )
+    ja = {e.key: e for e in read_po(tmp_path / ACCOUNT / "ja-JP.po").entries}
+    assert "LivePerson default text" in ja["account|Welcome message"].notes
+
+
+def test_request_budget(emu: Emu, conn: Connection, settings: Settings, tmp_path: Path) -> None:
+    result = export(conn, settings, tmp_path)
+    calls = [(r["method"], r["path"].split("/")[-1], r["query"].get("view")) for r in emu.requests()]
+    assert calls == [
+        ("GET", "baseURI.json", None),
+        ("POST", "login", None),
+        ("GET", "skills", None),
+        ("GET", "auto-messages", "BY_CONTEXT"),
+    ]
+    assert result.requests == 4
+
+
+def test_baseline_recorded(conn: Connection, settings: Settings, tmp_path: Path) -> None:
+    result = export(conn, settings, tmp_path, languages=["fr-FR"], formats=["po"])
+    baseline = StateStore(settings.state_dir).baseline(result.export_id)
+    assert baseline is not None
+    assert (baseline.account, baseline.revision, baseline.source_language) == (ACCOUNT, "1", "en-US")
+    assert len(baseline.units) == 20
+    unit = baseline.units[("account|On-hold message #1", "fr-fr")]
+    assert (unit.message_id, unit.source, unit.target, unit.state) == (
+        "14",
+        "I'll be right with you.",
+        "Je suis à vous dans un instant.",
+        "translated",
+    )
+    assert read_po(tmp_path / ACCOUNT / "fr-FR.po").meta.export_id == result.export_id
+
+
+def test_source_change_marks_exactly_those_units_stale(
+    emu: Emu, conn: Connection, settings: Settings, tmp_path: Path
+) -> None:
+    first = export(conn, settings, tmp_path / "1")
+    assert all(lang.states["stale"] == 0 for lang in first.languages)
+    old = "Hi, thanks for reaching out! An agent will be with you in {expectedResponseTime}."
+    new = "Hello and thanks for writing! An agent will reply within {expectedResponseTime}."
+    emu.ui_edit("account", "Welcome message", "en-US", new)
+    second = export(conn, settings, tmp_path / "2")
+    stale = {(lang.language, lang.states["stale"]) for lang in second.languages if lang.states["stale"]}
+    assert stale == {("ar", 1), ("de-DE", 1), ("fr-FR", 1), ("he-IL", 1)}  # ja-JP is LivePerson's default
+    for lang in ("ar", "de-DE", "fr-FR", "he-IL"):
+        po = tmp_path / "2" / ACCOUNT / f"{lang}.po"
+        entry = next(e for e in read_po(po).entries if e.key == "account|Welcome message")
+        assert entry.fuzzy and entry.previous_source == old and entry.source == new
+        assert sum(e.fuzzy for e in read_po(po).entries) == 1
+    # still stale on the next export: the translation has not been redone
+    third = export(conn, settings, tmp_path / "3", languages=["fr-FR"])
+    assert third.languages[0].states["stale"] == 1
+    # a human fixes the French in the UI: no longer stale
+    emu.ui_edit(
+        "account", "Welcome message", "fr-FR", "Bonjour ! Un agent vous répondra dans {expectedResponseTime}."
+    )
+    fourth = export(conn, settings, tmp_path / "4", languages=["fr-FR"])
+    assert fourth.languages[0].states["stale"] == 0
+
+
+def test_filters(conn: Connection, settings: Settings, tmp_path: Path) -> None:
+    result = export(
+        conn,
+        settings,
+        tmp_path,
+        languages=["fr-fr"],
+        skills=["7"],
+        only=frozenset({"missing"}),
+        formats=["po"],
+    )
+    [lang] = result.languages
+    assert lang.language == "fr-FR" and lang.exported == lang.states["missing"] == 12
+    keys = [e.key for e in read_po(tmp_path / ACCOUNT / "fr-FR.po").entries]
+    assert not any(k.startswith("skill/9|") for k in keys) and "skill/7|On-hold message #1" in keys
+    assert not (tmp_path / ACCOUNT / "fr-FR.xlsx").exists()
+    with pytest.raises(ConfigError, match="--skills: no skill 404"):
+        export(conn, settings, tmp_path, skills=["404"])
+    with pytest.raises(ConfigError, match="--only: unknown state 'done'"):
+        export(conn, settings, tmp_path, only=frozenset({"done"}))
+
+
+def test_cli_export(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = [
+        "export-for-translation",
+        "--account",
+        ACCOUNT,
+        "--csds-url",
+        emu.url,
+        "--out",
+        "out",
+        "--languages",
+        "he-IL,de-DE",
+        "--format",
+        "xlsx",
+    ]
+    result = CliRunner().invoke(main, args, env=USER)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out" / ACCOUNT).iterdir()) == ["de-DE.xlsx", "he-IL.xlsx"]
+    assert "40 units in 2 files in out/70071528; 4 requests." in result.stdout
+    assert (tmp_path / ".automsg" / "state.db").exists()
