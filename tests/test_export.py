@@ -9,6 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import ACCOUNT, USER, Emu
+from test_formats import msgfmt
 
 from automsg_sync.cli import main
 from automsg_sync.config import Settings
@@ -17,8 +19,6 @@ from automsg_sync.export import ExportRequest, ExportResult, export_for_translat
 from automsg_sync.formats.po import read_po
 from automsg_sync.lp import Connection
 from automsg_sync.state import StateStore
-from conftest import ACCOUNT, USER, Emu
-from test_formats import msgfmt
 
 LANGS = ["ar", "de-DE", "es-ES", "fr-FR", "he-IL", "ja-JP", "pt-BR", "zh-CN"]
 

@@ -19,6 +19,7 @@ from automsg_sync.formats.po import read_po, write_po
 from automsg_sync.formats.xlsx import escape, read_xlsx, write_xlsx
 from automsg_sync.model import Context, FileMeta, Unit, UnitKey
 
+ACCOUNT_CONTEXT = Context.account()
 META = FileMeta("70071528", "ar", "70071528-20261121T000000Z-abc123", "7", "en-US")
 TRICKY = [
     "=SUM(A1:A3)",
@@ -50,7 +51,7 @@ TRICKY = [
 ]
 
 
-def unit(i: int, source: str, target: str, context: Context = Context.account()) -> Unit:
+def unit(i: int, source: str, target: str, context: Context = ACCOUNT_CONTEXT) -> Unit:
     return Unit(
         key=UnitKey(context, f"Message {i} #x|y"),
         language=META.language,
