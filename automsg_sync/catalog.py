@@ -43,7 +43,7 @@ def status_rows(
     """
     langs = list(languages) if languages is not None else account_languages(contexts)
     rows = []
-    for context in sorted(contexts, key=lambda c: (not c.is_account, _skill_sort(c))):
+    for context in sorted(contexts):
         live = [m for m in contexts[context] if not m.deleted]
         name = "account" if context.is_account else skill_names.get(context.skill_id or "", "?")
         for lang in langs:
@@ -58,11 +58,6 @@ def status_rows(
                     custom += 1
             rows.append(StatusRow(context, name, lang, custom, default, missing))
     return rows
-
-
-def _skill_sort(context: Context) -> tuple[int, str]:
-    sid = context.skill_id or ""
-    return (int(sid), "") if sid.isdigit() else (1 << 62, sid)
 
 
 # --------------------------------------------------------------------------- units
@@ -149,7 +144,7 @@ def build_units(
     langs = [normalise_language(x) for x in languages]
     langs = [x for x in langs if language_key(x) != language_key(source_language)]
     units: list[Unit] = []
-    for context in sorted(contexts, key=lambda c: (not c.is_account, _skill_sort(c))):
+    for context in sorted(contexts):
         for message in contexts[context]:
             source_text = message.text(source_language)
             if message.deleted or source_text is None or not source_text.msg:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -164,7 +165,7 @@ def status(settings: Settings, account: AccountSettings, as_json: bool) -> None:
             table.add_section()
         table.add_row(
             r.context.key if first else "",
-            r.context_name if first else "",
+            escape(r.context_name) if first else "",
             r.language,
             str(r.custom),
             str(r.default),
@@ -254,6 +255,52 @@ def export_for_translation(
     total = sum(lang.exported for lang in result.languages)
     where = f" in {out_dir / result.account}" if result.files else ""
     console.print(f"{total} units in {len(result.files)} files{where}; {result.requests} requests.")
+
+
+@main.command("import-translations")
+@account_options
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--apply", "do_apply", is_flag=True, help="Write the plan (default: dry run, nothing written).")
+@click.option("--accept-stale", is_flag=True, help="Push units whose source changed since export.")
+@click.option("--prefer-file", is_flag=True, help="Overwrite texts changed live since export.")
+@click.option("--include-fuzzy", is_flag=True, help="Import fuzzy PO entries too.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the JSON report here.",
+)
+def import_translations(
+    settings: Settings,
+    account: AccountSettings,
+    files: tuple[Path, ...],
+    do_apply: bool,
+    accept_stale: bool,
+    prefer_file: bool,
+    include_fuzzy: bool,
+    report_path: Path | None,
+) -> None:
+    """Read returned PO/XLSX files, QA-check, diff three ways, and (--apply) write."""
+    from .imports import ImportOptions
+    from .imports import import_translations as run_import
+    from .lp import connect
+    from .render import print_import_report
+    from .state import StateStore
+
+    options = ImportOptions(do_apply, accept_stale, prefer_file, include_fuzzy, account.max_length)
+    state = StateStore(settings.state_dir)
+    report = run_import(
+        connect(settings, account), account, list(files), options, state, settings.state_dir / "backups"
+    )
+    if report_path is not None:
+        _write_json(report_path, report.to_json())
+    print_import_report(out(), report)
+    sys.exit(report.exit_code)
+
+
+def _write_json(path: Path, document: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 @main.command()

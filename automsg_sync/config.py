@@ -96,6 +96,7 @@ class AccountSettings:
     languages: tuple[str, ...] = ()
     skills: tuple[str, ...] | None = None  # None: every skill
     formats: tuple[str, ...] = FORMATS
+    max_length: int | None = None  # QA: longest text accepted from translators
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,7 @@ def _account(t: _Table, env: Mapping[str, str], private: bool) -> AccountSetting
         languages=tuple(_language(t, "languages", x) for x in t.get("languages", list[str], [])),
         skills=skills,
         formats=formats,
+        max_length=t.get("max_length", int, None),
     )
     t.done()
     return account

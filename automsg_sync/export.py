@@ -7,6 +7,7 @@ message or per context.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -129,6 +130,8 @@ def export_for_translation(
         )
         if progress:
             progress(lang, len(summaries), len(languages))
+    by_address = {(c.key, m.id): m for c, ms in contexts.items() for m in ms}
+    wanted = sorted({(u.key.context.key, u.message_id) for u in exported})
     state.record_export(
         export_id=export_id,
         account=account.id,
@@ -137,6 +140,7 @@ def export_for_translation(
         api=account.api,
         exported=exported,
         seen=units,
+        objects=[(c, m, json.dumps(by_address[c, m].raw, ensure_ascii=False)) for c, m in wanted],
     )
     return ExportResult(export_id, account.id, listing.revision, summaries, conn.http.requests_sent)
 

@@ -57,7 +57,7 @@ def is_rtl(tag: str) -> bool:
     return language_key(tag).split("-")[0] in RTL_LANGUAGES
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Context:
     """Where a message text applies: the account default or one skill's override.
 
@@ -96,6 +96,16 @@ class Context:
         if self.skill_id is None:
             return {"context_type": "ACCOUNT"}
         return {"context_type": "SKILL", "context_id": self.skill_id}
+
+    def sort_key(self) -> tuple[int, int, str]:
+        """Account first, then skills by numeric id."""
+        sid = self.skill_id
+        if sid is None:
+            return (0, 0, "")
+        return (1, int(sid), "") if sid.isdigit() else (1, 1 << 62, sid)
+
+    def __lt__(self, other: Context) -> bool:
+        return self.sort_key() < other.sort_key()
 
     def __str__(self) -> str:
         return self.key

@@ -6,6 +6,10 @@ Tables:
   time);
 - ``baseline_units``: per export and unit, the source and target text at export
   time — the ``base`` of the three-way diff;
+- ``baseline_objects``: the whole objects behind an export's units, so that an
+  import whose revision check answers 304 can write without fetching them;
+- ``runs`` and ``journal``: every apply or restore, and per object the
+  languages it writes and whether the write happened (``pending``, ``written``);
 - ``origins``: per account, unit and language, the source text the live target
   was translated from; an export records it when it first sees a target (or a
   target changed since), an import records it when it writes one. A target
@@ -46,6 +50,30 @@ CREATE TABLE IF NOT EXISTS baseline_units (
     target TEXT NOT NULL,
     state TEXT NOT NULL,
     PRIMARY KEY (export_id, unit_key, language)
+);
+CREATE TABLE IF NOT EXISTS baseline_objects (
+    export_id TEXT NOT NULL REFERENCES exports(export_id),
+    context TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    PRIMARY KEY (export_id, context, message_id)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    backup TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE TABLE IF NOT EXISTS journal (
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    context TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    languages TEXT NOT NULL,
+    status TEXT NOT NULL,
+    PRIMARY KEY (run_id, context, message_id)
 );
 CREATE TABLE IF NOT EXISTS origins (
     account TEXT NOT NULL,
@@ -126,6 +154,7 @@ class StateStore:
         api: str,
         exported: Iterable[Unit],
         seen: Iterable[Unit],
+        objects: Iterable[tuple[str, str, str]] = (),
     ) -> None:
         """Save the baseline of ``exported`` units and the origins of every ``seen`` one."""
         stamp = now_utc()
@@ -148,6 +177,9 @@ class StateStore:
                     )
                     for u in exported
                 ),
+            )
+            db.executemany(
+                "INSERT INTO baseline_objects VALUES (?, ?, ?, ?)", ((export_id, *o) for o in objects)
             )
             # A target seen for the first time, or changed since last seen, was
             # (presumably) made against the current source; a stale one keeps
@@ -208,3 +240,53 @@ class StateStore:
             (account,),
         ).fetchone()
         return self.baseline(row[0]) if row else None
+
+    def baseline_objects(self, export_id: str) -> dict[tuple[str, str], str]:
+        """(context key, message id) → the object's JSON at export time."""
+        rows = self.db.execute(
+            "SELECT context, message_id, raw FROM baseline_objects WHERE export_id = ?", (export_id,)
+        )
+        return {(c, m): raw for c, m, raw in rows}
+
+    # ------------------------------------------------------------ runs and journal
+
+    def start_run(
+        self, run_id: str, account: str, kind: str, backup: str, objects: Iterable[tuple[str, str, str]]
+    ) -> None:
+        """A run about to write: ``objects`` are (context, message id, languages JSON), pending."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, 'applying', ?, ?, NULL)",
+                (run_id, account, kind, backup, now_utc()),
+            )
+            db.executemany(
+                "INSERT INTO journal VALUES (?, ?, ?, ?, 'pending')", ((run_id, *o) for o in objects)
+            )
+
+    def mark_written(self, run_id: str, context: str, message_ids: Iterable[str]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE journal SET status = 'written' WHERE run_id = ? AND context = ? AND message_id = ?",
+                ((run_id, context, m) for m in message_ids),
+            )
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", (status, now_utc(), run_id)
+            )
+
+    def journal(self, run_id: str) -> list[tuple[str, str, str]]:
+        """(context, message id, status) of a run's objects."""
+        rows = self.db.execute(
+            "SELECT context, message_id, status FROM journal WHERE run_id = ? ORDER BY context, message_id",
+            (run_id,),
+        )
+        return [tuple(r) for r in rows]
+
+    def unfinished_runs(self, account: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT run_id FROM runs WHERE account = ? AND status = 'applying' ORDER BY started_at",
+            (account,),
+        )
+        return [r[0] for r in rows]

@@ -152,6 +152,7 @@ def read_xlsx(path: Path) -> TranslationFile:
     if not rows:
         raise FormatError(path, 1, f"sheet {SHEET!r} is empty (no header row)")
     columns = _columns(path, [_text(v) for v in rows[0]])
+    formulas = _formula_cells(path, SHEET)
     entries = []
     seen: dict[str, int] = {}
     for index, row in enumerate(rows[1:], start=2):
@@ -170,6 +171,7 @@ def read_xlsx(path: Path) -> TranslationFile:
                 source=_at(values, columns["source"]),
                 target=_at(values, columns["translation"]),
                 where=index,
+                formula=(index, columns["translation"]) in formulas,
             )
         )
     return TranslationFile(meta, tuple(entries), str(path))
@@ -219,3 +221,44 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _formula_cells(path: Path, sheet: str) -> set[tuple[int, int]]:
+    """(row, 0-based column) of every formula cell of a sheet.
+
+    calamine returns values only, so formulas are found in the sheet's XML,
+    parsed with defusedxml (no entities, no external references) and streamed.
+    """
+    from defusedxml.ElementTree import fromstring, iterparse
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            book = fromstring(z.read("xl/workbook.xml"))
+            rels = fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            rid = next(
+                (e.get(f"{_REL}id") for e in book.iter(f"{_MAIN}sheet") if e.get("name") == sheet), None
+            )
+            target = next(
+                (r.get("Target") for r in rels.iter(f"{_PKG_REL}Relationship") if r.get("Id") == rid), None
+            )
+            if target is None:
+                return set()
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            found: set[tuple[int, int]] = set()
+            with z.open(member) as fh:
+                for _, element in iterparse(fh, events=("end",)):
+                    if element.tag == f"{_MAIN}c":
+                        if element.find(f"{_MAIN}f") is not None and element.get("r"):
+                            letters, row = coordinate_from_string(element.get("r"))
+                            found.add((row, column_index_from_string(letters) - 1))
+                        element.clear()
+            return found
+    except (KeyError, zipfile.BadZipFile, ValueError, SyntaxError) as exc:
+        # defusedxml's refusals are ValueErrors; XML syntax errors are SyntaxErrors
+        raise FormatError(path, None, f"cannot read the workbook's structure: {exc}") from None

@@ -1,0 +1,144 @@
+"""The three-way diff: baseline / live / file → a Plan. Pure functions.
+
+For each proposed translation: ``base`` = the target at export, ``live`` = the
+target now, ``new`` = the returned text; ``src0``/``src1`` = the source at
+export / now. Outcomes, in the order they are decided:
+
+=========  ==========================================  =======================
+outcome    condition                                   override
+=========  ==========================================  =======================
+gone       message, context or source text gone live   —
+noop       ``new == live``                             —
+stale      ``src1 != src0``                            ``accept_stale``
+conflict   ``live != base`` and ``new != live``        ``prefer_file``
+update     otherwise                                   —
+=========  ==========================================  =======================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .model import AutoMessage, Context, UnitKey
+
+UPDATE = "update"
+NOOP = "noop"
+STALE = "stale"
+CONFLICT = "conflict"
+GONE = "gone"
+SKIPPED = (STALE, CONFLICT, GONE)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A returned translation with its baseline: what the file wants, and from when."""
+
+    key: UnitKey
+    language: str
+    new: str
+    base: str
+    src0: str
+    file: str
+    where: int | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the diff decided for one proposal, with the texts that decided it."""
+
+    proposal: Proposal
+    outcome: str
+    live: str | None
+    src1: str | None
+    message_id: str | None
+    detail: str = ""
+
+    @property
+    def key(self) -> UnitKey:
+        return self.proposal.key
+
+    @property
+    def language(self) -> str:
+        return self.proposal.language
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """The live objects by context and messageEventId, and their revision."""
+
+    contexts: Mapping[Context, Mapping[str, AutoMessage]]
+    revision: str
+
+    @classmethod
+    def from_listing(cls, contexts: Mapping[Context, Iterable[AutoMessage]], revision: str) -> LiveView:
+        return cls({c: {m.message_event_id: m for m in ms} for c, ms in contexts.items()}, revision)
+
+    def message(self, key: UnitKey) -> AutoMessage | None:
+        return self.contexts.get(key.context, {}).get(key.message)
+
+
+@dataclass(frozen=True)
+class Plan:
+    decisions: list[Decision]
+    revision: str
+    changes: dict[Context, dict[str, dict[str, str]]] = field(default_factory=dict)
+
+    def by_outcome(self, outcome: str) -> list[Decision]:
+        return [d for d in self.decisions if d.outcome == outcome]
+
+    @property
+    def updates(self) -> list[Decision]:
+        return self.by_outcome(UPDATE)
+
+
+def decide(
+    proposal: Proposal,
+    live: LiveView,
+    source_language: str,
+    *,
+    accept_stale: bool = False,
+    prefer_file: bool = False,
+) -> Decision:
+    """The outcome for one proposal (see the module's table)."""
+    message = live.message(proposal.key)
+    if message is None or message.deleted:
+        where = "context" if proposal.key.context not in live.contexts else "message"
+        return Decision(proposal, GONE, None, None, None, f"the {where} no longer exists")
+    source = message.text(source_language)
+    if source is None or not source.msg:
+        return Decision(proposal, GONE, None, None, message.id, "the source text no longer exists")
+    target = message.text(proposal.language)
+    live_text = target.msg if target is not None else ""
+    decision = Decision(proposal, UPDATE, live_text, source.msg, message.id)
+    if proposal.new == live_text:
+        return _with(decision, NOOP)
+    if source.msg != proposal.src0 and not accept_stale:
+        return _with(decision, STALE, "source changed since export")
+    if live_text != proposal.base and not prefer_file:
+        return _with(decision, CONFLICT, "changed live since export")
+    return decision
+
+
+def three_way(
+    proposals: Iterable[Proposal],
+    live: LiveView,
+    source_language: str,
+    *,
+    accept_stale: bool = False,
+    prefer_file: bool = False,
+) -> Plan:
+    """Decide every proposal and gather the updates by context, message and language."""
+    decisions = [
+        decide(p, live, source_language, accept_stale=accept_stale, prefer_file=prefer_file)
+        for p in proposals
+    ]
+    changes: dict[Context, dict[str, dict[str, str]]] = {}
+    for d in decisions:
+        if d.outcome == UPDATE:
+            changes.setdefault(d.key.context, {}).setdefault(d.key.message, {})[d.language] = d.proposal.new
+    return Plan(decisions, live.revision, changes)
+
+
+def _with(decision: Decision, outcome: str, detail: str = "") -> Decision:
+    return Decision(decision.proposal, outcome, decision.live, decision.src1, decision.message_id, detail)

@@ -1,0 +1,329 @@
+"""``import-translations``: returned files → QA → three-way diff → plan → apply.
+
+A file is taken whole or not at all: an unreadable file, one from an unknown
+export or another account, one whose language does not match, or one with a
+key its export does not hold is an error naming the file (and the line or
+row), and none of its units is imported. Fuzzy PO entries (unless
+``include_fuzzy``) and empty translations are ignored. A unit failing a QA
+error check is skipped (reason ``qa``); the others go to the diff.
+
+Exit codes: 0 all done or nothing to do, 3 done but some units were skipped,
+1 an error (a bad file, or a write that failed).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .apply import ApplyResult, apply_plan
+from .config import AccountSettings
+from .diff import SKIPPED, UPDATE, Decision, LiveView, Plan, Proposal, three_way
+from .errors import AutomsgError, ConfigError, FormatError
+from .formats import read_translation_file
+from .lp import Connection
+from .lp.automessages import AutoMessagesApi
+from .model import AutoMessage, Context, TranslationFile, UnitKey, language_key
+from .qa import ERROR, Finding, QAContext, check_translation
+from .state import Baseline, StateStore
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    apply: bool = False
+    accept_stale: bool = False
+    prefer_file: bool = False
+    include_fuzzy: bool = False
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file-level error: the file is not imported."""
+
+    file: str
+    where: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Ignored:
+    file: str
+    where: int | None
+    key: str
+    language: str
+    reason: str  # "fuzzy" or "empty"
+
+
+@dataclass
+class ImportReport:
+    run_id: str
+    account: str
+    dry_run: bool
+    files: list[str] = field(default_factory=list)
+    plan: Plan | None = None
+    qa: list[Finding] = field(default_factory=list)
+    qa_skipped: list[Proposal] = field(default_factory=list)
+    duplicates: list[Proposal] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    applied: ApplyResult | None = None
+    used_304: bool = False
+    requests: int = 0
+
+    @property
+    def decisions(self) -> list[Decision]:
+        return self.plan.decisions if self.plan else []
+
+    def skipped(self) -> list[dict[str, Any]]:
+        out = [_decision_json(d) | {"reason": d.outcome} for d in self.decisions if d.outcome in SKIPPED]
+        if self.applied:
+            out += [
+                _decision_json(d) | {"reason": d.outcome} for d in self.applied.late if d.outcome != "noop"
+            ]
+        out += [_proposal_json(p) | {"reason": "qa"} for p in self.qa_skipped]
+        out += [
+            _proposal_json(p) | {"reason": "conflict", "detail": "another file gives another text"}
+            for p in self.duplicates
+        ]
+        return out
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 1
+        return 3 if self.skipped() else 0
+
+    def to_json(self) -> dict[str, Any]:
+        written = self.applied.written if self.applied else []
+        late_noops = [d for d in self.applied.late if d.outcome == "noop"] if self.applied else []
+        return {
+            "run_id": self.run_id,
+            "account": self.account,
+            "dry_run": self.dry_run,
+            "files": self.files,
+            "planned": [_decision_json(d) for d in self.decisions if d.outcome == UPDATE],
+            "applied": [_decision_json(d) for d in written],
+            "noop": [_decision_json(d) for d in self.decisions if d.outcome == "noop"]
+            + [_decision_json(d) for d in late_noops],
+            "skipped": self.skipped(),
+            "ignored": [vars(i) for i in self.ignored],
+            "qa": [vars(f) for f in self.qa],
+            "errors": [vars(e) for e in self.errors],
+            "backup": str(self.applied.backup) if self.applied and self.applied.backup else None,
+            "revision_check": "304 not modified" if self.used_304 else "fetched",
+            "conflict_retries": self.applied.conflict_retries if self.applied else 0,
+            "requests": self.requests,
+            "exit_code": self.exit_code,
+        }
+
+
+def new_run_id(account: str) -> str:
+    return f"{account}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def import_translations(
+    conn: Connection,
+    account: AccountSettings,
+    paths: Sequence[Path],
+    options: ImportOptions,
+    state: StateStore,
+    backup_dir: Path,
+) -> ImportReport:
+    """Read, check, diff and (with ``options.apply``) write; returns the report."""
+    report = ImportReport(new_run_id(account.id), account.id, dry_run=not options.apply)
+    report.files = [str(p) for p in paths]
+    proposals: list[Proposal] = []
+    baselines: dict[str, Baseline] = {}
+    for path in paths:
+        taken = _read_file(path, account, options, state, baselines, report)
+        if taken is not None:
+            proposals += taken
+    proposals = _drop_duplicates(proposals, report)
+    if not proposals:
+        report.requests = conn.http.requests_sent
+        return report
+    source_language = _source_language(baselines)
+    api = AutoMessagesApi(conn, account.api, writable=True)
+    live = _live_view(api, baselines, state, report)
+
+    def rediff(view: LiveView, remaining: Sequence[Proposal]) -> Plan:
+        return three_way(
+            remaining,
+            view,
+            source_language,
+            accept_stale=options.accept_stale,
+            prefer_file=options.prefer_file,
+        )
+
+    report.plan = rediff(live, proposals)
+    if options.apply and report.plan.updates:
+        try:
+            report.applied = apply_plan(
+                report.plan,
+                live,
+                api,
+                state,
+                run_id=report.run_id,
+                account=account.id,
+                backup_dir=backup_dir,
+                refetch=lambda: _fetch(api),
+                rediff=rediff,
+            )
+        except AutomsgError as exc:
+            report.errors.append(Problem("", None, str(exc)))
+    report.requests = conn.http.requests_sent
+    return report
+
+
+def _read_file(
+    path: Path,
+    account: AccountSettings,
+    options: ImportOptions,
+    state: StateStore,
+    baselines: dict[str, Baseline],
+    report: ImportReport,
+) -> list[Proposal] | None:
+    try:
+        tf = read_translation_file(path)
+        baseline = _baseline(tf, account, state, baselines)
+        return _proposals(tf, baseline, options, report)
+    except FormatError as exc:
+        report.errors.append(Problem(exc.path, exc.line, exc.message))
+        return None
+
+
+def _baseline(
+    tf: TranslationFile, account: AccountSettings, state: StateStore, cache: dict[str, Baseline]
+) -> Baseline:
+    meta = tf.meta
+    if meta.account != account.id:
+        raise FormatError(tf.path, None, f"the file is for account {meta.account}, not {account.id}")
+    baseline = cache.get(meta.export_id) or state.baseline(meta.export_id)
+    if baseline is None:
+        raise FormatError(
+            tf.path,
+            None,
+            f"unknown export id {meta.export_id!r} (not in {state.path}): was it "
+            "exported with another --state-dir?",
+        )
+    if baseline.account != account.id:
+        raise FormatError(tf.path, None, f"export {meta.export_id} belongs to account {baseline.account}")
+    lang = language_key(meta.language)
+    if not any(k[1] == lang for k in baseline.units):
+        raise FormatError(tf.path, None, f"export {meta.export_id} has no {meta.language} units")
+    cache[meta.export_id] = baseline
+    return baseline
+
+
+def _proposals(
+    tf: TranslationFile, baseline: Baseline, options: ImportOptions, report: ImportReport
+) -> list[Proposal]:
+    lang = tf.meta.language
+    out: list[Proposal] = []
+    findings: list[Finding] = []
+    qa_skipped: list[Proposal] = []
+    ignored: list[Ignored] = []
+    for entry in tf.entries:
+        base = baseline.units.get((entry.key, language_key(lang)))
+        if base is None:
+            raise FormatError(
+                tf.path, entry.where, f"key {entry.key!r} is not in export {baseline.export_id}"
+            )
+        try:
+            key = UnitKey.parse(entry.key)
+        except ValueError as exc:
+            raise FormatError(tf.path, entry.where, str(exc)) from None
+        if not entry.target:
+            ignored.append(Ignored(tf.path, entry.where, entry.key, lang, "empty"))
+            continue
+        if entry.fuzzy and not options.include_fuzzy:
+            ignored.append(Ignored(tf.path, entry.where, entry.key, lang, "fuzzy"))
+            continue
+        proposal = Proposal(key, lang, entry.target, base.target, base.source, tf.path, entry.where)
+        ctx = QAContext(tf.path, entry.where, entry.key, lang, key.message, entry.formula, options.max_length)
+        found = check_translation(base.source, entry.target, ctx)
+        findings += found
+        if any(f.severity == ERROR for f in found):
+            qa_skipped.append(proposal)
+        else:
+            out.append(proposal)
+    # only now, when the whole file was readable, does it count
+    report.qa += findings
+    report.qa_skipped += qa_skipped
+    report.ignored += ignored
+    return out
+
+
+def _drop_duplicates(proposals: list[Proposal], report: ImportReport) -> list[Proposal]:
+    """The same unit from two files: kept once if they agree, skipped if not."""
+    by_unit: dict[tuple[UnitKey, str], list[Proposal]] = {}
+    for p in proposals:
+        by_unit.setdefault((p.key, language_key(p.language)), []).append(p)
+    out = []
+    for group in by_unit.values():
+        if len({p.new for p in group}) == 1:
+            out.append(group[0])
+        else:
+            report.duplicates += group
+    return out
+
+
+def _source_language(baselines: dict[str, Baseline]) -> str:
+    languages = {b.source_language for b in baselines.values()}
+    if len(languages) > 1:
+        raise ConfigError(f"the files come from exports with different source languages: {sorted(languages)}")
+    return languages.pop()
+
+
+def _live_view(
+    api: AutoMessagesApi, baselines: dict[str, Baseline], state: StateStore, report: ImportReport
+) -> LiveView:
+    """Live objects; one conditional GET answered 304 when nothing changed since the export."""
+    revisions = {b.revision for b in baselines.values()}
+    if len(baselines) == 1 and len(revisions) == 1:
+        [baseline] = baselines.values()
+        listing = api.list_by_context(if_match=baseline.revision)
+        if listing.not_modified:
+            report.used_304 = True
+            contexts: dict[Context, list[AutoMessage]] = {}
+            for (ctx, _), raw in state.baseline_objects(baseline.export_id).items():
+                contexts.setdefault(Context.parse(ctx), []).append(AutoMessage(json.loads(raw)))
+            return LiveView.from_listing(contexts, listing.revision)
+        assert listing.contexts is not None
+        return LiveView.from_listing(listing.contexts, listing.revision)
+    return _fetch(api)
+
+
+def _fetch(api: AutoMessagesApi) -> LiveView:
+    listing = api.list_by_context()
+    assert listing.contexts is not None
+    return LiveView.from_listing(listing.contexts, listing.revision)
+
+
+def _decision_json(d: Decision) -> dict[str, Any]:
+    return _proposal_json(d.proposal) | {
+        "outcome": d.outcome,
+        "live": d.live,
+        "source_now": d.src1,
+        "detail": d.detail,
+    }
+
+
+def _proposal_json(p: Proposal) -> dict[str, Any]:
+    return {
+        "key": str(p.key),
+        "context": p.key.context.key,
+        "message": p.key.message,
+        "language": p.language,
+        "base": p.base,
+        "new": p.new,
+        "source_at_export": p.src0,
+        "file": p.file,
+        "where": p.where,
+    }

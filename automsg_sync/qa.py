@@ -1,0 +1,182 @@
+"""QA checks on returned translations. Pure functions.
+
+Errors keep a unit out of the import; warnings are reported and the unit is
+imported. translate-toolkit's ``StandardChecker`` (configured for ``{…}``
+placeholders) does what it does well — placeholders, whitespace, doubled
+spaces, untranslated text — and LivePerson's channel rules are ours:
+
+=========================  ========  ==========================================
+check                      severity  fails when
+=========================  ========  ==========================================
+``placeholders``           error     placeholders not exactly the source's
+``messaging-html``         error     messaging text holds HTML
+``messaging-linebreak``    error     messaging text holds a line break
+``messaging-chars``        error     messaging text holds ``<``, ``>`` or ``\\``
+``chat-tags``              error     chat text's HTML tags differ from the source's
+``unsafe-html``            error     chat text holds what the nh3 allow-list strips
+                                     (script, event handlers, ``javascript:`` …)
+``formula``                error     the XLSX cell holds a formula
+``control-chars``          error     control or bidi-override characters
+``max-length``             error     longer than the configured maximum
+``unchanged``              warning   same as the source
+``whitespace``             warning   leading/trailing whitespace differs
+``double-space``           warning   doubled spaces where the source has none
+=========================  ========  ==========================================
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import nh3
+from translate.filters import checks
+
+from .catalog import channel_of
+
+ERROR = "error"
+WARNING = "warning"
+
+# Chat messages may use simple formatting and links; everything else is unsafe.
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "br", "p", "span", "a", "ul", "ol", "li"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title", "target"}, "span": {"style"}, "p": {"style"}}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+LINE_BREAKS = set("\n\r\u2028\u2029\x85\x0b\x0c")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--")
+
+_checker = checks.StandardChecker(checkerconfig=checks.CheckerConfig(varmatches=[("{", "}")]))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One QA finding; ``where`` is the file's line (PO) or row (XLSX)."""
+
+    file: str
+    where: int | None
+    key: str
+    language: str
+    check: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class QAContext:
+    """What a check needs to know beyond the two texts."""
+
+    file: str
+    where: int | None
+    key: str
+    language: str
+    message_event_id: str
+    formula: bool = False
+    max_length: int | None = None
+
+
+def check_translation(source: str, target: str, ctx: QAContext) -> list[Finding]:
+    """Every finding for one translation (errors first)."""
+    found: list[tuple[str, str, str]] = []
+    channel = channel_of(ctx.message_event_id, source)
+
+    def toolkit(name: str, check: str, severity: str) -> None:
+        try:
+            getattr(_checker, name)(source, target)
+        except checks.FilterFailure as failure:
+            found.append((check, severity, str(failure)))
+
+    toolkit("variables", "placeholders", ERROR)
+    if ctx.formula:
+        found.append(("formula", ERROR, "the cell holds a formula, not text"))
+    controls = sorted({c for c in target if _is_control(c) and c not in source})
+    if controls:
+        names = ", ".join(f"U+{ord(c):04X}" for c in controls)
+        found.append(("control-chars", ERROR, f"control characters: {names}"))
+    if channel == "messaging":
+        if _TAG.search(target):
+            found.append(("messaging-html", ERROR, "messaging messages cannot hold HTML"))
+        if any(c in LINE_BREAKS for c in target):
+            found.append(("messaging-linebreak", ERROR, "messaging messages cannot hold line breaks"))
+        bad = sorted({c for c in target if c in "<>\\"})
+        if bad:
+            found.append(("messaging-chars", ERROR, f"messaging messages cannot hold {' '.join(bad)}"))
+    else:
+        if _tags(target) != _tags(source):
+            found.append(("chat-tags", ERROR, "HTML tags differ from the source's"))
+        unsafe = _unsafe_html(target)
+        if unsafe:
+            found.append(("unsafe-html", ERROR, f"unsafe HTML: {unsafe}"))
+    if ctx.max_length and len(target) > ctx.max_length:
+        found.append(
+            ("max-length", ERROR, f"{len(target)} characters, more than the maximum {ctx.max_length}")
+        )
+    toolkit("unchanged", "unchanged", WARNING)
+    for name in ("startwhitespace", "endwhitespace"):
+        toolkit(name, "whitespace", WARNING)
+    toolkit("doublespacing", "double-space", WARNING)
+    return [Finding(ctx.file, ctx.where, ctx.key, ctx.language, c, s, m) for c, s, m in found]
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == ERROR for f in findings)
+
+
+def _is_control(char: str) -> bool:
+    if char in BIDI_CONTROLS:
+        return True
+    # Line breaks are judged by the channel rule, tabs and other Cc here.
+    return unicodedata.category(char) == "Cc" and char not in "\n\r"
+
+
+class _Structure(HTMLParser):
+    """Tags and attributes of an HTML fragment, as (tag, sorted attribute names)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.items: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.items.append((tag, tuple(sorted((k, (v or "").strip()) for k, v in attrs))))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+
+def _structure(text: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    parser = _Structure()
+    parser.feed(text)
+    parser.close()
+    return parser.items
+
+
+def _tags(text: str) -> Counter[str]:
+    return Counter(tag for tag, _ in _structure(text))
+
+
+def _unsafe_html(text: str) -> str:
+    """What nh3's allow-list would remove (empty when the text is safe)."""
+    if "<" not in text:
+        return ""
+    cleaned = nh3.clean(
+        text,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )
+    before, after = _structure(text), _structure(cleaned)
+    if before == after:
+        return ""
+    kept = Counter(after)
+    removed = []
+    for item in before:
+        if kept[item]:
+            kept[item] -= 1
+            continue
+        tag, attrs = item
+        removed.append(f"<{tag}{''.join(' ' + k for k, _ in attrs)}>")
+    return ", ".join(removed) or "content the allow-list strips"

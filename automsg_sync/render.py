@@ -1,0 +1,75 @@
+"""Rich rendering of results for the terminal (kept out of cli.py to keep it thin)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .diff import UPDATE
+from .imports import ImportReport
+
+
+def _short(text: str | None, width: int = 60) -> str:
+    """Customer text for a table cell: one line, cut, and never read as rich markup."""
+    if text is None:
+        return "—"
+    text = text.replace("\n", "⏎")
+    return escape(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def print_import_report(console: Console, report: ImportReport) -> None:
+    """The plan grouped by context, the skipped units with their reasons, totals."""
+    for problem in report.errors:
+        where = f"{problem.file}:{problem.where}" if problem.where else problem.file
+        console.print(f"[red]error[/red] {escape(where + ': ' if where else '')}{escape(problem.message)}")
+    updates = [d for d in report.decisions if d.outcome == UPDATE]
+    verb = "Plan (dry run: nothing written)" if report.dry_run else "Applied"
+    if updates:
+        table = Table(title=f"{verb} — run {report.run_id}")
+        for column in ("context", "message", "language", "old", "new"):
+            table.add_column(column)
+        last = None
+        for d in sorted(updates, key=lambda d: (d.key.context, d.key.message, d.language)):
+            if last is not None and d.key.context != last:
+                table.add_section()
+            table.add_row(
+                d.key.context.key if d.key.context != last else "",
+                escape(d.key.message),
+                d.language,
+                _short(d.live),
+                _short(d.proposal.new),
+            )
+            last = d.key.context
+        console.print(table)
+    skipped = report.skipped()
+    if skipped:
+        table = Table(title="Skipped — needs a human")
+        for column in ("reason", "unit", "language", "file", "detail"):
+            table.add_column(column)
+        for s in skipped:
+            where = f"{s['file']}:{s['where']}" if s.get("where") else s["file"]
+            detail = s.get("detail") or ""
+            if s["reason"] == "conflict" and s.get("live") is not None:
+                detail = f"live: {_short(s['live'], 40)} | file: {_short(s['new'], 40)}"
+            if s["reason"] == "stale" and s.get("source_now") is not None:
+                detail = f"source now: {_short(s['source_now'], 50)}"
+            if s["reason"] == "qa":
+                checks = [f.check for f in report.qa if f.key == s["key"] and f.severity == "error"]
+                detail = ", ".join(sorted(set(checks)))
+            elif s["reason"] == "gone":
+                detail = escape(detail)
+            table.add_row(s["reason"], escape(s["key"]), s["language"], escape(where), detail)
+        console.print(table)
+    warnings = [f for f in report.qa if f.severity == "warning"]
+    for f in warnings:
+        where = f"{f.file}:{f.where}" if f.where else f.file
+        text = f"{where}: {f.key} [{f.language}] {f.check}: {f.message}"
+        console.print(f"[yellow]warning[/yellow] {escape(text)}")
+    data = report.to_json()
+    console.print(
+        f"{len(data['planned'])} planned, {len(data['applied'])} applied, {len(data['noop'])} unchanged, "
+        f"{len(skipped)} skipped, {len(report.ignored)} ignored (empty or fuzzy), "
+        f"{len(report.qa)} QA findings, {len(report.errors)} errors; {report.requests} requests"
+        + (f"; backup {escape(data['backup'])}" if data["backup"] else "")
+    )
