@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .diff import UPDATE, Decision, LiveView, Plan, Proposal
 from .errors import ApiError, RevisionConflict
@@ -33,6 +33,7 @@ from .state import StateStore, now_utc
 
 MAX_CONFLICT_RETRIES = 3
 
+T = TypeVar("T")
 Refetch = Callable[[], LiveView]
 Rediff = Callable[[LiveView, Sequence[Proposal]], Plan]
 
@@ -91,37 +92,27 @@ def apply_plan(
             for event_id, changes in _changes(messages).items()
         ],
     )
-    revision = plan.revision
+
+    def replan(view: LiveView, left: dict[Context, list[Decision]]) -> dict[Context, list[Decision]]:
+        remaining = [d.proposal for ds in left.values() for d in ds]
+        replanned = rediff(view, remaining)
+        result.late.extend(d for d in replanned.decisions if d.outcome != UPDATE)
+        return _by_context(replanned.updates)
+
+    def objects_of(view: LiveView, context: Context, decisions: list[Decision]) -> list[AutoMessage]:
+        return [
+            _message(view, context, event_id).with_texts(changes)
+            for event_id, changes in _changes(decisions).items()
+        ]
+
+    def written(context: Context, decisions: list[Decision], objects: list[AutoMessage]) -> None:
+        state.mark_written(run_id, context.key, [o.id for o in objects])
+        result.written.extend(decisions)
+
     try:
-        while pending:
-            context = min(pending)
-            decisions = pending[context]
-            objects = [
-                _message(live, context, event_id).with_texts(changes)
-                for event_id, changes in _changes(decisions).items()
-            ]
-            try:
-                result.puts += 1
-                _, revision = api.update(context, objects, revision)
-            except RevisionConflict:
-                result.conflict_retries += 1
-                if result.conflict_retries > MAX_CONFLICT_RETRIES:
-                    raise ApiError(
-                        f"gave up after {MAX_CONFLICT_RETRIES} retries: the account kept changing "
-                        "between our read and our write (another writer is active); "
-                        "nothing was overwritten, re-run later"
-                    ) from None
-                live = refetch()
-                remaining = [d.proposal for ds in pending.values() for d in ds]
-                replanned = rediff(live, remaining)
-                result.late += [d for d in replanned.decisions if d.outcome != UPDATE]
-                pending = _by_context(replanned.updates)
-                revision = live.revision
-                continue
-            state.mark_written(run_id, context.key, [o.id for o in objects])
-            result.written += decisions
-            del pending[context]
-        result.revision = revision
+        writer: ContextWriter[list[Decision]] = ContextWriter(api, refetch)
+        result.revision = writer.run(pending, live, objects_of, replan, written)
+        result.conflict_retries, result.puts = writer.conflict_retries, writer.puts
         _read_back(refetch(), result.written)
     except BaseException:
         state.finish_run(run_id, "failed")
@@ -132,6 +123,58 @@ def apply_plan(
     )
     state.finish_run(run_id, "applied")
     return result
+
+
+class ContextWriter(Generic[T]):
+    """One PUT per context, ``If-Match`` the revision in hand; on 409/412 re-fetch,
+    re-decide what is left, retry — at most ``MAX_CONFLICT_RETRIES`` times.
+
+    ``pending`` maps each context to the work for it; ``objects_of`` turns that
+    work into the whole objects to send, from a live view; ``replan`` decides
+    the work left anew from a fresh view and what was left (it may only
+    shrink it); ``written`` is told what each PUT wrote.
+    """
+
+    def __init__(self, api: AutoMessagesApi, refetch: Refetch) -> None:
+        self.api = api
+        self.refetch = refetch
+        self.conflict_retries = 0
+        self.puts = 0
+
+    def run(
+        self,
+        pending: dict[Context, T],
+        live: LiveView,
+        objects_of: Callable[[LiveView, Context, T], list[AutoMessage]],
+        replan: Callable[[LiveView, dict[Context, T]], dict[Context, T]],
+        written: Callable[[Context, T, list[AutoMessage]], None],
+    ) -> str:
+        """Write everything; return the revision after the last write."""
+        pending = dict(pending)
+        revision = live.revision
+        while pending:
+            context = min(pending)
+            objects = objects_of(live, context, pending[context])
+            if not objects:
+                del pending[context]
+                continue
+            try:
+                self.puts += 1
+                _, revision = self.api.update(context, objects, revision)
+            except RevisionConflict:
+                self.conflict_retries += 1
+                if self.conflict_retries > MAX_CONFLICT_RETRIES:
+                    raise ApiError(
+                        f"gave up after {MAX_CONFLICT_RETRIES} retries: the account kept changing "
+                        "between our read and our write (another writer is active); "
+                        "nothing was overwritten, re-run later"
+                    ) from None
+                live = self.refetch()
+                revision = live.revision
+                pending = replan(live, pending)
+                continue
+            written(context, pending.pop(context), objects)
+        return revision
 
 
 def _read_back(after: LiveView, written: list[Decision]) -> None:

@@ -298,6 +298,25 @@ def import_translations(
     sys.exit(report.exit_code)
 
 
+@main.command()
+@account_options
+@click.argument("backup", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--apply", "do_apply", is_flag=True, help="Write (default: dry run, nothing written).")
+def restore(settings: Settings, account: AccountSettings, backup: Path, do_apply: bool) -> None:
+    """Put back the pre-images an apply saved; a text changed since is a conflict, not overwritten."""
+    from .lp import connect
+    from .render import print_restore_report
+    from .restore import restore_backup
+    from .state import StateStore
+
+    state = StateStore(settings.state_dir)
+    report = restore_backup(
+        connect(settings, account), account.id, backup, state, settings.state_dir / "backups", apply=do_apply
+    )
+    print_restore_report(out(), report)
+    sys.exit(report.exit_code)
+
+
 def _write_json(path: Path, document: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -8,6 +8,7 @@ from rich.table import Table
 
 from .diff import UPDATE
 from .imports import ImportReport
+from .restore import CONFLICT, GONE, NOOP, RESTORE, RestoreReport
 
 
 def _short(text: str | None, width: int = 60) -> str:
@@ -72,4 +73,28 @@ def print_import_report(console: Console, report: ImportReport) -> None:
         f"{len(skipped)} skipped, {len(report.ignored)} ignored (empty or fuzzy), "
         f"{len(report.qa)} QA findings, {len(report.errors)} errors; {report.requests} requests"
         + (f"; backup {escape(data['backup'])}" if data["backup"] else "")
+    )
+
+
+def print_restore_report(console: Console, report: RestoreReport) -> None:
+    title = "Restore plan (dry run: nothing written)" if report.dry_run else "Restored"
+    table = Table(title=f"{title} — from {escape(report.backup)}")
+    for column in ("outcome", "context", "message", "language", "live now", "back to"):
+        table.add_column(column)
+    for item in sorted(report.items, key=lambda i: (i.outcome, i.context, i.message_event_id, i.language)):
+        back = item.pre.get("msg") if item.pre else "(removed)"
+        table.add_row(
+            item.outcome,
+            item.context.key,
+            escape(item.message_event_id),
+            item.language,
+            _short(item.live),
+            _short(str(back)),
+        )
+    console.print(table)
+    counts = {o: len(report.by_outcome(o)) for o in (RESTORE, NOOP, CONFLICT, GONE)}
+    console.print(
+        f"{counts[RESTORE]} to restore, {len(report.written)} restored, {counts[NOOP]} already as before, "
+        f"{counts[CONFLICT]} conflicts (changed after the apply; left alone), {counts[GONE]} gone; "
+        f"{report.requests} requests" + (f"; backup {escape(report.own_backup)}" if report.own_backup else "")
     )

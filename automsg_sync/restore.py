@@ -1,0 +1,256 @@
+"""``restore BACKUP``: put the pre-images of an apply back, revision-checked and three-way.
+
+For each (object, language) the backup says what the apply wrote and holds
+the object as it was before. Compared with the live data:
+
+- live entry equal to the pre-image's → ``noop`` (already as before);
+- live text equal to what the apply wrote → ``restore``: the language's
+  whole entry goes back exactly as it was (``msg``, ``isDefault``, any other
+  key), or is removed if the apply had added it; nothing else in the object
+  changes;
+- anything else → ``conflict``: somebody changed it after the apply; it is
+  reported, never overwritten;
+- object gone live → ``gone``.
+
+A restore is itself a write: it backs up what it changes first, so it can be
+restored in turn. Dry run unless ``apply``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .apply import ContextWriter, write_backup
+from .diff import LiveView
+from .errors import FormatError
+from .imports import new_run_id
+from .lp import Connection
+from .lp.automessages import AutoMessagesApi
+from .model import AutoMessage, Context, UnitKey, language_key
+from .state import StateStore, now_utc
+
+RESTORE, NOOP, CONFLICT, GONE = "restore", "noop", "conflict", "gone"
+
+
+@dataclass(frozen=True)
+class RestoreItem:
+    context: Context
+    message_event_id: str
+    language: str
+    written: str | None  # what the apply wrote (None: it removed the entry)
+    pre: dict[str, Any] | None  # the entry before the apply (None: there was none)
+    outcome: str = ""
+    live: str | None = None
+
+
+@dataclass
+class RestoreReport:
+    run_id: str
+    backup: str
+    account: str
+    dry_run: bool
+    items: list[RestoreItem] = field(default_factory=list)
+    written: list[RestoreItem] = field(default_factory=list)
+    own_backup: str | None = None
+    requests: int = 0
+
+    def by_outcome(self, outcome: str) -> list[RestoreItem]:
+        return [i for i in self.items if i.outcome == outcome]
+
+    @property
+    def exit_code(self) -> int:
+        return 3 if self.by_outcome(CONFLICT) or self.by_outcome(GONE) else 0
+
+
+def load_backup(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FormatError(path, None, "no such backup file") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise FormatError(path, None, f"not a readable backup: {exc}") from None
+    if not isinstance(document, dict) or document.get("format") != "automsg-sync backup 1":
+        raise FormatError(path, None, "not an automsg-sync backup")
+    return document
+
+
+def _items(path: Path, document: dict[str, Any]) -> list[RestoreItem]:
+    items = []
+    try:
+        for obj in document["objects"]:
+            context = Context.parse(obj["context"])
+            pre = AutoMessage(obj["pre"])
+            for lang in obj["languages"]:
+                items.append(
+                    RestoreItem(
+                        context, obj["messageEventId"], lang, obj["written"][lang], _entry(pre.raw, lang)
+                    )
+                )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FormatError(path, None, f"malformed backup: {exc}") from None
+    return items
+
+
+def _entry(raw: Any, lang: str) -> dict[str, Any] | None:
+    for entry in raw.get("data") or []:
+        if isinstance(entry, dict) and language_key(str(entry.get("lang", ""))) == language_key(lang):
+            return dict(entry)
+    return None
+
+
+def decide(item: RestoreItem, live: LiveView) -> RestoreItem:
+    message = live.message(UnitKey(item.context, item.message_event_id))
+    if message is None or message.deleted:
+        return _with(item, GONE, None)
+    entry = _entry(message.raw, item.language)
+    live_text = entry.get("msg") if entry is not None else None
+    if entry == item.pre:
+        return _with(item, NOOP, live_text)
+    if live_text == item.written:
+        return _with(item, RESTORE, live_text)
+    return _with(item, CONFLICT, live_text)
+
+
+def restored(message: AutoMessage, items: list[RestoreItem]) -> AutoMessage:
+    """The live object with the items' language entries put back as they were."""
+    raw = copy.deepcopy(dict(message.raw))
+    data = raw.setdefault("data", [])
+    for item in items:
+        index = next(
+            (
+                i
+                for i, e in enumerate(data)
+                if isinstance(e, dict) and language_key(str(e.get("lang", ""))) == language_key(item.language)
+            ),
+            None,
+        )
+        if item.pre is None:
+            if index is not None:
+                del data[index]
+        elif index is None:
+            data.append(copy.deepcopy(item.pre))
+        else:
+            data[index] = copy.deepcopy(item.pre)
+    return AutoMessage(raw)
+
+
+def restore_backup(
+    conn: Connection,
+    account: str,
+    backup_path: Path,
+    state: StateStore,
+    backup_dir: Path,
+    *,
+    apply: bool = False,
+) -> RestoreReport:
+    document = load_backup(backup_path)
+    if str(document.get("account")) != account:
+        raise FormatError(
+            backup_path, None, f"the backup is for account {document.get('account')}, not {account}"
+        )
+    report = RestoreReport(new_run_id(account), str(backup_path), account, dry_run=not apply)
+    api = AutoMessagesApi(conn, str(document.get("api", "auto-messages")), writable=True)
+
+    def fetch() -> LiveView:
+        listing = api.list_by_context()
+        assert listing.contexts is not None
+        return LiveView.from_listing(listing.contexts, listing.revision)
+
+    live = fetch()
+    report.items = [decide(i, live) for i in _items(backup_path, document)]
+    todo = _by_context(report.by_outcome(RESTORE))
+    if apply and todo:
+        report.own_backup = str(backup_dir / f"{report.run_id}.json")
+        write_backup(Path(report.own_backup), _own_backup(report, api.flavour, live, todo))
+        state.start_run(
+            report.run_id,
+            account,
+            "restore",
+            report.own_backup,
+            [
+                (c.key, e, json.dumps(sorted(i.language for i in its)))
+                for c, by in todo.items()
+                for e, its in by.items()
+            ],
+        )
+
+        def objects_of(
+            view: LiveView, context: Context, by: dict[str, list[RestoreItem]]
+        ) -> list[AutoMessage]:
+            out = []
+            for event_id, its in by.items():
+                message = view.message(UnitKey(context, event_id))
+                if message is not None:
+                    out.append(restored(message, its))
+            return out
+
+        def replan(
+            view: LiveView, left: dict[Context, dict[str, list[RestoreItem]]]
+        ) -> dict[Context, dict[str, list[RestoreItem]]]:
+            again = [decide(i, view) for by in left.values() for its in by.values() for i in its]
+            report.items = [i for i in report.items if i not in _flatten(left)] + again
+            return _by_context([i for i in again if i.outcome == RESTORE])
+
+        def written(context: Context, by: dict[str, list[RestoreItem]], objects: list[AutoMessage]) -> None:
+            state.mark_written(report.run_id, context.key, list(by))
+            report.written += [i for its in by.values() for i in its]
+
+        try:
+            writer: ContextWriter[dict[str, list[RestoreItem]]] = ContextWriter(api, fetch)
+            writer.run(todo, live, objects_of, replan, written)
+        except BaseException:
+            state.finish_run(report.run_id, "failed")
+            raise
+        state.finish_run(report.run_id, "applied")
+    report.requests = conn.http.requests_sent
+    return report
+
+
+def _by_context(items: list[RestoreItem]) -> dict[Context, dict[str, list[RestoreItem]]]:
+    out: dict[Context, dict[str, list[RestoreItem]]] = {}
+    for item in items:
+        out.setdefault(item.context, {}).setdefault(item.message_event_id, []).append(item)
+    return out
+
+
+def _flatten(by_context: dict[Context, dict[str, list[RestoreItem]]]) -> list[RestoreItem]:
+    return [i for by in by_context.values() for its in by.values() for i in its]
+
+
+def _with(item: RestoreItem, outcome: str, live: str | None) -> RestoreItem:
+    return RestoreItem(
+        item.context, item.message_event_id, item.language, item.written, item.pre, outcome, live
+    )
+
+
+def _own_backup(
+    report: RestoreReport, flavour: str, live: LiveView, todo: dict[Context, dict[str, list[RestoreItem]]]
+) -> dict[str, Any]:
+    objects = []
+    for context, by in sorted(todo.items()):
+        for event_id, items in by.items():
+            message = live.message(UnitKey(context, event_id))
+            assert message is not None
+            objects.append(
+                {
+                    "context": context.key,
+                    "messageEventId": event_id,
+                    "languages": [i.language for i in items],
+                    "written": {i.language: i.pre.get("msg") if i.pre else None for i in items},
+                    "pre": dict(message.raw),
+                }
+            )
+    return {
+        "format": "automsg-sync backup 1",
+        "run_id": report.run_id,
+        "account": report.account,
+        "api": flavour,
+        "revision": live.revision,
+        "created_at": now_utc(),
+        "restores": report.backup,
+        "objects": objects,
+    }
