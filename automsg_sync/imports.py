@@ -239,7 +239,7 @@ def _proposals(
             key = UnitKey.parse(entry.key)
         except ValueError as exc:
             raise FormatError(tf.path, entry.where, str(exc)) from None
-        if not entry.target:
+        if not entry.target and not entry.formula:
             ignored.append(Ignored(tf.path, entry.where, entry.key, lang, "empty"))
             continue
         if entry.fuzzy and not options.include_fuzzy:

@@ -20,8 +20,10 @@ Test hooks under ``/_emulator/`` answer loopback clients only:
                    "uiEdit": {…ui-edit body…}}]}
 
   ``script`` entries fire, in order, on the next requests whose path contains
-  ``match`` (and whose method is ``method``, if given); a ``uiEdit`` entry
-  makes that edit just before the request is served (a concurrent writer);
+  ``match`` (and whose method is ``method``, if given), after letting
+  ``skip`` of them pass; a ``uiEdit`` entry makes that edit just before the
+  request is served (a concurrent writer); a ``hold`` entry parks the request
+  until ``POST /_emulator/release/<hold>`` (at most ``holdSeconds``, 30);
 - ``POST /_emulator/accounts/<id>/ui-edit`` — ``{"context": "skill/7",
   "messageEventId" | "id": …, "lang": "fr-FR", "msg": …}``: a human edit in
   the LivePerson UI (bumps the revision);
@@ -75,11 +77,19 @@ class Faults:
             self.rng = random.Random(spec.get("seed"))
             self.script: deque[dict[str, Any]] = deque(dict(s) for s in spec.get("script", []))
             self.window: dict[str, list[float]] = {}
+            self.holds: dict[str, threading.Event] = {}
+
+    def hold(self, name: str) -> threading.Event:
+        with self.lock:
+            return self.holds.setdefault(name, threading.Event())
 
     def scripted(self, method: str, path: str) -> dict[str, Any] | None:
         with self.lock:
             for entry in self.script:
                 if entry.get("match", "") in path and entry.get("method", method) == method:
+                    if int(entry.get("skip", 0)) > 0:
+                        entry["skip"] = int(entry["skip"]) - 1
+                        return None
                     entry["times"] = int(entry.get("times", 1)) - 1
                     if entry["times"] <= 0:
                         self.script.remove(entry)
@@ -246,6 +256,9 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         for key in ("status", "drop", "latencyMs"):
             if key not in entry and key in drawn:
                 entry[key] = drawn[key]
+        if entry.get("hold"):
+            # Parked until the test releases it (bounded, so nothing hangs forever).
+            faults.hold(str(entry["hold"])).wait(timeout=float(entry.get("holdSeconds", 30)))
         if entry.get("latencyMs"):
             time.sleep(float(entry["latencyMs"]) / 1000.0)
         if entry.get("drop"):
@@ -500,6 +513,11 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
             return error(400, "expected a JSON object")
         faults.set(spec)
         return jsonify(spec)
+
+    @app.post("/_emulator/release/<name>")
+    def hook_release(name: str) -> Response:
+        faults.hold(name).set()
+        return jsonify({})
 
     @app.post("/_emulator/accounts/<account_id>/ui-edit")
     def hook_ui_edit(account_id: str) -> Response:

@@ -1,0 +1,112 @@
+"""Every QA check, with a failing and a passing case."""
+
+from __future__ import annotations
+
+import pytest
+
+from automsg_sync.qa import ERROR, WARNING, QAContext, check_translation
+
+MESSAGING = "Welcome message"
+CHAT = "Agents unavailable"
+
+
+def checks(source: str, target: str, event: str = MESSAGING, **kw: object) -> dict[str, str]:
+    ctx = QAContext("f.po", 3, f"account|{event}", "fr-FR", event, **kw)  # type: ignore[arg-type]
+    return {f.check: f.severity for f in check_translation(source, target, ctx)}
+
+
+CASES = [
+    # check, source, failing target, passing target, message id, extra
+    ("placeholders", "Hi {agentNickname}!", "Salut !", "Salut {agentNickname} !", MESSAGING, {}),
+    (
+        "placeholders",
+        "Hi {agentNickname}!",
+        "Salut {agentNickname} {agentNickname}",
+        "Salut {agentNickname}",
+        MESSAGING,
+        {},
+    ),
+    (
+        "placeholders",
+        "Wait {expectedResponseTime}",
+        "Attendez {tempsAttente}",
+        "Attendez {expectedResponseTime}",
+        MESSAGING,
+        {},
+    ),
+    ("messaging-html", "Hello there", "Bonjour <b>toi</b>", "Bonjour toi", MESSAGING, {}),
+    ("messaging-linebreak", "Hello there", "Bonjour\ntoi", "Bonjour toi", MESSAGING, {}),
+    ("messaging-chars", "Hello there", "Bonjour -> toi", "Bonjour toi", MESSAGING, {}),
+    ("messaging-chars", "Hello there", "Bonjour \\ toi", "Bonjour toi", MESSAGING, {}),
+    ("chat-tags", "Busy. <b>Try later.</b>", "Occupé. Réessayez.", "Occupé. <b>Réessayez.</b>", CHAT, {}),
+    (
+        "unsafe-html",
+        "Busy. <b>Try later.</b>",
+        'Occupé. <b onclick="x()">Réessayez.</b>',
+        "Occupé. <b>Réessayez.</b>",
+        CHAT,
+        {},
+    ),
+    (
+        "unsafe-html",
+        'Go <a href="https://x.example">here</a>',
+        'Allez <a href="javascript:alert(1)">ici</a>',
+        'Allez <a href="https://x.example">ici</a>',
+        CHAT,
+        {},
+    ),
+    ("unsafe-html", "Busy.", "Occupé.<script>alert(1)</script>", "Occupé.", CHAT, {}),
+    ("control-chars", "Hello there", "Bonjour\x07 toi", "Bonjour toi", MESSAGING, {}),
+    ("control-chars", "Hello there", "Bonjour \u202etoi", "Bonjour toi", MESSAGING, {}),
+    ("max-length", "Hello there", "Bonjour à toi, cher client", "Bonjour", MESSAGING, {"max_length": 10}),
+    ("unchanged", "Hello there", "Hello there", "Bonjour toi", MESSAGING, {}),
+    ("whitespace", "Hello there", " Bonjour toi", "Bonjour toi", MESSAGING, {}),
+    ("whitespace", "Hello there", "Bonjour toi ", "Bonjour toi", MESSAGING, {}),
+    ("double-space", "Hello there", "Bonjour  toi", "Bonjour toi", MESSAGING, {}),
+]
+
+
+@pytest.mark.parametrize(("check", "source", "bad", "good", "event", "extra"), CASES)
+def test_check_fails_and_passes(
+    check: str, source: str, bad: str, good: str, event: str, extra: dict
+) -> None:
+    assert check in checks(source, bad, event, **extra)
+    assert check not in checks(source, good, event, **extra)
+
+
+@pytest.mark.parametrize(
+    ("check", "severity"),
+    [("placeholders", ERROR), ("messaging-html", ERROR), ("unchanged", WARNING), ("double-space", WARNING)],
+)
+def test_severities(check: str, severity: str) -> None:
+    case = next(c for c in CASES if c[0] == check)
+    assert checks(case[1], case[2], case[4], **case[5])[check] == severity
+
+
+def test_chat_allows_line_breaks_and_safe_html() -> None:
+    assert checks("Busy.\n<b>Try later.</b>", "Occupé.\n<b>Réessayez.</b>", CHAT) == {}
+
+
+def test_a_clean_translation_has_no_findings() -> None:
+    assert checks("Hi {agentNickname}, welcome!", "Salut {agentNickname}, bienvenue !") == {}
+
+
+def test_rtl_marks_are_not_control_characters() -> None:
+    assert "control-chars" not in checks("Hello {agentNickname}", "\u200fשלום {agentNickname}")
+
+
+def test_finding_names_file_line_unit_language() -> None:
+    ctx = QAContext("fr-FR.po", 12, "account|Welcome message", "fr-FR", MESSAGING)
+    [finding] = [f for f in check_translation("Hi {x}", "Salut", ctx) if f.check == "placeholders"]
+    assert (finding.file, finding.where, finding.key, finding.language) == (
+        "fr-FR.po",
+        12,
+        "account|Welcome message",
+        "fr-FR",
+    )
+    assert "{x}" in finding.message
+
+
+def test_formula_cell_fails_and_text_cell_passes() -> None:
+    assert checks("Hello there", "Bonjour toi", formula=True)["formula"] == ERROR
+    assert "formula" not in checks("Hello there", "=Bonjour toi", formula=False)
