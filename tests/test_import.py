@@ -386,7 +386,7 @@ def test_bad_file_is_a_clear_error_and_nothing_of_it_is_written(
         line_text = bad.read_text(encoding="utf-8").splitlines()[error.where - 1]
         assert line_text in ('msgctxt "account|No such message"', "not po syntax")
     assert [c for c, _ in puts(emu)] == ["account"]  # only the good file's one change
-    assert all(not k[2] == "fr-fr" or not v["msg"].startswith("(fr)") for k, v in texts(emu.dump()).items())
+    assert all(k[2] != "fr-fr" or not v["msg"].startswith("(fr)") for k, v in texts(emu.dump()).items())
 
 
 def test_fuzzy_and_empty_entries_are_not_imported(emu: Emu, settings: Settings, fr_po: Path) -> None:
