@@ -44,6 +44,39 @@ def run(args: list[str], env: dict[str, str]) -> int:
     return subprocess.run(cmd, env=env, cwd=WORK, check=False).returncode
 
 
+def pseudo(source: str, lang: str) -> str:
+    """What the scripted translator writes: the source, marked, placeholders intact."""
+    return f"[{lang}] {source}"
+
+
+def translate_po(path: Path) -> int:
+    import polib
+
+    po = polib.pofile(str(path))
+    missing = [e for e in po if not e.msgstr]
+    for entry in missing:
+        entry.msgstr = pseudo(entry.msgid, "fr")
+    po.save(str(path))
+    return len(missing)
+
+
+def translate_xlsx(path: Path) -> int:
+    """Fill the Translation column as a translator in Excel would (then Excel saves)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Translations"]
+    header = [c.value for c in ws[1]]
+    source, target = header.index("Source (en-US)") + 1, header.index("Translation (es-ES)") + 1
+    count = 0
+    for row in range(2, ws.max_row + 1):
+        if not ws.cell(row, target).value:
+            ws.cell(row, target).value = pseudo(str(ws.cell(row, source).value), "es")
+            count += 1
+    wb.save(path)
+    return count
+
+
 def main() -> int:
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir()
@@ -51,15 +84,23 @@ def main() -> int:
     print(f"emulator: {url} (seeded from samples/emulator-data.json)")
     env = dict(os.environ, **ENV, AUTOMSG_CSDS_URL=url, COLUMNS="100")
     try:
-        out = Path("outbox")
-        steps = [["status"], ["export-for-translation", "--out", str(out), "--format", "both"]]
-        for step in steps:
-            code = run(step, env)
-            if code not in (0, 3):
-                return code
-        print(f"\nfiles written under demo-out/{out}/:")
-        for path in sorted((WORK / out / ACCOUNT).iterdir()):
+        out = WORK / "outbox" / ACCOUNT
+        for step in (["status"], ["export-for-translation", "--out", "outbox", "--format", "both"]):
+            if run(step, env) not in (0, 3):
+                return 1
+        print("\nfiles written under demo-out/outbox/:")
+        for path in sorted(out.iterdir()):
             print(f"  {path.relative_to(WORK)}  ({path.stat().st_size} bytes)")
+        filled = [translate_po(out / "fr-FR.po"), translate_xlsx(out / "es-ES.xlsx")]
+        print(f"\nthe scripted translator filled {filled[0]} units in fr-FR.po and {filled[1]} in es-ES.xlsx")
+        files = ["outbox/70071528/fr-FR.po", "outbox/70071528/es-ES.xlsx"]
+        for step in (
+            ["import-translations", *files, "--report", "plan.json"],
+            ["import-translations", *files, "--apply", "--report", "applied.json"],
+            ["status"],
+        ):
+            if run(step, env) not in (0, 3):
+                return 1
         return 0
     finally:
         proc.terminate()
