@@ -12,12 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-# gettext's msgfmt checks every exported PO file in the tests; install it if missing.
+# The tests check every exported PO file with gettext's msgfmt and re-save XLSX
+# files through LibreOffice (as a translator would); install them if missing.
+APT := $(shell [ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 tools:
-	@command -v msgfmt >/dev/null 2>&1 || { \
-	  echo "installing gettext (msgfmt)"; \
-	  (apt-get update -qq && apt-get install -y -qq gettext >/dev/null) || \
-	  (sudo apt-get update -qq && sudo apt-get install -y -qq gettext >/dev/null); }
+	@missing=""; \
+	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check automsg_sync tests samples

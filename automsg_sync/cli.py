@@ -298,6 +298,33 @@ def import_translations(
     sys.exit(report.exit_code)
 
 
+@main.command("cron-run")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("automsg.toml"),
+    show_default=True,
+    help="TOML config file with the accounts, directories and policies.",
+)
+@click.option("--accounts", metavar="LIST", help="Only these configured accounts (comma list).")
+@click.option(
+    "--wait", default=0.0, metavar="SECONDS", help="Wait this long for another run's lock (default: exit 4)."
+)
+def cron_run(config_path: Path, accounts: str | None, wait: float) -> None:
+    """The scheduled run: import the inbox, export what is new, write a report."""
+    from .cron import cron_run as run_cron
+
+    settings = load_settings(config_path)
+    for account in settings.accounts.values():
+        register_secrets(account.credentials.secrets())
+    report = run_cron(settings, _csv(accounts), wait=wait)
+    for result in report.accounts:
+        click.echo(result.summary())
+    click.echo(f"report: {report.path}")
+    sys.exit(report.exit_code)
+
+
 @main.command()
 @account_options
 @click.argument("backup", type=click.Path(path_type=Path, dir_okay=False))

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ConfigError
-from .model import normalise_language
+from .model import UNIT_STATES, normalise_language
 
 DEFAULT_CSDS_URL = "https://api.liveperson.net"
 DEFAULT_CONFIG = Path("automsg.toml")
@@ -86,6 +86,28 @@ class HttpSettings:
 
 
 @dataclass(frozen=True)
+class Policies:
+    """What an unattended run may do on its own (``[policies]``, overridable per account)."""
+
+    auto_apply: bool = False  # false: import as a dry run and leave the plan in the report
+    accept_stale: bool = False
+    prefer_file: bool = False
+    export_only: tuple[str, ...] = ("missing", "default", "stale")
+    verify_after_apply: bool = False
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The cron run's directories (``[paths]``); relative ones are below the config file's folder."""
+
+    outbox: Path = Path("outbox")
+    inbox: Path = Path("inbox")
+    archive: Path = Path("archive")
+    failed: Path = Path("failed")
+    reports: Path = Path("reports")
+
+
+@dataclass(frozen=True)
 class AccountSettings:
     """One LivePerson account as configured."""
 
@@ -97,6 +119,7 @@ class AccountSettings:
     skills: tuple[str, ...] | None = None  # None: every skill
     formats: tuple[str, ...] = FORMATS
     max_length: int | None = None  # QA: longest text accepted from translators
+    policies: Policies = field(default_factory=Policies)
 
 
 @dataclass(frozen=True)
@@ -104,6 +127,8 @@ class Settings:
     csds_url: str = DEFAULT_CSDS_URL
     state_dir: Path = Path(".automsg")
     http: HttpSettings = field(default_factory=HttpSettings)
+    paths: Paths = field(default_factory=Paths)
+    policies: Policies = field(default_factory=Policies)
     accounts: Mapping[str, AccountSettings] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
     default_account: str | None = None
@@ -115,7 +140,7 @@ class Settings:
             raise ConfigError("no account: pass --account ID or set AUTOMSG_ACCOUNT")
         if account_id in self.accounts:
             return self.accounts[account_id]
-        return AccountSettings(id=account_id, credentials=_env_credentials(self.env))
+        return AccountSettings(id=account_id, credentials=_env_credentials(self.env), policies=self.policies)
 
 
 # --------------------------------------------------------------------------- loading
@@ -138,13 +163,25 @@ def load_settings(
         table = _read_toml(path)
         source = str(path)
     private = path is not None and _is_private(path)
+    # Paths in the file are relative to the file: cron's working directory is anyone's guess.
+    here = path.resolve().parent if path is not None else Path()
     top = _Table(table, source, "")
     http = top.table("http")
     file_csds = top.get("csds_url", str, DEFAULT_CSDS_URL)
-    file_state_dir = Path(top.get("state_dir", str, ".automsg"))
+    file_state_dir = here / top.get("state_dir", str, ".automsg")
+    paths_table = top.table("paths")
+    paths = Paths(
+        **{
+            name: here / paths_table.get(name, str, str(getattr(Paths(), name)))
+            for name in ("outbox", "inbox", "archive", "failed", "reports")
+        }
+    )
+    policies = _policies(top.table("policies"), Policies())
     settings = Settings(
         csds_url=csds_url or env.get("AUTOMSG_CSDS_URL") or file_csds,
         state_dir=state_dir or file_state_dir,
+        paths=paths,
+        policies=policies,
         http=HttpSettings(
             timeout=http.get("timeout", float, 30.0),
             retry_waits=tuple(http.get("retry_waits", list[float], [5.0, 10.0, 15.0])),
@@ -157,12 +194,13 @@ def load_settings(
     )
     accounts: dict[str, AccountSettings] = {}
     for index, raw in enumerate(top.get("accounts", list[dict[str, Any]], [])):
-        account = _account(_Table(raw, source, f"accounts[{index}]."), env, private)
+        account = _account(_Table(raw, source, f"accounts[{index}]."), env, private, policies)
         if account.id in accounts:
             raise ConfigError(f"{source}: accounts[{index}].id: account {account.id} twice")
         accounts[account.id] = account
     http.done()
-    top.done(ignore=("http", "accounts"))
+    paths_table.done()
+    top.done(ignore=("http", "accounts", "paths", "policies"))
     if not settings.default_account and len(accounts) == 1:
         settings = replace(settings, default_account=next(iter(accounts)))
     return replace(settings, accounts=accounts)
@@ -180,7 +218,31 @@ def _verify_tls(http: _Table) -> bool:
     return True
 
 
-def _account(t: _Table, env: Mapping[str, str], private: bool) -> AccountSettings:
+POLICY_KEYS = ("auto_apply", "accept_stale", "prefer_file", "export_only", "verify_after_apply")
+
+
+def _policies(t: _Table, defaults: Policies, *, done: bool = True) -> Policies:
+    values: dict[str, Any] = {}
+    for name in POLICY_KEYS:
+        if name == "export_only":
+            states = t.get(name, list[str], None)
+            if states is not None:
+                for state in states:
+                    if state not in UNIT_STATES:
+                        raise ConfigError(
+                            f"{t.where(name)}: {state!r} is not one of {', '.join(UNIT_STATES)}"
+                        )
+                values[name] = tuple(states)
+        else:
+            value = t.get(name, bool, None)
+            if value is not None:
+                values[name] = value
+    if done:
+        t.done()
+    return replace(defaults, **values)
+
+
+def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policies) -> AccountSettings:
     account_id = str(t.require("id", (str, int)))
     api = t.get("api", str, "auto-messages")
     if api not in APIS:
@@ -226,6 +288,7 @@ def _account(t: _Table, env: Mapping[str, str], private: bool) -> AccountSetting
         skills=skills,
         formats=formats,
         max_length=t.get("max_length", int, None),
+        policies=_policies(t, policies, done=False),
     )
     t.done()
     return account

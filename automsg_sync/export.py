@@ -49,6 +49,7 @@ class ExportRequest:
     only: frozenset[str] = frozenset(UNIT_STATES)
     source_language: str | None = None
     max_length: int | None = None
+    unless_unchanged: bool = False  # write nothing when the units equal the last export's
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class ExportResult:
     revision: str
     languages: list[LanguageSummary]
     requests: int
+    unchanged: bool = False
 
     @property
     def files(self) -> list[Path]:
@@ -83,6 +85,7 @@ def export_for_translation(
     request: ExportRequest,
     state: StateStore,
     progress: Progress | None = None,
+    snapshot: Snapshot | None = None,
 ) -> ExportResult:
     """Pull the live messages, write one file per language and format, record the baseline."""
     for fmt in request.formats:
@@ -92,11 +95,10 @@ def export_for_translation(
     if unknown:
         raise ConfigError(f"--only: unknown state {sorted(unknown)[0]!r} ({', '.join(UNIT_STATES)})")
     source_language = normalise_language(request.source_language or account.source_language)
-
-    skills = list_skills(conn, include_deleted=True)
-    listing = AutoMessagesApi(conn, account.api).list_by_context()
-    assert listing.contexts is not None
-    contexts = _select_skills(listing.contexts, request.skills or account.skills, skills)
+    snapshot = snapshot or fetch_snapshot(conn, account)
+    assert snapshot is not None
+    skills = snapshot.skills
+    contexts = _select_skills(snapshot.contexts, request.skills or account.skills, skills)
     languages = _languages(request.languages or account.languages, contexts, source_language)
     skill_names = {sid: s.name for sid, s in skills.items()}
     units = build_units(
@@ -108,6 +110,11 @@ def export_for_translation(
         request.max_length,
     )
     export_id = new_export_id(account.id)
+    if request.unless_unchanged and _same_as_last_export(state, account.id, units, request.only):
+        state.set_checked_revision(account.id, snapshot.revision)
+        return ExportResult(
+            export_id, account.id, snapshot.revision, [], conn.http.requests_sent, unchanged=True
+        )
     summaries = []
     exported: list[Unit] = []
     for lang in languages:
@@ -115,9 +122,14 @@ def export_for_translation(
         selected = [u for u in lang_units if u.state in request.only]
         states = Counter(u.state for u in lang_units)
         files: list[Path] = []
-        if selected:
-            meta = FileMeta(account.id, lang, export_id, listing.revision, source_language)
-            base = request.out_dir / account.id
+        base = request.out_dir / account.id
+        if not selected:
+            # A file left from an earlier export would ask for work that is done.
+            # Its baseline stays in the state store: a copy already handed out still imports.
+            for fmt in FORMATS:
+                (base / f"{lang}.{fmt}").unlink(missing_ok=True)
+        else:
+            meta = FileMeta(account.id, lang, export_id, snapshot.revision, source_language)
             if "po" in request.formats:
                 files.append(base / f"{lang}.po")
                 write_po(files[-1], meta, selected)
@@ -135,14 +147,51 @@ def export_for_translation(
     state.record_export(
         export_id=export_id,
         account=account.id,
-        revision=listing.revision,
+        revision=snapshot.revision,
         source_language=source_language,
         api=account.api,
         exported=exported,
         seen=units,
         objects=[(c, m, json.dumps(by_address[c, m].raw, ensure_ascii=False)) for c, m in wanted],
     )
-    return ExportResult(export_id, account.id, listing.revision, summaries, conn.http.requests_sent)
+    state.set_checked_revision(account.id, snapshot.revision)
+    return ExportResult(export_id, account.id, snapshot.revision, summaries, conn.http.requests_sent)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The account as one export sees it: every context's messages, the skills, the revision."""
+
+    contexts: dict[Context, list[AutoMessage]]
+    skills: dict[str, Skill]
+    revision: str
+
+
+def fetch_snapshot(
+    conn: Connection, account: AccountSettings, *, if_match: str | None = None
+) -> Snapshot | None:
+    """One ``view=BY_CONTEXT`` call (conditional with ``if_match``) and one skills call.
+
+    None when ``if_match`` is still the account's revision (304): nothing changed.
+    """
+    listing = AutoMessagesApi(conn, account.api).list_by_context(if_match=if_match)
+    if listing.not_modified:
+        return None
+    assert listing.contexts is not None
+    return Snapshot(listing.contexts, list_skills(conn, include_deleted=True), listing.revision)
+
+
+def _same_as_last_export(state: StateStore, account: str, units: list[Unit], only: frozenset[str]) -> bool:
+    last = state.latest_export(account)
+    if last is None:
+        return False
+    now = {
+        (str(u.key), language_key(u.language)): (u.source, u.target, u.state)
+        for u in units
+        if u.state in only
+    }
+    before = {k: (b.source, b.target, b.state) for k, b in last.units.items()}
+    return now == before
 
 
 def _select_skills(

@@ -10,6 +10,10 @@ Tables:
   import whose revision check answers 304 can write without fetching them;
 - ``runs`` and ``journal``: every apply or restore, and per object the
   languages it writes and whether the write happened (``pending``, ``written``);
+- ``domains``: the Domain API's answer per account, reused for a day by
+  unattended runs (so an unchanged account costs one request);
+- ``checked``: per account, the revision the last export saw, for the
+  conditional GET that tells a cron run nothing changed;
 - ``origins``: per account, unit and language, the source text the live target
   was translated from; an export records it when it first sees a target (or a
   target changed since), an import records it when it writes one. A target
@@ -21,7 +25,9 @@ baseline or none of it.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,6 +80,18 @@ CREATE TABLE IF NOT EXISTS journal (
     languages TEXT NOT NULL,
     status TEXT NOT NULL,
     PRIMARY KEY (run_id, context, message_id)
+);
+CREATE TABLE IF NOT EXISTS domains (
+    account TEXT NOT NULL,
+    csds_url TEXT NOT NULL,
+    services TEXT NOT NULL,
+    fetched_at REAL NOT NULL,
+    PRIMARY KEY (account, csds_url)
+);
+CREATE TABLE IF NOT EXISTS checked (
+    account TEXT PRIMARY KEY,
+    revision TEXT NOT NULL,
+    checked_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS origins (
     account TEXT NOT NULL,
@@ -290,3 +308,43 @@ class StateStore:
             (account,),
         )
         return [r[0] for r in rows]
+
+    # ------------------------------------------------------------ cron helpers
+
+    def checked_revision(self, account: str) -> str | None:
+        row = self.db.execute("SELECT revision FROM checked WHERE account = ?", (account,)).fetchone()
+        return row[0] if row else None
+
+    def set_checked_revision(self, account: str, revision: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO checked VALUES (?, ?, ?) ON CONFLICT (account) DO UPDATE "
+                "SET revision = excluded.revision, checked_at = excluded.checked_at",
+                (account, revision, now_utc()),
+            )
+
+
+class DomainCache:
+    """The Domain API's answers kept in the state store for ``ttl`` seconds."""
+
+    def __init__(self, state: StateStore, ttl: float = 24 * 3600) -> None:
+        self.state = state
+        self.ttl = ttl
+
+    def load(self, account: str, csds_url: str) -> dict[str, str] | None:
+        row = self.state.db.execute(
+            "SELECT services, fetched_at FROM domains WHERE account = ? AND csds_url = ?",
+            (account, csds_url),
+        ).fetchone()
+        if row is None or time.time() - float(row[1]) > self.ttl:
+            return None
+        services: dict[str, str] = json.loads(row[0])
+        return services
+
+    def save(self, account: str, csds_url: str, services: dict[str, str]) -> None:
+        with self.state.transaction() as db:
+            db.execute(
+                "INSERT INTO domains VALUES (?, ?, ?, ?) ON CONFLICT (account, csds_url) DO UPDATE "
+                "SET services = excluded.services, fetched_at = excluded.fetched_at",
+                (account, csds_url, json.dumps(services), time.time()),
+            )

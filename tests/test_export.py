@@ -58,8 +58,8 @@ def test_request_budget(emu: Emu, conn: Connection, settings: Settings, tmp_path
     assert calls == [
         ("GET", "baseURI.json", None),
         ("POST", "login", None),
-        ("GET", "skills", None),
         ("GET", "auto-messages", "BY_CONTEXT"),
+        ("GET", "skills", None),
     ]
     assert result.requests == 4
 

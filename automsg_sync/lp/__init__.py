@@ -8,7 +8,7 @@ import requests
 
 from ..config import AccountSettings, Settings
 from .auth import Connection, authenticator
-from .domain import Domains
+from .domain import Domains, DomainStore
 from .http import HttpClient
 
 
@@ -18,11 +18,12 @@ def connect(
     *,
     session: requests.Session | None = None,
     sleep: Callable[[float], None] | None = None,
+    domain_store: DomainStore | None = None,
 ) -> Connection:
     """An authenticated connection to one account (no request is sent yet)."""
     kwargs = {"sleep": sleep} if sleep is not None else {}
     http = HttpClient(settings.http, session=session, **kwargs)
-    domains = Domains(http, settings.csds_url, account.id)
+    domains = Domains(http, settings.csds_url, account.id, domain_store)
     return Connection(http, domains, authenticator(account.credentials, http, domains))
 
 

@@ -8,6 +8,7 @@ emulator serves, ``127.0.0.1:8080/rw``) is used the same way.
 
 from __future__ import annotations
 
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from ..errors import ApiError
@@ -21,16 +22,27 @@ IDP = "idp"
 MESSAGING = "asyncMessagingEnt"
 
 
-class Domains:
-    """Base URLs of an account's services, from one CSDS call."""
+class DomainStore(Protocol):
+    """Somewhere to keep the Domain API's answer between runs."""
 
-    def __init__(self, http: HttpClient, csds_url: str, account_id: str) -> None:
+    def load(self, account: str, csds_url: str) -> dict[str, str] | None: ...
+
+    def save(self, account: str, csds_url: str, services: dict[str, str]) -> None: ...
+
+
+class Domains:
+    """Base URLs of an account's services, from one CSDS call (or a ``store``)."""
+
+    def __init__(
+        self, http: HttpClient, csds_url: str, account_id: str, store: DomainStore | None = None
+    ) -> None:
         check_transport(csds_url)
         self.http = http
         self.csds_url = csds_url.rstrip("/")
         self.scheme = urlsplit(self.csds_url).scheme
         self.account_id = account_id
-        self._cache: dict[str, str] | None = None
+        self.store = store
+        self._cache: dict[str, str] | None = store.load(account_id, self.csds_url) if store else None
 
     def base_url(self, service: str) -> str:
         """``scheme://baseURI`` for a service name (case-sensitive, as LivePerson's)."""
@@ -54,6 +66,9 @@ class Domains:
         response = self.http.request("GET", url, params={"version": "1.0"})
         try:
             body = response.json()
-            return {item["service"]: item["baseURI"] for item in body["baseURIs"]}
+            services = {item["service"]: item["baseURI"] for item in body["baseURIs"]}
         except (ValueError, KeyError, TypeError):
             raise ApiError(f"GET {url}: the Domain API answered an unexpected body") from None
+        if self.store is not None:
+            self.store.save(self.account_id, self.csds_url, services)
+        return services

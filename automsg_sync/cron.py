@@ -1,0 +1,340 @@
+"""``cron-run``: both directions, unattended, for every configured account.
+
+For each account, in order:
+
+1. take the account's lock (``<state-dir>/locks/<account>.lock``); held by
+   another run → that account is skipped with a one-line message (exit 4),
+   or waited for up to ``wait`` seconds;
+2. import every file of ``inbox/<account>/``, oldest first, each on its own:
+   handled (applied, or planned when ``auto_apply`` is off) → moved to
+   ``archive/<date>/<account>/``; unreadable or refused → moved to
+   ``failed/<account>/`` with ``<name>.errors.json`` beside it; a file whose
+   import hit an API error stays in the inbox for the next run. A file is
+   never deleted: moves are renames, and the error report is written before
+   the file moves. Hidden files and ``*.part``/``*.tmp`` (uploads in
+   progress) are left alone;
+3. export the units in the ``export_only`` states to ``outbox/<account>/``
+   when something changed: a conditional GET answered 304 (one request, with
+   the Domain API's answer cached in the state store) means nothing did, and
+   an export whose units equal the last export's writes no file;
+4. write ``reports/<run-id>.json`` and print one line per account.
+
+Exit code: the worst over the accounts — 1 error, 3 needs a human (units
+skipped, or a plan waiting because ``auto_apply`` is off), 4 an account was
+locked by another run, 0 otherwise. One failing account does not stop the
+others.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from .apply import write_backup
+from .config import AccountSettings, Settings
+from .errors import AutomsgError, ConfigError
+from .export import ExportRequest, export_for_translation, fetch_snapshot
+from .imports import ImportOptions, import_translations, new_run_id
+from .lp import Connection, connect
+from .state import DomainCache, StateStore
+
+log = logging.getLogger("automsg_sync.cron")
+
+OK, NEEDS_HUMAN, ERROR, LOCKED = "ok", "needs-human", "error", "locked"
+EXIT = {OK: 0, NEEDS_HUMAN: 3, ERROR: 1, LOCKED: 4}
+SEVERITY = {OK: 0, LOCKED: 1, NEEDS_HUMAN: 2, ERROR: 3}
+IMPORTABLE = (".po", ".xlsx")
+IN_PROGRESS = (".part", ".tmp", ".crdownload", ".partial")
+
+
+@dataclass
+class FileResult:
+    name: str
+    status: str  # applied, planned, failed, kept
+    moved_to: str | None
+    planned: int = 0
+    applied: int = 0
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    import_run: str | None = None
+
+
+@dataclass
+class AccountResult:
+    account: str
+    status: str = OK
+    files: list[FileResult] = field(default_factory=list)
+    exported: list[str] = field(default_factory=list)
+    export_id: str | None = None
+    export: str = "not run"  # unchanged (304), nothing new, exported, not run
+    errors: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    requests: int = 0
+
+    def worsen(self, status: str) -> None:
+        if SEVERITY[status] > SEVERITY[self.status]:
+            self.status = status
+
+    def summary(self) -> str:
+        applied = sum(f.applied for f in self.files)
+        skipped = sum(len(f.skipped) for f in self.files)
+        failed = sum(1 for f in self.files if f.status == "failed")
+        parts = [f"{self.account}: {self.status}"]
+        if self.status == LOCKED:
+            return f"{self.account}: locked — another run holds this account's lock; skipped"
+        if self.files:
+            parts.append(
+                f"{len(self.files)} file(s) imported ({applied} applied, {skipped} skipped, {failed} failed)"
+            )
+        else:
+            parts.append("nothing to import")
+        if self.exported:
+            parts.append(f"exported {len(self.exported)} file(s)")
+        else:
+            parts.append(
+                {"unchanged": "unchanged since last export"}.get(self.export, "nothing new to export")
+            )
+        parts.append(f"{self.requests} requests, {sum(self.seconds.values()):.2f} s")
+        if self.errors:
+            parts.append("error: " + self.errors[0])
+        return "; ".join(parts)
+
+
+@dataclass
+class CronReport:
+    run_id: str
+    started_at: str
+    accounts: list[AccountResult] = field(default_factory=list)
+    path: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        worst = max((a.status for a in self.accounts), key=SEVERITY.__getitem__, default=OK)
+        return EXIT[worst]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "exit_code": self.exit_code,
+            "accounts": [_account_json(a) for a in self.accounts],
+        }
+
+
+def cron_run(
+    settings: Settings,
+    account_ids: list[str] | None = None,
+    *,
+    wait: float = 0.0,
+    sleep: Callable[[float], None] | None = None,
+) -> CronReport:
+    """Run every (or the named) configured account; see the module docstring."""
+    if not settings.accounts:
+        raise ConfigError("no accounts configured: cron-run needs [[accounts]] in the config file")
+    ids = account_ids or list(settings.accounts)
+    unknown = [a for a in ids if a not in settings.accounts]
+    if unknown:
+        raise ConfigError(f"--accounts: account {unknown[0]} is not in the config file")
+    report = CronReport(new_run_id("cron"), _now())
+    for account_id in ids:
+        result = _run_account(settings, settings.accounts[account_id], report.run_id, wait, sleep)
+        report.accounts.append(result)
+        log.info(result.summary(), extra={"account": account_id, "status": result.status})
+    report.path = settings.paths.reports / f"{report.run_id}.json"
+    write_backup(report.path, report.to_json())
+    return report
+
+
+def _run_account(
+    settings: Settings,
+    account: AccountSettings,
+    run_id: str,
+    wait: float,
+    sleep: Callable[[float], None] | None,
+) -> AccountResult:
+    result = AccountResult(account.id)
+    lock_dir = settings.state_dir / "locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_dir / f"{account.id}.lock"), timeout=wait)
+    try:
+        lock.acquire()
+    except Timeout:
+        result.status = LOCKED
+        return result
+    started = time.monotonic()
+    conn: Connection | None = None
+    try:
+        state = StateStore(settings.state_dir)
+        conn = connect(settings, account, sleep=sleep, domain_store=DomainCache(state))
+        _import_inbox(settings, account, conn, state, run_id, result)
+        result.seconds["import"] = round(time.monotonic() - started, 3)
+        mark = time.monotonic()
+        _export(settings, account, conn, state, result)
+        result.seconds["export"] = round(time.monotonic() - mark, 3)
+    except AutomsgError as exc:
+        result.errors.append(str(exc))
+        result.worsen(ERROR)
+    finally:
+        if conn is not None:
+            result.requests = conn.http.requests_sent
+        lock.release()
+    return result
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """Files to import, oldest first; uploads in progress and hidden files are not touched."""
+    if not inbox.is_dir():
+        return []
+    files = [
+        p
+        for p in inbox.iterdir()
+        if p.is_file() and not p.name.startswith(".") and not p.name.lower().endswith(IN_PROGRESS)
+    ]
+    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def _import_inbox(
+    settings: Settings,
+    account: AccountSettings,
+    conn: Connection,
+    state: StateStore,
+    run_id: str,
+    result: AccountResult,
+) -> None:
+    policies = account.policies
+    options = ImportOptions(
+        apply=policies.auto_apply,
+        accept_stale=policies.accept_stale,
+        prefer_file=policies.prefer_file,
+        max_length=account.max_length,
+    )
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    for path in inbox_files(settings.paths.inbox / account.id):
+        if path.suffix.lower() not in IMPORTABLE:
+            errors = [f"{path.name}: not a translator file (expected .po or .xlsx)"]
+            moved = _fail(settings, account, path, run_id, {"errors": errors})
+            result.files.append(FileResult(path.name, "failed", str(moved), errors=errors))
+            result.worsen(ERROR)
+            continue
+        report = import_translations(conn, account, [path], options, state, settings.state_dir / "backups")
+        data = report.to_json()
+        file_errors = [e for e in report.errors if e.file]
+        api_errors = [e for e in report.errors if not e.file]
+        item = FileResult(
+            path.name,
+            "",
+            None,
+            planned=len(data["planned"]),
+            applied=len(data["applied"]),
+            skipped=data["skipped"],
+            errors=[_problem_text(e.file, e.where, e.message) for e in report.errors],
+            import_run=report.run_id,
+        )
+        if file_errors:
+            item.status, item.moved_to = "failed", str(_fail(settings, account, path, run_id, data))
+            result.worsen(ERROR)
+        elif api_errors:
+            item.status = "kept"  # the file is fine; the account was not: try again next run
+            result.errors += [e.message for e in api_errors]
+            result.worsen(ERROR)
+        else:
+            item.status = "applied" if policies.auto_apply else "planned"
+            item.moved_to = str(move(path, settings.paths.archive / today / account.id, run_id))
+            if item.skipped or (not policies.auto_apply and item.planned):
+                result.worsen(NEEDS_HUMAN)
+        result.files.append(item)
+
+
+def _export(
+    settings: Settings, account: AccountSettings, conn: Connection, state: StateStore, result: AccountResult
+) -> None:
+    snapshot = fetch_snapshot(conn, account, if_match=state.checked_revision(account.id))
+    if snapshot is None:
+        result.export = "unchanged"
+        return
+    request = ExportRequest(
+        out_dir=settings.paths.outbox,
+        formats=account.formats,
+        only=frozenset(account.policies.export_only),
+        max_length=account.max_length,
+        unless_unchanged=True,
+    )
+    exported = export_for_translation(conn, account, request, state, snapshot=snapshot)
+    if exported.unchanged or not exported.files:
+        result.export = "nothing new"
+        return
+    result.export = "exported"
+    result.export_id = exported.export_id
+    result.exported = [str(f) for f in exported.files]
+
+
+def move(path: Path, folder: Path, run_id: str) -> Path:
+    """Move a file into ``folder`` without ever losing it: a rename, or copy-then-rename-then-unlink.
+
+    An existing file of the same name is kept; the newcomer gets the run id in its name.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    if target.exists():
+        target = folder / f"{path.stem}.{run_id}{path.suffix}"
+    try:
+        os.rename(path, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        tmp = folder / f".{target.name}.tmp"
+        shutil.copy2(path, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        path.unlink()
+    return target
+
+
+def _fail(
+    settings: Settings, account: AccountSettings, path: Path, run_id: str, data: dict[str, Any]
+) -> Path:
+    folder = settings.paths.failed / account.id
+    details = {"file": path.name, "account": account.id, "cron_run": run_id, "failed_at": _now(), **data}
+    # The reasons are written first: a run killed between the two steps leaves
+    # the file in the inbox, to be tried (and explained) again.
+    name = path.name if not (folder / path.name).exists() else f"{path.stem}.{run_id}{path.suffix}"
+    write_backup(folder / f"{name}.errors.json", details)
+    return move(path, folder, run_id)
+
+
+def _problem_text(file: str, where: int | None, message: str) -> str:
+    location = f"{Path(file).name}:{where}" if file and where else Path(file).name if file else ""
+    return f"{location}: {message}" if location else message
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _account_json(a: AccountResult) -> dict[str, Any]:
+    return {
+        "account": a.account,
+        "status": a.status,
+        "exit_code": EXIT[a.status],
+        "summary": a.summary(),
+        "imported": [vars(f) for f in a.files],
+        "applied": sum(f.applied for f in a.files),
+        "skipped": [s for f in a.files for s in f.skipped],
+        "export": a.export,
+        "export_id": a.export_id,
+        "exported": a.exported,
+        "errors": a.errors + [e for f in a.files for e in f.errors],
+        "seconds": a.seconds,
+        "requests": a.requests,
+    }

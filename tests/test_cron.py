@@ -1,0 +1,303 @@
+"""cron-run against the emulator: two accounts, inbox, archive, failed, outbox, locks, kills."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polib
+import pytest
+import requests
+from click.testing import CliRunner
+from conftest import ACCOUNT, KEYS, Emu, Sleeps
+from filelock import FileLock
+
+from automsg_sync.cli import main
+from automsg_sync.config import Settings, load_settings
+from automsg_sync.cron import CronReport, cron_run
+
+OTHER = "70071529"
+ENV = {
+    **KEYS,
+    "EU_KEY": "9a8b7c6d5e4f30211a2b3c4d5e6f7a8b",
+    "EU_SECRET": "c0ffee5ecret0001",
+    "EU_TOKEN": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    "EU_TOKEN_SECRET": "t0kense4cret0002",
+}
+TODAY = datetime.now(UTC).strftime("%Y-%m-%d")
+
+
+def write_config(folder: Path, emu: Emu, *, auto_apply: bool = True) -> Path:
+    path = folder / "automsg.toml"
+    path.write_text(
+        f"""
+csds_url = "{emu.url}"
+[http]
+retry_waits = [0.01, 0.01, 0.01]
+timeout = 10
+[policies]
+auto_apply = {str(auto_apply).lower()}
+[[accounts]]
+id = "{ACCOUNT}"
+auth = "oauth"
+languages = ["fr-FR", "de-DE"]
+formats = ["po"]
+[[accounts]]
+id = "{OTHER}"
+auth = "oauth"
+app_key_env = "EU_KEY"
+app_secret_env = "EU_SECRET"
+access_token_env = "EU_TOKEN"
+access_token_secret_env = "EU_TOKEN_SECRET"
+formats = ["po", "xlsx"]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def cfg(emu: Emu, tmp_path: Path) -> Settings:
+    return load_settings(write_config(tmp_path, emu), ENV)
+
+
+def run(settings: Settings, **kwargs: Any) -> CronReport:
+    return cron_run(settings, sleep=Sleeps(), **kwargs)
+
+
+def translate_into_inbox(settings: Settings, account: str, lang: str, name: str | None = None) -> Path:
+    src = settings.paths.outbox / account / f"{lang}.po"
+    po = polib.pofile(str(src))
+    for entry in po:
+        if not entry.msgstr:
+            entry.msgstr = f"(fr) {entry.msgid}"
+    inbox = settings.paths.inbox / account
+    inbox.mkdir(parents=True, exist_ok=True)
+    target = inbox / (name or src.name)
+    po.save(str(target))
+    return target
+
+
+def account_requests(emu: Emu, account: str) -> list[tuple[str, str, int | None]]:
+    return [
+        (r["method"], r["path"].split("/")[-1], r["status"])
+        for r in emu.requests()
+        if f"/account/{account}/" in r["path"]
+    ]
+
+
+def test_first_run_exports_both_accounts(emu: Emu, cfg: Settings) -> None:
+    report = run(cfg)
+    assert report.exit_code == 0
+    assert sorted(p.name for p in (cfg.paths.outbox / ACCOUNT).iterdir()) == ["de-DE.po", "fr-FR.po"]
+    assert sorted(p.name for p in (cfg.paths.outbox / OTHER).iterdir()) == ["fr-FR.po", "fr-FR.xlsx"]
+    # only the configured states: nothing already translated is sent
+    entries = polib.pofile(str(cfg.paths.outbox / OTHER / "fr-FR.po"))
+    assert sorted(e.msgctxt for e in entries) == [
+        "account|Agent accepts message",
+        "account|Waiting in queue message",
+        "skill/21|Welcome message",
+    ]
+    assert report.path is not None and json.loads(report.path.read_text())["exit_code"] == 0
+
+
+def test_returned_file_is_applied_archived_and_the_rest_exported(emu: Emu, cfg: Settings) -> None:
+    run(cfg)
+    returned = translate_into_inbox(cfg, ACCOUNT, "fr-FR")
+    emu.clear_requests()
+    report = run(cfg)
+    assert report.exit_code == 0, report.to_json()
+    mine, other = report.accounts
+    assert [(f.name, f.status, f.applied) for f in mine.files] == [("fr-FR.po", "applied", 13)]
+    assert not returned.exists()
+    assert (cfg.paths.archive / TODAY / ACCOUNT / "fr-FR.po").exists()
+    # our writes changed the revision, so the export ran: German is still missing, French is done
+    assert mine.export == "exported" and [Path(f).name for f in mine.exported] == ["de-DE.po"]
+    assert not (cfg.paths.outbox / ACCOUNT / "fr-FR.po").exists()
+    assert other.export == "unchanged" and other.files == [] and other.requests == 1
+    saved = json.loads(report.path.read_text())  # type: ignore[union-attr]
+    first = saved["accounts"][0]
+    assert first["applied"] == 13 and first["export"] == "exported" and first["requests"] == mine.requests
+    assert set(first["seconds"]) == {"import", "export"}
+
+
+def test_second_run_costs_one_request_per_account(emu: Emu, cfg: Settings) -> None:
+    run(cfg)
+    translate_into_inbox(cfg, ACCOUNT, "fr-FR")
+    run(cfg)
+    emu.clear_requests()
+    report = run(cfg)
+    assert report.exit_code == 0
+    assert [(a.files, a.exported, a.export) for a in report.accounts] == [([], [], "unchanged")] * 2
+    for account in (ACCOUNT, OTHER):
+        assert account_requests(emu, account) == [("GET", "auto-messages", 304)]
+    assert len(emu.requests()) == 2
+
+
+def test_bad_file_goes_to_failed_and_good_files_still_apply(emu: Emu, cfg: Settings) -> None:
+    run(cfg)
+    good = translate_into_inbox(cfg, ACCOUNT, "fr-FR")
+    bad = good.with_name("broken.po")
+    bad.write_text(
+        'msgid ""\nmsgstr ""\n"X-Automsg-Account: 70071528\\n"\n\nthis is not po\n', encoding="utf-8"
+    )
+    os.utime(bad, (time.time() - 60, time.time() - 60))  # older: imported first
+    notes = good.with_name("notes.txt")
+    notes.write_text("hello")
+    report = run(cfg)
+    assert report.exit_code == 1
+    files = {f.name: f.status for f in report.accounts[0].files}
+    assert files == {"broken.po": "failed", "fr-FR.po": "applied", "notes.txt": "failed"}
+    failed = cfg.paths.failed / ACCOUNT
+    assert sorted(p.name for p in failed.iterdir()) == [
+        "broken.po",
+        "broken.po.errors.json",
+        "notes.txt",
+        "notes.txt.errors.json",
+    ]
+    errors = json.loads((failed / "broken.po.errors.json").read_text())
+    assert errors["errors"][0]["where"] == 5 and "Syntax error" in errors["errors"][0]["message"]
+    assert list((cfg.paths.inbox / ACCOUNT).iterdir()) == []
+    assert report.accounts[1].status == "ok"  # the other account is not affected
+
+
+def test_upload_in_progress_is_left_alone(emu: Emu, cfg: Settings) -> None:
+    run(cfg)
+    partial = translate_into_inbox(cfg, ACCOUNT, "fr-FR", name="fr-FR.po.part")
+    report = run(cfg)
+    assert report.accounts[0].files == [] and partial.exists()
+
+
+def test_dry_run_policy_leaves_the_plan_and_needs_a_human(emu: Emu, tmp_path: Path) -> None:
+    settings = load_settings(write_config(tmp_path, emu, auto_apply=False), ENV)
+    run(settings)
+    translate_into_inbox(settings, ACCOUNT, "fr-FR")
+    before = emu.dump()
+    report = run(settings)
+    assert report.exit_code == 3
+    [item] = report.accounts[0].files
+    assert (item.status, item.planned, item.applied) == ("planned", 13, 0)
+    assert emu.dump() == before
+    assert (settings.paths.archive / TODAY / ACCOUNT / "fr-FR.po").exists()
+
+
+def test_a_locked_account_exits_4_and_the_others_run(emu: Emu, cfg: Settings) -> None:
+    lock = FileLock(str(cfg.state_dir / "locks" / f"{ACCOUNT}.lock"))
+    (cfg.state_dir / "locks").mkdir(parents=True)
+    with lock:
+        report = run(cfg)
+    assert [a.status for a in report.accounts] == ["locked", "ok"] and report.exit_code == 4
+    assert (
+        report.accounts[0].summary() == f"{ACCOUNT}: locked — another run holds this account's lock; skipped"
+    )
+    assert account_requests(emu, ACCOUNT) == []
+
+
+def _cli(cwd: Path, emu: Emu, *args: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, **ENV)
+    cmd = [sys.executable, "-m", "automsg_sync", "cron-run", "--config", str(cwd / "automsg.toml"), *args]
+    return subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_held(emu: Emu, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while not [r for r in emu.requests() if r["status"] is None]:
+        assert proc.poll() is None and time.monotonic() < deadline, "the held request never arrived"
+        time.sleep(0.02)  # polling the emulator's log for the condition
+
+
+def test_two_concurrent_runs_on_one_account(emu: Emu, cfg: Settings, tmp_path: Path) -> None:
+    emu.faults(script=[{"match": f"/account/{ACCOUNT}/configuration/engagement-window", "hold": "first"}])
+    with _cli(tmp_path, emu, "--accounts", ACCOUNT) as first:
+        _wait_for_held(emu, first)
+        second = _cli(tmp_path, emu, "--accounts", ACCOUNT)
+        out, err = second.communicate(timeout=60)
+        assert second.returncode == 4, err
+        assert out.splitlines()[0] == f"{ACCOUNT}: locked — another run holds this account's lock; skipped"
+        requests.post(f"{emu.url}/_emulator/release/first", timeout=5)
+        out, err = first.communicate(timeout=60)
+        assert first.returncode == 0, err
+
+
+def test_killed_mid_run_then_rerun_ends_like_an_uninterrupted_run(
+    emu: Emu, cfg: Settings, tmp_path: Path
+) -> None:
+    run(cfg)
+    translate_into_inbox(cfg, ACCOUNT, "fr-FR")
+    de = translate_into_inbox(cfg, ACCOUNT, "de-DE")
+    os.utime(de, (time.time() + 60, time.time() + 60))  # newer: imported second
+    # the second file's first PUT is held, and the process is killed while waiting
+    emu.faults(script=[{"match": "auto-messages", "method": "PUT", "skip": 3, "hold": "kill", "drop": True}])
+    with _cli(tmp_path, emu, "--accounts", ACCOUNT) as proc:
+        _wait_for_held(emu, proc)
+        proc.kill()
+        proc.wait(timeout=10)
+    requests.post(f"{emu.url}/_emulator/release/kill", timeout=5)
+    inbox = sorted(p.name for p in (cfg.paths.inbox / ACCOUNT).iterdir())
+    assert inbox == ["de-DE.po"]  # the first file was archived, the second is still there
+    report = run(cfg)
+    assert report.exit_code == 0, report.to_json()
+    assert [(f.name, f.status) for f in report.accounts[0].files] == [("de-DE.po", "applied")]
+    assert sorted(p.name for p in (cfg.paths.archive / TODAY / ACCOUNT).iterdir()) == ["de-DE.po", "fr-FR.po"]
+    ok_puts = [
+        (r["query"].get("context_id", "account"))
+        for r in emu.requests()
+        if r["method"] == "PUT" and r["status"] == 200
+    ]
+    assert sorted(ok_puts) == sorted(
+        ["account", "7", "9"] * 2
+    )  # each context once per language: no double write
+    # the same end state as a run that was never interrupted
+    texts = {
+        (c, o["id"], e["lang"]): e["msg"]
+        for c, objs in emu.dump()["accounts"][ACCOUNT]["autoMessages"].items()
+        for o in objs
+        for e in o["data"]
+    }
+    assert (
+        sum(1 for k, v in texts.items() if k[2].lower() in ("fr-fr", "de-de") and v.startswith("(fr) "))
+        == 13 + 14
+    )
+
+
+def test_cli_config_errors(emu: Emu, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, emu)
+    cfg.write_text(cfg.read_text() + "\n[policies]\nauto_aply = true\n")
+    result = CliRunner().invoke(main, ["cron-run", "--config", str(cfg)], env=ENV)
+    assert result.exit_code == 2 and "error:" in result.stderr
+    cfg.write_text(
+        write_config(tmp_path, emu)
+        .read_text()
+        .replace("[policies]\nauto_apply = true", "[policies]\nauto_aply = true")
+    )
+    result = CliRunner().invoke(main, ["cron-run", "--config", str(cfg)], env=ENV)
+    assert result.exit_code == 2 and result.stderr.strip() == f"error: {cfg}: policies.auto_aply: unknown key"
+    secret = (
+        write_config(tmp_path, emu)
+        .read_text()
+        .replace('auth = "oauth"\nlanguages', 'auth = "oauth"\napp_secret = "inline-s3cret"\nlanguages', 1)
+    )
+    cfg.write_text(secret)
+    os.chmod(cfg, 0o644)
+    result = CliRunner().invoke(main, ["cron-run", "--config", str(cfg)], env=ENV)
+    assert (
+        result.exit_code == 2
+        and "readable by group or others" in result.stderr
+        and "inline-s3cret" not in result.stderr
+    )
+
+
+def test_cli_prints_one_line_per_account(emu: Emu, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, emu)
+    result = CliRunner().invoke(main, ["cron-run", "--config", str(cfg)], env=ENV)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{ACCOUNT}: ok; nothing to import; exported 2 file(s); ")
+    assert lines[1].startswith(f"{OTHER}: ok; nothing to import; exported 2 file(s); ")
+    assert lines[2].startswith("report: ")
