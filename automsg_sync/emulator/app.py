@@ -37,18 +37,17 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import random
-import secrets
 import socket
 import threading
 import time
-from collections import deque
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from oauthlib.oauth1 import RequestValidator, SignatureOnlyEndpoint
+from oauthlib.oauth1 import SignatureOnlyEndpoint
 
 from ..lp.http import is_loopback
+from .auth import OAuthValidator, Tokens
+from .faults import Faults
 from .store import ACCOUNT, NotFound, Store, filter_langs
 
 log = logging.getLogger("automsg_sync.emulator")
@@ -62,150 +61,6 @@ SERVICES = {
     "asyncMessagingEnt": "msg",
 }
 EW = "/api/account/<account_id>/configuration/engagement-window"
-
-
-class Faults:
-    """Fault injection state; decisions drawn from a seeded RNG."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.set({})
-
-    def set(self, spec: dict[str, Any]) -> None:
-        with self.lock:
-            self.spec = dict(spec)
-            self.rng = random.Random(spec.get("seed"))
-            self.script: deque[dict[str, Any]] = deque(dict(s) for s in spec.get("script", []))
-            self.window: dict[str, list[float]] = {}
-            self.holds: dict[str, threading.Event] = {}
-
-    def hold(self, name: str) -> threading.Event:
-        with self.lock:
-            return self.holds.setdefault(name, threading.Event())
-
-    def scripted(self, method: str, path: str) -> dict[str, Any] | None:
-        with self.lock:
-            for entry in self.script:
-                if entry.get("match", "") in path and entry.get("method", method) == method:
-                    if int(entry.get("skip", 0)) > 0:
-                        entry["skip"] = int(entry["skip"]) - 1
-                        return None
-                    entry["times"] = int(entry.get("times", 1)) - 1
-                    if entry["times"] <= 0:
-                        self.script.remove(entry)
-                    return entry
-        return None
-
-    def draw(self) -> dict[str, Any]:
-        """Random faults for one request: status, drop, latency."""
-        with self.lock:
-            s, r = self.spec, self.rng
-            out: dict[str, Any] = {}
-            if s.get("latencyMs") and r.random() < float(s.get("latencyProbability", 1.0)):
-                out["latencyMs"] = s["latencyMs"]
-            roll = r.random()
-            p500, p503 = float(s.get("error500", 0)), float(s.get("error503", 0))
-            if roll < p500:
-                out["status"] = 500
-            elif roll < p500 + p503:
-                out["status"] = 503
-            elif r.random() < float(s.get("drop", 0)):
-                out["drop"] = True
-            return out
-
-    def rate_limited(self, account: str) -> float | None:
-        """Retry-After seconds when the account is over its configured rate."""
-        with self.lock:
-            limit = self.spec.get("rateLimit")
-            if not limit:
-                return None
-            now = time.monotonic()
-            per = float(limit.get("perSeconds", 1))
-            hits = [t for t in self.window.get(account, []) if now - t < per]
-            if len(hits) >= int(limit.get("requests", 10)):
-                self.window[account] = hits
-                return float(limit.get("retryAfter", per))
-            hits.append(now)
-            self.window[account] = hits
-            return None
-
-
-class Tokens:
-    """Bearer sessions: token → (account, expiry, csrf, session id)."""
-
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self.lock = threading.Lock()
-        self.by_token: dict[str, dict[str, Any]] = {}
-
-    def issue(self, account: str) -> dict[str, Any]:
-        session: dict[str, Any] = {
-            "bearer": secrets.token_hex(24),
-            "csrf": secrets.token_hex(12),
-            "sessionId": secrets.token_hex(12),
-            "account": account,
-            "expires": time.time() + self.ttl,
-        }
-        with self.lock:
-            self.by_token[session["bearer"]] = session
-        return session
-
-    def valid(self, token: str, account: str) -> bool:
-        with self.lock:
-            s = self.by_token.get(token)
-            return bool(s and s["account"] == account and s["expires"] > time.time())
-
-    def by_session(self, session_id: str) -> dict[str, Any] | None:
-        with self.lock:
-            return next((s for s in self.by_token.values() if s["sessionId"] == session_id), None)
-
-    def expire_all(self) -> None:
-        with self.lock:
-            for s in self.by_token.values():
-                s["expires"] = 0.0
-
-
-class _OAuthValidator(RequestValidator):  # type: ignore[misc]
-    """Checks OAuth 1.0a signatures against one account's API keys (oauthlib)."""
-
-    enforce_ssl = False
-    client_key_length = (1, 128)
-    access_token_length = (1, 128)
-    nonce_length = (1, 128)
-    dummy_client = "dummy-client"
-    dummy_access_token = "dummy-token"
-
-    def __init__(self, keys: list[dict[str, Any]]) -> None:
-        super().__init__()
-        self.keys = keys
-
-    @property
-    def safe_characters(self) -> set[str]:
-        return set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
-
-    def _key(self, client_key: str) -> dict[str, Any] | None:
-        return next((k for k in self.keys if k.get("appKey") == client_key), None)
-
-    def validate_client_key(self, client_key: str, request: Any) -> bool:
-        return self._key(client_key) is not None
-
-    def validate_access_token(self, client_key: str, token: str, request: Any) -> bool:
-        key = self._key(client_key)
-        return bool(key and key.get("accessToken") == token)
-
-    def validate_timestamp_and_nonce(self, *args: Any, **kwargs: Any) -> bool:
-        return True
-
-    def validate_realms(self, *args: Any, **kwargs: Any) -> bool:
-        return True
-
-    def get_client_secret(self, client_key: str, request: Any) -> str:
-        key = self._key(client_key)
-        return str(key.get("secret", "")) if key else "dummy-secret"
-
-    def get_access_token_secret(self, client_key: str, token: str, request: Any) -> str:
-        key = self._key(client_key)
-        return str(key.get("accessTokenSecret", "")) if key else "dummy-secret"
 
 
 def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
@@ -294,7 +149,7 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
             account = store.account(account_id)
             if account is None:
                 return False
-            endpoint = SignatureOnlyEndpoint(_OAuthValidator(account.api_keys))
+            endpoint = SignatureOnlyEndpoint(OAuthValidator(account.api_keys))
             raw_path = request.environ.get("REQUEST_URI") or request.full_path
             uri = f"{request.scheme}://{request.host}{raw_path}"
             valid, _ = endpoint.validate_request(
