@@ -344,6 +344,58 @@ def restore(settings: Settings, account: AccountSettings, backup: Path, do_apply
     sys.exit(report.exit_code)
 
 
+@main.command()
+@account_options
+@click.option("--language", required=True, metavar="TAG", help="The conversation's language, e.g. fr-FR.")
+@click.option("--skill", metavar="ID", help="Route the conversation to this skill.")
+@click.option("--listen", metavar="HOST:PORT", help="Webhook listener address (default [verify] listen).")
+@click.option("--public-url", metavar="URL", help="Where LivePerson reaches the listener, if not --listen.")
+@click.option("--timeout", type=float, help="Seconds to wait for the automatic message (default 30).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def verify(
+    settings: Settings,
+    account: AccountSettings,
+    language: str,
+    skill: str | None,
+    listen: str | None,
+    public_url: str | None,
+    timeout: float | None,
+    as_json: bool,
+) -> None:
+    """Open a test conversation (AUTO_MESSAGES) and check the consumer sees the pushed text."""
+    from .lp import connect
+    from .model import normalise_language
+    from .render import print_verify_result
+    from .state import StateStore
+    from .verify import verify as run_verify
+
+    if account.connector_client_secret is not None:
+        register_secrets([account.connector_client_secret.reveal()])
+    options = dataclasses.replace(
+        settings.verify,
+        listen=listen or settings.verify.listen,
+        public_url=public_url or settings.verify.public_url,
+        timeout=timeout if timeout is not None else settings.verify.timeout,
+    )
+    try:
+        lang = normalise_language(language)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--language") from None
+    result = run_verify(
+        connect(settings, account),
+        account,
+        StateStore(settings.state_dir),
+        options,
+        language=lang,
+        skill=skill,
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        print_verify_result(out(), result)
+    sys.exit(result.exit_code)
+
+
 def _write_json(path: Path, document: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

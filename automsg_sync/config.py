@@ -108,6 +108,16 @@ class Paths:
 
 
 @dataclass(frozen=True)
+class VerifySettings:
+    """``verify``'s webhook listener and what it waits for (``[verify]``)."""
+
+    listen: str = "127.0.0.1:8787"
+    public_url: str | None = None  # where LivePerson reaches the listener, if not the listen address
+    timeout: float = 30.0
+    message: str = "Welcome message"  # the automatic message a new conversation shows
+
+
+@dataclass(frozen=True)
 class AccountSettings:
     """One LivePerson account as configured."""
 
@@ -120,6 +130,8 @@ class AccountSettings:
     formats: tuple[str, ...] = FORMATS
     max_length: int | None = None  # QA: longest text accepted from translators
     policies: Policies = field(default_factory=Policies)
+    connector_client_id: str | None = None
+    connector_client_secret: Secret | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,7 @@ class Settings:
     http: HttpSettings = field(default_factory=HttpSettings)
     paths: Paths = field(default_factory=Paths)
     policies: Policies = field(default_factory=Policies)
+    verify: VerifySettings = field(default_factory=VerifySettings)
     accounts: Mapping[str, AccountSettings] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
     default_account: str | None = None
@@ -140,7 +153,13 @@ class Settings:
             raise ConfigError("no account: pass --account ID or set AUTOMSG_ACCOUNT")
         if account_id in self.accounts:
             return self.accounts[account_id]
-        return AccountSettings(id=account_id, credentials=_env_credentials(self.env), policies=self.policies)
+        return AccountSettings(
+            id=account_id,
+            credentials=_env_credentials(self.env),
+            policies=self.policies,
+            connector_client_id=self.env.get("AUTOMSG_CONNECTOR_CLIENT_ID"),
+            connector_client_secret=_secret(self.env.get("AUTOMSG_CONNECTOR_CLIENT_SECRET")),
+        )
 
 
 # --------------------------------------------------------------------------- loading
@@ -177,11 +196,20 @@ def load_settings(
         }
     )
     policies = _policies(top.table("policies"), Policies())
+    verify_table = top.table("verify")
+    verify = VerifySettings(
+        listen=verify_table.get("listen", str, VerifySettings.listen),
+        public_url=verify_table.get("public_url", str, None),
+        timeout=verify_table.get("timeout", float, VerifySettings.timeout),
+        message=verify_table.get("message", str, VerifySettings.message),
+    )
+    verify_table.done()
     settings = Settings(
         csds_url=csds_url or env.get("AUTOMSG_CSDS_URL") or file_csds,
         state_dir=state_dir or file_state_dir,
         paths=paths,
         policies=policies,
+        verify=verify,
         http=HttpSettings(
             timeout=http.get("timeout", float, 30.0),
             retry_waits=tuple(http.get("retry_waits", list[float], [5.0, 10.0, 15.0])),
@@ -200,7 +228,7 @@ def load_settings(
         accounts[account.id] = account
     http.done()
     paths_table.done()
-    top.done(ignore=("http", "accounts", "paths", "policies"))
+    top.done(ignore=("http", "accounts", "paths", "policies", "verify"))
     if not settings.default_account and len(accounts) == 1:
         settings = replace(settings, default_account=next(iter(accounts)))
     return replace(settings, accounts=accounts)
@@ -255,12 +283,14 @@ def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policie
         "app_secret": "AUTOMSG_APP_SECRET",
         "access_token": "AUTOMSG_ACCESS_TOKEN",
         "access_token_secret": "AUTOMSG_ACCESS_TOKEN_SECRET",
+        "connector_client_id": "AUTOMSG_CONNECTOR_CLIENT_ID",
+        "connector_client_secret": "AUTOMSG_CONNECTOR_CLIENT_SECRET",
     }
     values: dict[str, str | None] = {}
     for name, default_env in names.items():
         var = t.get(f"{name}_env", str, default_env)
         inline = t.get(name, str, None)
-        if inline is not None and name != "username" and not private:
+        if inline is not None and name not in ("username", "connector_client_id") and not private:
             raise ConfigError(
                 f"{t.where(name)}: a secret written in {t.source} is refused because the "
                 f"file is readable by group or others (chmod 600 it, or use {name}_env)"
@@ -289,6 +319,8 @@ def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policie
         formats=formats,
         max_length=t.get("max_length", int, None),
         policies=_policies(t, policies, done=False),
+        connector_client_id=values["connector_client_id"],
+        connector_client_secret=_secret(values["connector_client_secret"]),
     )
     t.done()
     return account

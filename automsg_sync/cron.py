@@ -67,6 +67,7 @@ class FileResult:
     skipped: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     import_run: str | None = None
+    written: list[tuple[str, str]] = field(default_factory=list)  # (unit key, language)
 
 
 @dataclass
@@ -80,6 +81,7 @@ class AccountResult:
     errors: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     requests: int = 0
+    verify: list[dict[str, Any]] = field(default_factory=list)
 
     def worsen(self, status: str) -> None:
         if SEVERITY[status] > SEVERITY[self.status]:
@@ -98,6 +100,9 @@ class AccountResult:
             )
         else:
             parts.append("nothing to import")
+        if self.verify:
+            passed = sum(1 for v in self.verify if v.get("status") == "pass")
+            parts.append(f"verified {passed}/{len(self.verify)}")
         if self.exported:
             parts.append(f"exported {len(self.exported)} file(s)")
         else:
@@ -178,6 +183,10 @@ def _run_account(
         conn = connect(settings, account, sleep=sleep, domain_store=DomainCache(state))
         _import_inbox(settings, account, conn, state, run_id, result)
         result.seconds["import"] = round(time.monotonic() - started, 3)
+        if account.policies.verify_after_apply:
+            mark = time.monotonic()
+            _verify(settings, account, conn, state, result)
+            result.seconds["verify"] = round(time.monotonic() - mark, 3)
         mark = time.monotonic()
         _export(settings, account, conn, state, result)
         result.seconds["export"] = round(time.monotonic() - mark, 3)
@@ -239,6 +248,7 @@ def _import_inbox(
             skipped=data["skipped"],
             errors=[_problem_text(e.file, e.where, e.message) for e in report.errors],
             import_run=report.run_id,
+            written=[(d["key"], d["language"]) for d in data["applied"]],
         )
         if file_errors:
             item.status, item.moved_to = "failed", str(_fail(settings, account, path, run_id, data))
@@ -253,6 +263,20 @@ def _import_inbox(
             if item.skipped or (not policies.auto_apply and item.planned):
                 result.worsen(NEEDS_HUMAN)
         result.files.append(item)
+
+
+def _verify(
+    settings: Settings, account: AccountSettings, conn: Connection, state: StateStore, result: AccountResult
+) -> None:
+    """After an apply: a test conversation per language and skill whose welcome message was written."""
+    from .verify import PASS, languages_to_verify, verify
+
+    written = [w for f in result.files for w in f.written]
+    for language, skill in languages_to_verify(written, settings.verify.message):
+        outcome = verify(conn, account, state, settings.verify, language=language, skill=skill)
+        result.verify.append(outcome.to_json())
+        if outcome.status != PASS:
+            result.worsen(NEEDS_HUMAN)
 
 
 def _export(
@@ -332,6 +356,7 @@ def _account_json(a: AccountResult) -> dict[str, Any]:
         "applied": sum(f.applied for f in a.files),
         "skipped": [s for f in a.files for s in f.skipped],
         "export": a.export,
+        "verify": a.verify,
         "export_id": a.export_id,
         "exported": a.exported,
         "errors": a.errors + [e for f in a.files for e in f.errors],

@@ -9,6 +9,7 @@ from rich.table import Table
 from .diff import UPDATE
 from .imports import ImportReport
 from .restore import CONFLICT, GONE, NOOP, RESTORE, RestoreReport
+from .verify import MISMATCH, PASS, TIMEOUT, VerifyResult
 
 
 def _short(text: str | None, width: int = 60) -> str:
@@ -98,3 +99,37 @@ def print_restore_report(console: Console, report: RestoreReport) -> None:
         f"{counts[CONFLICT]} conflicts (changed after the apply; left alone), {counts[GONE]} gone; "
         f"{report.requests} requests" + (f"; backup {escape(report.own_backup)}" if report.own_backup else "")
     )
+
+
+def print_verify_result(console: Console, result: VerifyResult) -> None:
+    table = Table(title=f"verify — account {result.account}, conversation {result.conversation_id or '—'}")
+    for column in ("message", "context", "language", "expected", "received", "result"):
+        table.add_column(column)
+    expected = result.expected
+    context = f"skill/{result.skill}" if result.skill else "account"
+    colour = "green" if result.status == PASS else "red"
+    table.add_row(
+        escape(result.message),
+        escape(expected.unit_key.split("|")[0]) if expected else context,
+        expected.language if expected else result.language,
+        _short(expected.text if expected else None, 50)
+        + (f"\n({escape(expected.origin)})" if expected else ""),
+        _short(result.received, 50),
+        f"[{colour}]{result.status}[/{colour}]",
+    )
+    console.print(table)
+    if result.status == TIMEOUT:
+        console.print(
+            "No automatic message arrived. Is the AUTO_MESSAGES feature enabled for the account "
+            "(LivePerson's account team enables it), and does the connector app's webhook point at "
+            f"{escape(result.webhook_url)}?"
+        )
+    if result.status == MISMATCH and expected and expected.live != expected.text:
+        console.print(
+            f"The live text differs from what automsg-sync pushed: live {_short(expected.live)!s} "
+            "— it was changed (in the UI?) after our apply."
+        )
+    if result.rejected_webhooks:
+        console.print(
+            f"{result.rejected_webhooks} webhook call(s) with a missing or bad signature were refused."
+        )

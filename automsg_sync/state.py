@@ -14,6 +14,8 @@ Tables:
   unattended runs (so an unchanged account costs one request);
 - ``checked``: per account, the revision the last export saw, for the
   conditional GET that tells a cron run nothing changed;
+- ``pushed``: per account, unit and language, the text our last write put
+  there (what ``verify`` expects the consumer to see);
 - ``origins``: per account, unit and language, the source text the live target
   was translated from; an export records it when it first sees a target (or a
   target changed since), an import records it when it writes one. A target
@@ -92,6 +94,15 @@ CREATE TABLE IF NOT EXISTS checked (
     account TEXT PRIMARY KEY,
     revision TEXT NOT NULL,
     checked_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pushed (
+    account TEXT NOT NULL,
+    unit_key TEXT NOT NULL,
+    language TEXT NOT NULL,
+    text TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    pushed_at TEXT NOT NULL,
+    PRIMARY KEY (account, unit_key, language)
 );
 CREATE TABLE IF NOT EXISTS origins (
     account TEXT NOT NULL,
@@ -322,6 +333,27 @@ class StateStore:
                 "SET revision = excluded.revision, checked_at = excluded.checked_at",
                 (account, revision, now_utc()),
             )
+
+    # ------------------------------------------------------------ pushed texts
+
+    def record_pushed(self, account: str, run_id: str, items: Iterable[tuple[str, str, str]]) -> None:
+        """(unit key, language, text) as written by ``run_id``."""
+        stamp = now_utc()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO pushed VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, unit_key, language) "
+                "DO UPDATE SET text = excluded.text, run_id = excluded.run_id, "
+                "pushed_at = excluded.pushed_at",
+                ((account, k, language_key(lang), t, run_id, stamp) for k, lang, t in items),
+            )
+
+    def pushed(self, account: str, unit_key: str, language: str) -> tuple[str, str, str] | None:
+        """(text, run id, time) of our last write of a unit, if any."""
+        row = self.db.execute(
+            "SELECT text, run_id, pushed_at FROM pushed WHERE account = ? AND unit_key = ? AND language = ?",
+            (account, unit_key, language_key(language)),
+        ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
 
 
 class DomainCache:

@@ -47,6 +47,7 @@ from oauthlib.oauth1 import SignatureOnlyEndpoint
 
 from ..lp.http import is_loopback
 from .auth import OAuthValidator, Tokens
+from .connector import Connector, register_connector
 from .faults import Faults
 from .store import ACCOUNT, NotFound, Store, filter_langs
 
@@ -73,7 +74,9 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
     tokens = Tokens(token_ttl)
     request_log: list[dict[str, Any]] = []
     log_lock = threading.Lock()
-    app.extensions["automsg"] = {"store": store, "faults": faults, "tokens": tokens}
+    connector = Connector(store)
+    register_connector(app, store, connector)
+    app.extensions["automsg"] = {"store": store, "faults": faults, "tokens": tokens, "connector": connector}
 
     def error(status: int, message: str, **headers: str) -> Response:
         response = jsonify({"error": {"code": status, "message": message}})
