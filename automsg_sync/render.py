@@ -124,6 +124,9 @@ def print_verify_result(console: Console, result: VerifyResult) -> None:
             "(LivePerson's account team enables it), and does the connector app's webhook point at "
             f"{escape(result.webhook_url)}?"
         )
+    if result.status == MISMATCH and expected:
+        console.print(f"expected ({escape(expected.origin)}): {escape(expected.text)}")
+        console.print(f"received: {escape(result.received or '')}")
     if result.status == MISMATCH and expected and expected.live != expected.text:
         console.print(
             f"The live text differs from what automsg-sync pushed: live {_short(expected.live)!s} "

@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import requests
 
 HERE = Path(__file__).resolve().parent
 ACCOUNT = "70071528"
@@ -33,6 +36,15 @@ def start_emulator() -> tuple[subprocess.Popen[str], str]:
         proc.kill()
         raise SystemExit(f"the emulator did not start: {line!r}")
     return proc, line.removeprefix("listening on ")
+
+
+CONNECTOR_APP, CONNECTOR_SECRET = "automsg-verify-0c4f2a", "w3bh00k-s1gning-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 WORK = HERE.parent / "demo-out"  # the demo's own working directory, made anew each run
@@ -101,7 +113,16 @@ def main() -> int:
         ):
             if run(step, env) not in (0, 3):
                 return 1
-        return 0
+        # close the loop: a test conversation sees the French welcome message we pushed
+        port = free_port()
+        hook = {"webhookUrl": f"http://127.0.0.1:{port}/webhook"}
+        requests.put(
+            f"{url}/_emulator/accounts/{ACCOUNT}/connector-apps/{CONNECTOR_APP}", json=hook, timeout=5
+        )
+        env.update(
+            AUTOMSG_CONNECTOR_CLIENT_ID=CONNECTOR_APP, AUTOMSG_CONNECTOR_CLIENT_SECRET=CONNECTOR_SECRET
+        )
+        return run(["verify", "--language", "fr-FR", "--skill", "9", "--listen", f"127.0.0.1:{port}"], env)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
