@@ -49,6 +49,7 @@ from ..lp.http import is_loopback
 from .auth import OAuthValidator, Tokens
 from .connector import Connector, register_connector
 from .faults import Faults
+from .responses import error
 from .store import ACCOUNT, NotFound, Store, filter_langs
 
 log = logging.getLogger("automsg_sync.emulator")
@@ -77,13 +78,6 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
     connector = Connector(store)
     register_connector(app, store, connector)
     app.extensions["automsg"] = {"store": store, "faults": faults, "tokens": tokens, "connector": connector}
-
-    def error(status: int, message: str, **headers: str) -> Response:
-        response = jsonify({"error": {"code": status, "message": message}})
-        response.status_code = status
-        for k, v in headers.items():
-            response.headers[k.replace("_", "-")] = v
-        return response
 
     # ------------------------------------------------------------------ plumbing
 

@@ -50,6 +50,7 @@ from flask import Flask, Response, jsonify, request
 from ..lp.connector import SIGNATURE_HEADER, webhook_signature
 from ..lp.http import is_loopback
 from ..model import language_key
+from .responses import error
 from .store import ACCOUNT, Account, Store
 
 log = logging.getLogger("automsg_sync.emulator.connector")
@@ -157,11 +158,6 @@ def _client_properties(value: str | None) -> bool:
 
 def register_connector(app: Flask, store: Store, connector: Connector) -> None:
     """Add the Connector API routes and their test hooks to the emulator app."""
-
-    def error(status: int, message: str) -> Response:
-        response = jsonify({"error": {"code": status, "message": message}})
-        response.status_code = status
-        return response
 
     def app_token(account_id: str) -> dict[str, Any] | None:
         value = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
