@@ -287,7 +287,9 @@ def import_translations(
     from .render import print_import_report
     from .state import StateStore
 
-    options = ImportOptions(do_apply, accept_stale, prefer_file, include_fuzzy, account.max_length)
+    options = ImportOptions(
+        do_apply, accept_stale, prefer_file, include_fuzzy, account.max_length, settings.max_file_bytes
+    )
     state = StateStore(settings.state_dir)
     report = run_import(
         connect(settings, account), account, list(files), options, state, settings.state_dir / "backups"

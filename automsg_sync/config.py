@@ -142,6 +142,7 @@ class Settings:
     paths: Paths = field(default_factory=Paths)
     policies: Policies = field(default_factory=Policies)
     verify: VerifySettings = field(default_factory=VerifySettings)
+    max_file_bytes: int = 20 << 20  # returned files larger than this are refused
     accounts: Mapping[str, AccountSettings] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
     default_account: str | None = None
@@ -210,6 +211,7 @@ def load_settings(
         paths=paths,
         policies=policies,
         verify=verify,
+        max_file_bytes=int(top.get("max_file_mb", float, 20.0) * (1 << 20)),
         http=HttpSettings(
             timeout=http.get("timeout", float, 30.0),
             retry_waits=tuple(http.get("retry_waits", list[float], [5.0, 10.0, 15.0])),

@@ -226,6 +226,7 @@ def _import_inbox(
         accept_stale=policies.accept_stale,
         prefer_file=policies.prefer_file,
         max_length=account.max_length,
+        max_file_bytes=settings.max_file_bytes,
     )
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     for path in inbox_files(settings.paths.inbox / account.id):

@@ -25,7 +25,7 @@ from .apply import ApplyResult, apply_plan
 from .config import AccountSettings
 from .diff import SKIPPED, UPDATE, Decision, LiveView, Plan, Proposal, three_way
 from .errors import AutomsgError, ConfigError, FormatError
-from .formats import read_translation_file
+from .formats import DEFAULT_MAX_BYTES, read_translation_file
 from .lp import Connection
 from .lp.automessages import AutoMessagesApi
 from .model import AutoMessage, Context, TranslationFile, UnitKey, language_key
@@ -40,6 +40,7 @@ class ImportOptions:
     prefer_file: bool = False
     include_fuzzy: bool = False
     max_length: int | None = None
+    max_file_bytes: int = DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def _read_file(
     report: ImportReport,
 ) -> list[Proposal] | None:
     try:
-        tf = read_translation_file(path)
+        tf = read_translation_file(path, options.max_file_bytes)
         baseline = _baseline(tf, account, state, baselines)
         return _proposals(tf, baseline, options, report)
     except FormatError as exc:
@@ -246,7 +247,16 @@ def _proposals(
             ignored.append(Ignored(tf.path, entry.where, entry.key, lang, "fuzzy"))
             continue
         proposal = Proposal(key, lang, entry.target, base.target, base.source, tf.path, entry.where)
-        ctx = QAContext(tf.path, entry.where, entry.key, lang, key.message, entry.formula, options.max_length)
+        ctx = QAContext(
+            tf.path,
+            entry.where,
+            entry.key,
+            lang,
+            key.message,
+            entry.formula,
+            options.max_length,
+            entry.hidden,
+        )
         found = check_translation(base.source, entry.target, ctx)
         findings += found
         if any(f.severity == ERROR for f in found):

@@ -287,6 +287,7 @@ class FileEntry:
     fuzzy: bool = False
     where: int | None = None
     formula: bool = False
+    hidden: bool = False  # an XLSX row hidden from view: nobody could review an edit there
     notes: tuple[str, ...] = ()
     previous_source: str | None = None
 

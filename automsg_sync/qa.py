@@ -16,6 +16,7 @@ check                      severity  fails when
 ``unsafe-html``            error     chat text holds what the nh3 allow-list strips
                                      (script, event handlers, ``javascript:`` …)
 ``formula``                error     the XLSX cell holds a formula
+``hidden-row``             error     the XLSX row is hidden
 ``control-chars``          error     control or bidi-override characters
 ``max-length``             error     longer than the configured maximum
 ``unchanged``              warning   same as the source
@@ -37,6 +38,7 @@ from translate.filters import checks
 
 from .catalog import channel_of
 
+DEFAULT_MAX_LENGTH = 10_000  # characters, when the account configures no max_length
 ERROR = "error"
 WARNING = "warning"
 
@@ -75,6 +77,7 @@ class QAContext:
     message_event_id: str
     formula: bool = False
     max_length: int | None = None
+    hidden: bool = False
 
 
 def check_translation(source: str, target: str, ctx: QAContext) -> list[Finding]:
@@ -91,6 +94,8 @@ def check_translation(source: str, target: str, ctx: QAContext) -> list[Finding]
     toolkit("variables", "placeholders", ERROR)
     if ctx.formula:
         found.append(("formula", ERROR, "the cell holds a formula, not text"))
+    if ctx.hidden:
+        found.append(("hidden-row", ERROR, "the row is hidden: an edit nobody could see is not imported"))
     controls = sorted({c for c in target if _is_control(c) and c not in source})
     if controls:
         names = ", ".join(f"U+{ord(c):04X}" for c in controls)
@@ -109,10 +114,9 @@ def check_translation(source: str, target: str, ctx: QAContext) -> list[Finding]
         unsafe = _unsafe_html(target)
         if unsafe:
             found.append(("unsafe-html", ERROR, f"unsafe HTML: {unsafe}"))
-    if ctx.max_length and len(target) > ctx.max_length:
-        found.append(
-            ("max-length", ERROR, f"{len(target)} characters, more than the maximum {ctx.max_length}")
-        )
+    limit = ctx.max_length or DEFAULT_MAX_LENGTH
+    if len(target) > limit:
+        found.append(("max-length", ERROR, f"{len(target)} characters, more than the maximum {limit}"))
     toolkit("unchanged", "unchanged", WARNING)
     for name in ("startwhitespace", "endwhitespace"):
         toolkit(name, "whitespace", WARNING)

@@ -162,7 +162,7 @@ def test_bad_file_goes_to_failed_and_good_files_still_apply(emu: Emu, cfg: Setti
         "notes.txt.errors.json",
     ]
     errors = json.loads((failed / "broken.po.errors.json").read_text())
-    assert errors["errors"][0]["where"] == 5 and "Syntax error" in errors["errors"][0]["message"]
+    assert errors["errors"][0]["where"] == 5 and "not PO syntax" in errors["errors"][0]["message"]
     assert list((cfg.paths.inbox / ACCOUNT).iterdir()) == []
     assert report.accounts[1].status == "ok"  # the other account is not affected
 

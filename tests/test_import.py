@@ -355,7 +355,7 @@ def _header(path: Path, name: str, value: str) -> None:
                 "\n".join(_insert(p.read_text(encoding="utf-8").splitlines(), 30, "not po syntax")),
                 encoding="utf-8",
             ),
-            "Syntax error in po file",
+            "not PO syntax: 'not po syntax'",
             True,
         ),
     ],

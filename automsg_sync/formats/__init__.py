@@ -33,8 +33,11 @@ def atomic_path(path: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
-def read_translation_file(path: Path) -> TranslationFile:
-    """Read a PO or XLSX file, chosen by its extension."""
+DEFAULT_MAX_BYTES = 20 << 20
+
+
+def read_translation_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> TranslationFile:
+    """Read a PO or XLSX file, chosen by its extension; larger than ``max_bytes`` is refused."""
     from .po import read_po
     from .xlsx import read_xlsx
 
@@ -42,4 +45,10 @@ def read_translation_file(path: Path) -> TranslationFile:
     reader = readers.get(path.suffix.lower())
     if reader is None:
         raise FormatError(path, None, "unknown file type (expected .po or .xlsx)")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FormatError(path, None, f"cannot read: {exc.strerror}") from None
+    if size > max_bytes:
+        raise FormatError(path, None, f"{size} bytes, over the {max_bytes}-byte limit (max_file_mb)")
     return reader(path)

@@ -48,6 +48,10 @@ def write_po(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
         "X-Automsg-Format-Version": meta.format_version,
     }
     for unit in units:
+        if "\x00" in unit.source + unit.target:
+            raise FormatError(
+                path, None, f"NUL character in {unit.key} [{unit.language}]: gettext cannot hold it"
+            )
         flags = []
         if unit.previous_source is not None or _breaks_differ(unit.source, unit.target):
             flags.append("fuzzy")
@@ -74,14 +78,79 @@ def _breaks_differ(source: str, target: str) -> bool:
 
 
 _LINE = re.compile(r"line (\d+)")
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_KEYWORD = re.compile(rf"^(msgctxt|msgid|msgid_plural|msgstr|msgstr\[(\d+)\])\s*{_STRING}\s*$")
+_CONTINUATION = re.compile(rf"^\s*{_STRING}\s*$")
+_CHARSET = re.compile(rb"charset=([A-Za-z0-9._-]+)")
+# what may follow each keyword inside one entry
+_NEXT = {
+    None: {"msgctxt", "msgid"},
+    "msgctxt": {"msgid"},
+    "msgid": {"msgid_plural", "msgstr"},
+    "msgid_plural": {"msgstr[]"},
+    "msgstr": {"msgctxt", "msgid"},
+    "msgstr[]": {"msgstr[]", "msgctxt", "msgid"},
+}
+
+
+def check_syntax(path: Path, text: str) -> None:
+    """Refuse what gettext's ``msgfmt`` refuses and polib lets through.
+
+    Written by hand because polib is lenient: it accepts an unterminated
+    string, a ``msgid`` without quotes or a repeated ``msgstr`` silently,
+    and a file damaged that way must be an error naming its line, not a
+    quiet import of half an entry.
+    """
+    last: str | None = None
+    # split on line feeds only: str.splitlines() also breaks on \x1c-\x1e, \x85 and
+    # U+2028, which a PO string may hold as they are
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if "\x00" in raw:
+            raise FormatError(path, number, "NUL character")
+        if not line or line.startswith("#"):
+            continue
+        match = _KEYWORD.match(line)
+        if match:
+            keyword = "msgstr[]" if match.group(2) is not None else match.group(1)
+            if keyword not in _NEXT[last]:
+                expected = " or ".join(sorted(k.replace("[]", "[n]") for k in _NEXT[last]))
+                raise FormatError(path, number, f"{match.group(1)} where {expected} was expected")
+            last = keyword
+        elif _CONTINUATION.match(line):
+            if last is None:
+                raise FormatError(path, number, "a string outside any entry")
+        elif line.startswith(("msg", '"')) or '"' in line:
+            raise FormatError(path, number, "unterminated or malformed string")
+        else:
+            raise FormatError(path, number, f"not PO syntax: {line[:40]!r}")
+    if last in ("msgctxt", "msgid", "msgid_plural"):
+        raise FormatError(path, None, "the file ends in the middle of an entry (truncated?)")
+
+
+def _decode(path: Path, data: bytes) -> str:
+    match = _CHARSET.search(data[:4096])
+    charset = match.group(1).decode("ascii") if match else "utf-8"
+    try:
+        return data.decode(charset)
+    except LookupError:
+        raise FormatError(path, None, f"unknown charset {charset!r} in the header") from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        declared = "declared" if match else "assumed (no charset in the header)"
+        raise FormatError(path, line, f"not valid {charset} ({declared})") from None
 
 
 def read_po(path: Path) -> TranslationFile:
     """Read a PO file back; a syntax error names the file and line."""
     try:
+        text = _decode(path, path.read_bytes())
+    except OSError as exc:
+        raise FormatError(path, None, f"cannot read: {exc.strerror}") from None
+    check_syntax(path, text)
+    try:
+        # from the path, not the text: polib splits text with str.splitlines()
         po = polib.pofile(str(path), wrapwidth=78)
-    except UnicodeDecodeError as exc:
-        raise FormatError(path, None, f"not valid in its declared encoding ({exc.reason})") from None
     except (OSError, ValueError) as exc:
         text = str(exc)
         match = _LINE.search(text)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,9 @@ SHEET = "Translations"
 META_SHEET = "automsg"
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
 _LITERAL_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+MAX_MEMBERS = 500
+MAX_UNCOMPRESSED = 256 << 20  # bytes, all parts unpacked
+MAX_RATIO = 200  # a part unpacking more than this many times its packed size is a bomb
 META_REQUIRED = ("account", "language", "export_id", "revision", "source_language")
 WIDTHS = {"Key": 30, "Skill": 16, "Message": 28, "Source": 50, "Translation": 50, "Notes": 48}
 
@@ -137,6 +141,7 @@ def read_xlsx(path: Path) -> TranslationFile:
 
     if not zipfile.is_zipfile(path):
         raise FormatError(path, None, "not an XLSX workbook (not a zip file)")
+    _check_package(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
@@ -152,7 +157,10 @@ def read_xlsx(path: Path) -> TranslationFile:
     if not rows:
         raise FormatError(path, 1, f"sheet {SHEET!r} is empty (no header row)")
     columns = _columns(path, [_text(v) for v in rows[0]])
-    formulas = _formula_cells(path, SHEET)
+    facts = _sheet_facts(path, SHEET)
+    for ref, first_row in facts.merged:
+        if first_row > 1:
+            raise FormatError(path, first_row, f"merged cells {ref}: each unit needs a row of its own")
     entries = []
     seen: dict[str, int] = {}
     for index, row in enumerate(rows[1:], start=2):
@@ -171,7 +179,8 @@ def read_xlsx(path: Path) -> TranslationFile:
                 source=_at(values, columns["source"]),
                 target=_at(values, columns["translation"]),
                 where=index,
-                formula=(index, columns["translation"]) in formulas,
+                formula=(index, columns["translation"]) in facts.formulas,
+                hidden=index in facts.hidden_rows,
             )
         )
     return TranslationFile(meta, tuple(entries), str(path))
@@ -228,15 +237,49 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def _formula_cells(path: Path, sheet: str) -> set[tuple[int, int]]:
-    """(row, 0-based column) of every formula cell of a sheet.
+@dataclass
+class SheetFacts:
+    """What calamine does not tell: formula cells, hidden rows, merged ranges."""
 
-    calamine returns values only, so formulas are found in the sheet's XML,
+    formulas: set[tuple[int, int]] = field(default_factory=set)  # (row, 0-based column)
+    hidden_rows: set[int] = field(default_factory=set)
+    merged: list[tuple[str, int]] = field(default_factory=list)  # (range, its first row)
+
+
+def _check_package(path: Path) -> None:
+    """Refuse zip bombs and XML parts that declare a DTD (entity expansion, external entities)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            members = z.infolist()
+            if len(members) > MAX_MEMBERS:
+                raise FormatError(path, None, f"{len(members)} parts in the package: not a workbook")
+            total = sum(m.file_size for m in members)
+            if total > MAX_UNCOMPRESSED:
+                raise FormatError(path, None, f"{total} bytes unpacked, over the {MAX_UNCOMPRESSED} limit")
+            for m in members:
+                if m.file_size > 1 << 20 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+                    raise FormatError(
+                        path, None, f"part {m.filename} unpacks {m.file_size // m.compress_size}x: zip bomb?"
+                    )
+                if m.filename.endswith((".xml", ".rels", ".vml")):
+                    with z.open(m) as fh:
+                        head = fh.read(4096)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise FormatError(path, None, f"part {m.filename} declares a DTD: refused (entities)")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+        raise FormatError(path, None, f"damaged workbook: {exc}") from None
+
+
+def _sheet_facts(path: Path, sheet: str) -> SheetFacts:
+    """Formula cells, hidden rows and merged ranges of a sheet, from its XML.
+
+    calamine returns values only, so these are read from the sheet's XML,
     parsed with defusedxml (no entities, no external references) and streamed.
     """
     from defusedxml.ElementTree import fromstring, iterparse
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
 
+    facts = SheetFacts()
     try:
         with zipfile.ZipFile(path) as z:
             book = fromstring(z.read("xl/workbook.xml"))
@@ -248,17 +291,23 @@ def _formula_cells(path: Path, sheet: str) -> set[tuple[int, int]]:
                 (r.get("Target") for r in rels.iter(f"{_PKG_REL}Relationship") if r.get("Id") == rid), None
             )
             if target is None:
-                return set()
+                return facts
             member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            found: set[tuple[int, int]] = set()
             with z.open(member) as fh:
                 for _, element in iterparse(fh, events=("end",)):
                     if element.tag == f"{_MAIN}c":
                         if element.find(f"{_MAIN}f") is not None and element.get("r"):
                             letters, row = coordinate_from_string(element.get("r"))
-                            found.add((row, column_index_from_string(letters) - 1))
+                            facts.formulas.add((row, column_index_from_string(letters) - 1))
                         element.clear()
-            return found
+                    elif element.tag == f"{_MAIN}row":
+                        if element.get("hidden") in ("1", "true") and element.get("r"):
+                            facts.hidden_rows.add(int(element.get("r")))
+                        element.clear()
+                    elif element.tag == f"{_MAIN}mergeCell" and element.get("ref"):
+                        ref = element.get("ref")
+                        facts.merged.append((ref, int(range_boundaries(ref)[1] or 0)))
+            return facts
     except (KeyError, zipfile.BadZipFile, ValueError, SyntaxError) as exc:
         # defusedxml's refusals are ValueErrors; XML syntax errors are SyntaxErrors
         raise FormatError(path, None, f"cannot read the workbook's structure: {exc}") from None
