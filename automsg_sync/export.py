@@ -50,6 +50,7 @@ class ExportRequest:
     source_language: str | None = None
     max_length: int | None = None
     unless_unchanged: bool = False  # write nothing when the units equal the last export's
+    export_id: str | None = None  # a fixed id (reproducible fixtures); default: a new one
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def export_for_translation(
         state.origins(account.id),
         request.max_length,
     )
-    export_id = new_export_id(account.id)
+    export_id = request.export_id or new_export_id(account.id)
     if request.unless_unchanged and _same_as_last_export(state, account.id, units, request.only):
         state.set_checked_revision(account.id, snapshot.revision)
         return ExportResult(
