@@ -24,7 +24,7 @@ from typing import Any
 from .apply import ApplyResult, apply_plan
 from .config import AccountSettings
 from .diff import SKIPPED, UPDATE, Decision, LiveView, Plan, Proposal, three_way
-from .errors import AutomsgError, ConfigError, FormatError
+from .errors import ApiError, AutomsgError, ConfigError, FormatError
 from .formats import DEFAULT_MAX_BYTES, read_translation_file
 from .lp import Connection
 from .lp.automessages import AutoMessagesApi
@@ -151,7 +151,12 @@ def import_translations(
         return report
     source_language = _source_language(baselines)
     api = AutoMessagesApi(conn, account.api, writable=True)
-    live = _live_view(api, baselines, state, report)
+    try:
+        live = _live_view(api, baselines, state, report)
+    except ApiError as exc:  # the files are fine; LivePerson is not: a re-run will do
+        report.errors.append(Problem("", None, str(exc)))
+        report.requests = conn.http.requests_sent
+        return report
 
     def rediff(view: LiveView, remaining: Sequence[Proposal]) -> Plan:
         return three_way(

@@ -10,7 +10,8 @@ CSDS (as the real one must) reaches the right "domain"::
 Test hooks under ``/_emulator/`` answer loopback clients only:
 
 - ``GET|DELETE /_emulator/requests`` — the request log (hooks are not logged);
-- ``PUT|DELETE /_emulator/faults`` — fault injection, JSON (all keys optional)::
+- ``PUT|DELETE /_emulator/faults`` — fault injection, JSON (all keys optional);
+  ``GET`` tells what was injected, by kind, and which scripted UI edits fired::
 
       {"seed": 1, "error500": 0.1, "error503": 0.1, "drop": 0.05,
        "latencyMs": 200, "latencyProbability": 1.0,
@@ -20,7 +21,8 @@ Test hooks under ``/_emulator/`` answer loopback clients only:
                    "uiEdit": {…ui-edit body…}}]}
 
   ``script`` entries fire, in order, on the next requests whose path contains
-  ``match`` (and whose method is ``method``, if given), after letting
+  ``match`` (a substring of the path and query; and whose method is
+  ``method``, if given), after letting
   ``skip`` of them pass; a ``uiEdit`` entry makes that edit just before the
   request is served (a concurrent writer); a ``hold`` entry parks the request
   until ``POST /_emulator/release/<hold>`` (at most ``holdSeconds``, 30);
@@ -101,19 +103,26 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         }
         with log_lock:
             request_log.append(g.log_entry)
-        entry = faults.scripted(request.method, request.path) or {}
+        entry = faults.scripted(request.method, request.full_path) or {}
         if "uiEdit" in entry:
-            _ui_edit(store, entry.get("uiEditAccount") or _account_of(request.path), entry["uiEdit"])
+            try:
+                _ui_edit(store, _account_of(request.path), entry["uiEdit"])
+                faults.count("ui-edit", {"uiEdit": entry["uiEdit"]})
+            except (KeyError, NotFound):
+                faults.count("ui-edit-missed")
         drawn = faults.draw()
         for key in ("status", "drop", "latencyMs"):
             if key not in entry and key in drawn:
                 entry[key] = drawn[key]
         if entry.get("hold"):
             # Parked until the test releases it (bounded, so nothing hangs forever).
+            faults.count("hold")
             faults.hold(str(entry["hold"])).wait(timeout=float(entry.get("holdSeconds", 30)))
         if entry.get("latencyMs"):
+            faults.count("latency")
             time.sleep(float(entry["latencyMs"]) / 1000.0)
         if entry.get("drop"):
+            faults.count("drop")
             g.status = g.log_entry["status"] = 0
             sock = request.environ.get("werkzeug.socket")
             if sock is not None:
@@ -121,12 +130,14 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
                     sock.shutdown(socket.SHUT_RDWR)
             return error(500, "connection dropped")
         if entry.get("status"):
+            faults.count(f"status-{entry['status']}")
             headers = {"Retry-After": str(entry["retryAfter"])} if "retryAfter" in entry else {}
             return error(int(entry["status"]), "injected fault", **headers)
         account = _account_of(request.path)
         if account:
             wait = faults.rate_limited(account)
             if wait is not None:
+                faults.count("status-429")
                 return error(429, "too many requests", Retry_After=str(int(wait)))
         return None
 
@@ -358,8 +369,10 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
                 return jsonify([])
             return jsonify(list(request_log))
 
-    @app.route("/_emulator/faults", methods=["PUT", "DELETE"])
+    @app.route("/_emulator/faults", methods=["GET", "PUT", "DELETE"])
     def hook_faults() -> Response:
+        if request.method == "GET":
+            return jsonify(faults.report())
         spec = request.get_json(silent=True) if request.method == "PUT" else {}
         if not isinstance(spec, dict):
             return error(400, "expected a JSON object")

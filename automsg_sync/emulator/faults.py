@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from typing import Any
 
 
@@ -24,6 +24,19 @@ class Faults:
             self.script: deque[dict[str, Any]] = deque(dict(s) for s in spec.get("script", []))
             self.window: dict[str, list[float]] = {}
             self.holds: dict[str, threading.Event] = {}
+            self.counts: Counter[str] = Counter()
+            self.fired: list[dict[str, Any]] = []
+
+    def count(self, kind: str, entry: dict[str, Any] | None = None) -> None:
+        with self.lock:
+            self.counts[kind] += 1
+            if entry is not None:
+                self.fired.append(entry)
+
+    def report(self) -> dict[str, Any]:
+        """What was injected so far, by kind, and the scripted UI edits that fired."""
+        with self.lock:
+            return {"spec": self.spec, "counts": dict(self.counts), "fired": list(self.fired)}
 
     def hold(self, name: str) -> threading.Event:
         with self.lock:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,8 +152,16 @@ def read_xlsx(path: Path) -> TranslationFile:
             raise FormatError(path, None, f"the hidden sheet {META_SHEET!r} is missing")
         rows = book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
         meta_rows = book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
+    except FormatError:
+        raise
     except CalamineError as exc:
         raise FormatError(path, None, f"cannot read the workbook: {exc}") from None
+    except BaseException as exc:
+        # calamine is Rust: a damaged file can make it panic, which pyo3 raises
+        # as PanicException, a BaseException. That is a bad file, not a crash.
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        raise FormatError(path, None, f"cannot read the workbook ({type(exc).__name__})") from None
     meta = _read_meta(path, meta_rows)
     if not rows:
         raise FormatError(path, 1, f"sheet {SHEET!r} is empty (no header row)")
@@ -266,7 +275,14 @@ def _check_package(path: Path) -> None:
                         head = fh.read(4096)
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                         raise FormatError(path, None, f"part {m.filename} declares a DTD: refused (entities)")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        OSError,
+        RuntimeError,
+        NotImplementedError,
+    ) as exc:
         raise FormatError(path, None, f"damaged workbook: {exc}") from None
 
 
@@ -308,6 +324,6 @@ def _sheet_facts(path: Path, sheet: str) -> SheetFacts:
                         ref = element.get("ref")
                         facts.merged.append((ref, int(range_boundaries(ref)[1] or 0)))
             return facts
-    except (KeyError, zipfile.BadZipFile, ValueError, SyntaxError) as exc:
+    except (KeyError, zipfile.BadZipFile, zlib.error, OSError, ValueError, SyntaxError, EOFError) as exc:
         # defusedxml's refusals are ValueErrors; XML syntax errors are SyntaxErrors
         raise FormatError(path, None, f"cannot read the workbook's structure: {exc}") from None
