@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint pytest demo tools clean
+.PHONY: test lint pytest demo tools clean soak fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ pytest: $(STAMP) tools
 	$(BIN)/pytest -q
 
 test: lint pytest
+
+# Reliability suites (bounded, loopback only); their short versions run in `make test`.
+SEED ?= $(shell date +%s | tail -c 6)
+soak: $(STAMP)
+	$(BIN)/python tests/soak.py --cycles 500 --seed $(SEED)
+
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz.py --inputs 5000 --seed $(SEED)
 
 demo: $(STAMP)
 	$(BIN)/python samples/demo.py
