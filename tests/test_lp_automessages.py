@@ -195,3 +195,14 @@ def test_unknown_fields_in_written_objects_survive(emu: Emu, conn: Connection) -
     api.update(Context.account(), [extended], revision)
     again, _ = api.get("2", Context.account())
     assert again.raw["futureField"] == {"a": [1, "b"]}
+
+
+def test_revision_never_goes_back_on_load(emu: Emu, conn: Connection) -> None:
+    """As on LivePerson: reloading the store must not let a stale If-Match match again."""
+    api = AutoMessagesApi(conn, writable=True)
+    message, revision = api.get("2", Context.account())
+    emu.ui_edit("account", "Welcome message", "fr-FR", "x")  # revision 2
+    emu.hook("PUT", "load", sample_data())  # the data says revision 1
+    with pytest.raises(RevisionConflict):
+        api.update(Context.account(), [message], revision)
+    assert api.get("2", Context.account())[1] == "3"

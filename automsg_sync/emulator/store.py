@@ -167,7 +167,14 @@ class Store:
         if not isinstance(accounts, dict):
             raise ValueError("emulator data: top-level 'accounts' must be an object")
         with self.lock:
-            self.accounts = {str(k): Account(str(k), v) for k, v in accounts.items()}
+            loaded = {str(k): Account(str(k), v) for k, v in accounts.items()}
+            # A revision never goes back, as on LivePerson: a write delayed from
+            # before the load must meet a 409, not a revision that happens to match.
+            for account_id, account in loaded.items():
+                old = self.accounts.get(account_id) if hasattr(self, "accounts") else None
+                if old is not None and old.revision >= account.revision:
+                    account.revision = old.revision + 1
+            self.accounts = loaded
 
     def dump(self) -> dict[str, Any]:
         with self.lock:
