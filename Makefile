@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint pytest demo tools clean soak fuzz
+.PHONY: test lint pytest demo tools clean soak fuzz bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,8 @@ tools:
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check automsg_sync tests samples
-	$(BIN)/ruff format --check automsg_sync tests samples
+	$(BIN)/ruff check automsg_sync tests samples bench
+	$(BIN)/ruff format --check automsg_sync tests samples bench
 	$(BIN)/mypy
 
 pytest: $(STAMP) tools
@@ -41,6 +41,10 @@ soak: $(STAMP)
 
 fuzz: $(STAMP)
 	$(BIN)/python tests/fuzz.py --inputs 5000 --seed $(SEED)
+
+# The performance harness (not part of `make test`): about 5 minutes here.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 demo: $(STAMP)
 	$(BIN)/python samples/demo.py

@@ -118,8 +118,11 @@ def export_for_translation(
         )
     summaries = []
     exported: list[Unit] = []
+    by_language: dict[str, list[Unit]] = {}
+    for unit in units:
+        by_language.setdefault(language_key(unit.language), []).append(unit)
     for lang in languages:
-        lang_units = [u for u in units if language_key(u.language) == language_key(lang)]
+        lang_units = by_language.get(language_key(lang), [])
         selected = [u for u in lang_units if u.state in request.only]
         states = Counter(u.state for u in lang_units)
         files: list[Path] = []

@@ -9,6 +9,7 @@ text returns a new object in which only that language's ``msg`` and
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -44,8 +45,9 @@ def normalise_language(tag: str) -> str:
     return "-".join(out)
 
 
+@functools.lru_cache(maxsize=8192)
 def language_key(tag: str) -> str:
-    """The key languages are compared by: case-insensitive."""
+    """The key languages are compared by: case-insensitive. (Cached: called per unit.)"""
     return tag.strip().replace("_", "-").lower()
 
 
@@ -160,11 +162,15 @@ class AutoMessage:
         return out
 
     def text(self, lang: str) -> Text | None:
-        key = language_key(lang)
+        return self._by_language.get(language_key(lang))
+
+    @functools.cached_property
+    def _by_language(self) -> dict[str, Text]:
+        # raw is never changed in place (with_texts copies), so the index stays true
+        out: dict[str, Text] = {}
         for text in self.texts():
-            if language_key(text.lang) == key:
-                return text
-        return None
+            out.setdefault(language_key(text.lang), text)
+        return out
 
     def languages(self) -> list[str]:
         return [t.lang for t in self.texts()]

@@ -1,0 +1,378 @@
+"""``make bench``: the tool at the round-trip limit, against a naive baseline.
+
+Generates a large account in the emulator (60 languages × 50 messages × 100
+skill contexts overriding them: 300,000 units; ``bench/account.py``), then
+times, each as a separate ``automsg-sync`` process (wall seconds, its peak RSS
+from ``wait4``, and the emulator's request count):
+
+- full export, PO and XLSX, every language;
+- full import of every language with every unit changed: dry run, then ``--apply``;
+- an unchanged ``cron-run`` (after one that recorded the account);
+
+at 0 ms and at 50 ms of latency injected into every emulator answer; then the
+same export + apply at ¼ and ½ size, for the growth ratios; reading a
+50,000-row XLSX; and a **naive baseline** in the same run — a plain script
+that syncs the same changes one message × language at a time (one GET and one
+PUT each), as a user without the tool would write it. The naive script is run
+on a sample of units and extrapolated (it says so). Prints a table and writes
+``bench/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import polib
+import requests
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from account import ACCOUNT, API_KEY, LANGUAGES, MESSAGES, build  # noqa: E402
+
+from automsg_sync.emulator import EmulatorServer, Store  # noqa: E402
+
+ENV = {
+    "AUTOMSG_APP_KEY": API_KEY["appKey"],
+    "AUTOMSG_APP_SECRET": API_KEY["secret"],
+    "AUTOMSG_ACCESS_TOKEN": API_KEY["accessToken"],
+    "AUTOMSG_ACCESS_TOKEN_SECRET": API_KEY["accessTokenSecret"],
+}
+
+
+@dataclass
+class Measure:
+    step: str
+    size: str
+    latency_ms: int
+    seconds: float
+    peak_rss_mb: float
+    requests: int
+    exit_code: int
+    units: int
+    note: str = ""
+
+
+class Bench:
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.results: list[Measure] = []
+
+    def start(self, skills: int) -> None:
+        self.emu = EmulatorServer(Store(build(skills))).start()
+        self.skills = skills
+        self.units = (skills + 1) * MESSAGES * len(LANGUAGES)
+
+    def stop(self) -> None:
+        self.emu.stop()
+
+    def hook(self, method: str, path: str, body: Any = None) -> Any:
+        r = requests.request(method, f"{self.emu.url}/_emulator/{path}", json=body, timeout=600)
+        r.raise_for_status()
+        return r.json()
+
+    def latency(self, ms: int) -> None:
+        self.hook("PUT", "faults", {"latencyMs": ms, "latencyProbability": 1.0} if ms else {})
+
+    def tool(self, step: str, size: str, latency: int, *args: str, cwd: Path) -> Measure:
+        """Run one automsg-sync command as its own process; wall time, peak RSS, requests."""
+        self.hook("DELETE", "requests")
+        env = dict(os.environ, **ENV, AUTOMSG_CSDS_URL=self.emu.url, AUTOMSG_ACCOUNT=ACCOUNT)
+        cmd = [sys.executable, "-m", "automsg_sync", *args]
+        started = time.monotonic()
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.monotonic() - started
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+        code = os.waitstatus_to_exitcode(status)
+        proc.returncode = code
+        requests_made = len(self.hook("GET", "requests"))
+        measure = Measure(
+            step,
+            size,
+            latency,
+            round(seconds, 2),
+            round(usage.ru_maxrss / 1024, 1),
+            requests_made,
+            code,
+            self.units,
+        )
+        if code not in (0, 3):
+            measure.note = stderr.strip().splitlines()[-1] if stderr.strip() else "failed"
+        self.results.append(measure)
+        print(
+            f"  {step:<22} {size:<5} {latency:>3} ms  {seconds:7.2f} s  {measure.peak_rss_mb:7.1f} MB"
+            f"  {requests_made:>6} requests  exit {code} {measure.note}",
+            flush=True,
+        )
+        return measure
+
+    def round_trip(self, size: str, latency: int, full: bool) -> None:
+        cwd = self.work / f"{size.replace('/', 'of')}-{latency}"
+        cwd.mkdir()
+        (cwd / "automsg.toml").write_text(
+            f'[http]\nretry_waits = [0.1, 0.2, 0.4]\ntimeout = 120\n[[accounts]]\nid = "{ACCOUNT}"\nauth = "oauth"\n'
+            f'formats = ["po"]\nskills = "all"\n[policies]\nexport_only = ["missing"]\n'
+        )
+        self.latency(latency)
+        if full:
+            self.tool(
+                "export XLSX",
+                size,
+                latency,
+                "export-for-translation",
+                "--out",
+                "xlsx",
+                "--format",
+                "xlsx",
+                cwd=cwd,
+            )
+        self.tool(
+            "export", size, latency, "export-for-translation", "--out", "out", "--format", "po", cwd=cwd
+        )
+        files = sorted((cwd / "out" / ACCOUNT).glob("*.po"))
+        translate(files)
+        args = ["import-translations", *map(str, files)]
+        if full:
+            self.tool("import (dry run)", size, latency, *args, cwd=cwd)
+        self.tool("import --apply", size, latency, *args, "--apply", cwd=cwd)
+        if full:
+            self.latency(0)
+            self.tool(
+                "cron-run (first)", size, latency, "cron-run", cwd=cwd
+            ).note = "records the account; not a target"
+            self.latency(latency)
+            self.tool("cron-run (unchanged)", size, latency, "cron-run", cwd=cwd)
+        self.latency(0)
+
+
+def translate(files: list[Path]) -> None:
+    """The 'translator': every unit gets a new text (placeholders kept)."""
+    for path in files:
+        po = polib.pofile(str(path))
+        for entry in po:
+            entry.msgstr = f"«{path.stem}» {entry.msgid}"
+            entry.flags = []
+        po.save(str(path))
+
+
+def naive(bench: Bench, latency: int, sample: int) -> Measure:
+    """The baseline: one GET and one PUT per message × language, as a plain script would."""
+    from requests_oauthlib import OAuth1
+
+    auth = OAuth1(API_KEY["appKey"], API_KEY["secret"], API_KEY["accessToken"], API_KEY["accessTokenSecret"])
+    bench.latency(latency)
+    bench.hook("DELETE", "requests")
+    base = f"{bench.emu.url}/rw/api/account/{ACCOUNT}/configuration/engagement-window/auto-messages"
+    rng = random.Random(1)
+    session = requests.Session()
+    started = time.monotonic()
+    for _ in range(sample):
+        skill, message, lang = rng.randint(1, bench.skills), rng.randint(1, MESSAGES), rng.choice(LANGUAGES)
+        params = {"v": "2.0", "context_type": "SKILL", "context_id": str(skill), "merge_data": "false"}
+        r = session.get(f"{base}/{message}", params=params, auth=auth, timeout=60)
+        obj = r.json()
+        for entry in obj["data"]:
+            if entry["lang"] == lang:
+                entry["msg"], entry["isDefault"] = f"naive {lang}", False
+                break
+        else:
+            obj["data"].append({"msg": f"naive {lang}", "lang": lang, "isDefault": False})
+        session.put(
+            f"{base}/{message}",
+            params=params,
+            json=obj,
+            auth=auth,
+            timeout=60,
+            headers={"If-Match": r.headers["ac-revision"]},
+        ).raise_for_status()
+    seconds = time.monotonic() - started
+    bench.latency(0)
+    per_unit = seconds / sample
+    measure = Measure(
+        "naive baseline",
+        "full",
+        latency,
+        round(per_unit * bench.units, 1),
+        0.0,
+        2 * bench.units,
+        0,
+        bench.units,
+        f"sampled {sample} units in {seconds:.1f} s, extrapolated to {bench.units}",
+    )
+    bench.results.append(measure)
+    print(
+        f"  naive baseline         full  {latency:>3} ms  {measure.seconds:7.1f} s (extrapolated from {sample} units)"
+    )
+    return measure
+
+
+def xlsx_read(work: Path, rows: int) -> float:
+    from automsg_sync.formats.xlsx import read_xlsx, write_xlsx
+    from automsg_sync.model import Context, FileMeta, Unit, UnitKey
+
+    meta = FileMeta(ACCOUNT, "fr-FR", "bench", "1", "en-US")
+    units = [
+        Unit(
+            UnitKey(Context.skill(i % 100 + 1), f"Bench message {i:05d}"),
+            "fr-FR",
+            f"Source text number {i} {{agentNickname}}",
+            f"Texte numéro {i}",
+            "translated",
+            str(i),
+        )
+        for i in range(rows)
+    ]
+    path = work / "big.xlsx"
+    write_xlsx(path, meta, units, {})
+    started = time.monotonic()
+    entries = read_xlsx(path).entries
+    seconds = time.monotonic() - started
+    assert len(entries) == rows
+    return round(seconds, 2)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--skills", type=int, default=100, help="skill contexts at full size")
+    parser.add_argument("--naive-sample", type=int, default=300)
+    args = parser.parse_args()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="automsg-bench-") as tmp:
+        work = Path(tmp)
+        bench = Bench(work)
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}")
+        sizes = [("1/4", max(1, args.skills // 4)), ("1/2", max(1, args.skills // 2)), ("full", args.skills)]
+        for size, skills in sizes:
+            bench.start(skills)
+            print(f"{size}: {skills} skills, {bench.units} units")
+            try:
+                if size == "full":
+                    for latency in (0, 50):
+                        bench.round_trip(size, latency, full=True)
+                        naive(bench, latency, args.naive_sample if latency == 0 else args.naive_sample // 3)
+                        bench.stop()
+                        bench.start(skills)
+                else:
+                    bench.round_trip(size, 0, full=False)
+            finally:
+                bench.stop()
+        xlsx_seconds = xlsx_read(work, 50_000)
+    report = summarise(bench.results, xlsx_seconds, time.monotonic() - started)
+    (HERE / "results.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    print_table(report)
+    return 0 if all(t["met"] for t in report["targets"]) else 1
+
+
+def find(results: list[Measure], step: str, size: str = "full", latency: int = 0) -> Measure:
+    return next(m for m in results if m.step == step and m.size == size and m.latency_ms == latency)
+
+
+def summarise(results: list[Measure], xlsx_seconds: float, total: float) -> dict[str, Any]:
+    export0, apply0 = find(results, "export"), find(results, "import --apply")
+    export50, apply50 = find(results, "export", latency=50), find(results, "import --apply", latency=50)
+    naive50 = find(results, "naive baseline", latency=50)
+    cron50 = find(results, "cron-run (unchanged)", latency=50)
+    contexts = export0.units // (MESSAGES * len(LANGUAGES))
+    growth = {}
+    for size in ("1/4", "1/2"):
+        part = find(results, "export", size).seconds + find(results, "import --apply", size).seconds
+        growth[size] = {"seconds": round(part, 2), "units": find(results, "export", size).units}
+    growth["full"] = {"seconds": round(export0.seconds + apply0.seconds, 2), "units": export0.units}
+    targets = [
+        {
+            "target": "export requests = Domain API + skills + one BY_CONTEXT list",
+            "value": export0.requests,
+            "limit": 3,
+            "met": export0.requests <= 3,
+        },
+        {
+            "target": "import --apply requests = Domain API + 1 GET + 1 PUT per changed context + read-back",
+            "value": apply0.requests,
+            "limit": contexts + 3,
+            "met": apply0.requests <= contexts + 3,
+        },
+        {
+            "target": "unchanged cron-run requests per account",
+            "value": cron50.requests,
+            "limit": 1,
+            "met": cron50.requests == 1,
+        },
+        {
+            "target": "full export (PO) + full apply, 300k units, 0 ms (s)",
+            "value": round(export0.seconds + apply0.seconds, 1),
+            "limit": 30,
+            "met": export0.seconds + apply0.seconds <= 30,
+        },
+        {
+            "target": "peak RSS of export / apply (MB)",
+            "value": max(export0.peak_rss_mb, apply0.peak_rss_mb),
+            "limit": 600,
+            "met": max(export0.peak_rss_mb, apply0.peak_rss_mb) <= 600,
+        },
+        {
+            "target": "speed-up over the naive baseline at 50 ms (×)",
+            "value": round(naive50.seconds / max(apply50.seconds, 0.001), 1),
+            "limit": 20,
+            "met": naive50.seconds / max(apply50.seconds, 0.001) >= 20,
+        },
+        {
+            "target": "reading a 50k-row XLSX (s)",
+            "value": xlsx_seconds,
+            "limit": 1.5,
+            "met": xlsx_seconds <= 1.5,
+        },
+    ]
+    ratio = growth["full"]["seconds"] / max(growth["1/4"]["seconds"], 0.001)
+    units_ratio = growth["full"]["units"] / growth["1/4"]["units"]
+    targets.append(
+        {
+            "target": "growth full ÷ ¼ (time ratio vs unit ratio)",
+            "value": round(ratio, 2),
+            "limit": round(units_ratio * 1.25, 2),
+            "met": ratio <= units_ratio * 1.25,
+        }
+    )
+    return {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "total_seconds": round(total, 1),
+        "measures": [asdict(m) for m in results],
+        "growth": growth,
+        "export_50ms_seconds": export50.seconds,
+        "targets": targets,
+    }
+
+
+def print_table(report: dict[str, Any]) -> None:
+    print()
+    print(f"{'step':<22} {'size':<5} {'latency':>7} {'seconds':>9} {'peak RSS':>9} {'requests':>9}  note")
+    for m in report["measures"]:
+        print(
+            f"{m['step']:<22} {m['size']:<5} {m['latency_ms']:>5} ms {m['seconds']:>9} {m['peak_rss_mb']:>7} MB"
+            f" {m['requests']:>9}  {m['note']}"
+        )
+    print()
+    for size, g in report["growth"].items():
+        print(f"growth {size:<4}: export + apply {g['seconds']} s for {g['units']} units")
+    print()
+    for t in report["targets"]:
+        print(f"{'met ' if t['met'] else 'MISSED'} {t['target']}: {t['value']} (limit {t['limit']})")
+    print(f"\nbench took {report['total_seconds']} s; results in bench/results.json")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
