@@ -11,6 +11,13 @@ from .imports import ImportReport
 from .restore import CONFLICT, GONE, NOOP, RESTORE, RestoreReport
 from .verify import MISMATCH, PASS, TIMEOUT, VerifyResult
 
+MAX_ROWS = 100  # per table on a terminal; the JSON report (--report) has every unit
+
+
+def _more(console: Console, shown: int, total: int) -> None:
+    if total > shown:
+        console.print(f"… and {total - shown} more (every unit is in the JSON report: --report FILE.json)")
+
 
 def _short(text: str | None, width: int = 60) -> str:
     """Customer text for a table cell: one line, cut, and never read as rich markup."""
@@ -32,7 +39,8 @@ def print_import_report(console: Console, report: ImportReport) -> None:
         for column in ("context", "message", "language", "old", "new"):
             table.add_column(column)
         last = None
-        for d in sorted(updates, key=lambda d: (d.key.context, d.key.message, d.language)):
+        ordered = sorted(updates, key=lambda d: (d.key.context, d.key.message, d.language))
+        for d in ordered[:MAX_ROWS]:
             if last is not None and d.key.context != last:
                 table.add_section()
             table.add_row(
@@ -44,12 +52,17 @@ def print_import_report(console: Console, report: ImportReport) -> None:
             )
             last = d.key.context
         console.print(table)
+        _more(console, MAX_ROWS, len(updates))
     skipped = report.skipped()
+    qa_errors: dict[tuple[str, str], set[str]] = {}
+    for f in report.qa:
+        if f.severity == "error":
+            qa_errors.setdefault((f.key, f.language), set()).add(f.check)
     if skipped:
         table = Table(title="Skipped — needs a human")
         for column in ("reason", "unit", "language", "file", "detail"):
             table.add_column(column)
-        for s in skipped:
+        for s in skipped[:MAX_ROWS]:
             where = f"{s['file']}:{s['where']}" if s.get("where") else s["file"]
             detail = s.get("detail") or ""
             if s["reason"] == "conflict" and s.get("live") is not None:
@@ -57,17 +70,18 @@ def print_import_report(console: Console, report: ImportReport) -> None:
             if s["reason"] == "stale" and s.get("source_now") is not None:
                 detail = f"source now: {_short(s['source_now'], 50)}"
             if s["reason"] == "qa":
-                checks = [f.check for f in report.qa if f.key == s["key"] and f.severity == "error"]
-                detail = ", ".join(sorted(set(checks)))
+                detail = ", ".join(sorted(qa_errors.get((s["key"], s["language"]), ())))
             elif s["reason"] == "gone":
                 detail = escape(detail)
             table.add_row(s["reason"], escape(s["key"]), s["language"], escape(where), detail)
         console.print(table)
+        _more(console, MAX_ROWS, len(skipped))
     warnings = [f for f in report.qa if f.severity == "warning"]
-    for f in warnings:
+    for f in warnings[:MAX_ROWS]:
         where = f"{f.file}:{f.where}" if f.where else f.file
         text = f"{where}: {f.key} [{f.language}] {f.check}: {f.message}"
         console.print(f"[yellow]warning[/yellow] {escape(text)}")
+    _more(console, MAX_ROWS, len(warnings))
     data = report.to_json()
     console.print(
         f"{len(data['planned'])} planned, {len(data['applied'])} applied, {len(data['noop'])} unchanged, "
@@ -82,7 +96,8 @@ def print_restore_report(console: Console, report: RestoreReport) -> None:
     table = Table(title=f"{title} — from {escape(report.backup)}")
     for column in ("outcome", "context", "message", "language", "live now", "back to"):
         table.add_column(column)
-    for item in sorted(report.items, key=lambda i: (i.outcome, i.context, i.message_event_id, i.language)):
+    ordered = sorted(report.items, key=lambda i: (i.outcome, i.context, i.message_event_id, i.language))
+    for item in ordered[:MAX_ROWS]:
         back = item.pre.get("msg") if item.pre else "(removed)"
         table.add_row(
             item.outcome,
@@ -93,6 +108,7 @@ def print_restore_report(console: Console, report: RestoreReport) -> None:
             _short(str(back)),
         )
     console.print(table)
+    _more(console, MAX_ROWS, len(ordered))
     counts = {o: len(report.by_outcome(o)) for o in (RESTORE, NOOP, CONFLICT, GONE)}
     console.print(
         f"{counts[RESTORE]} to restore, {len(report.written)} restored, {counts[NOOP]} already as before, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +26,18 @@ KEYS = {
     "AUTOMSG_ACCESS_TOKEN": "a9d8c7b6e5f4a3b2c1d0e9f8a7b6c5d4",
     "AUTOMSG_ACCESS_TOKEN_SECRET": "1e2d3c4b5a697887",
 }
+CONNECTOR = {
+    "AUTOMSG_CONNECTOR_CLIENT_ID": "automsg-verify-0c4f2a",
+    "AUTOMSG_CONNECTOR_CLIENT_SECRET": "w3bh00k-s1gning-secret",
+}
 FAST = HttpSettings(timeout=5.0, retry_waits=(0.01, 0.01, 0.01), min_rate_limit_wait=0.0)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (for a webhook listener the emulator must be told of)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def sample_data() -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ACCOUNT, KEYS, USER, Emu
+from conftest import ACCOUNT, CONNECTOR, KEYS, USER, Emu, free_port
 
 from automsg_sync.cli import main
 
@@ -50,12 +50,6 @@ def test_no_secret_in_output_or_logs(
     assert "oauth_signature" not in seen and "Bearer " not in seen
 
 
-CONNECTOR = {
-    "AUTOMSG_CONNECTOR_CLIENT_ID": "automsg-verify-0c4f2a",
-    "AUTOMSG_CONNECTOR_CLIENT_SECRET": "w3bh00k-s1gning-secret",
-}
-
-
 @pytest.mark.parametrize("fmt", ["json", "text"])
 @pytest.mark.parametrize("creds", [USER, KEYS], ids=["bearer", "oauth"])
 def test_every_command_keeps_secrets_out_of_output_and_files(
@@ -69,13 +63,9 @@ def test_every_command_keeps_secrets_out_of_output_and_files(
     """status, export, import (dry run and apply), restore, verify, cron-run: with --verbose,
     in both log formats, with retries logged — no secret, bearer token or OAuth signature
     in stdout, stderr, logs, reports, backups, the outbox or the state store."""
-    import socket
-
     monkeypatch.chdir(tmp_path)
     caplog.set_level(logging.DEBUG)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     emu.hook(
         "PUT",
         f"accounts/{ACCOUNT}/connector-apps/{CONNECTOR['AUTOMSG_CONNECTOR_CLIENT_ID']}",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import polib
 import pytest
 import requests
 from click.testing import CliRunner
-from conftest import ACCOUNT, USER, Emu, Sleeps
+from conftest import ACCOUNT, CONNECTOR, USER, Emu, Sleeps, free_port
 from test_import import edit_po, export, run_import, set_text
 
 from automsg_sync.cli import main
@@ -22,18 +21,9 @@ from automsg_sync.lp.connector import ConnectorClient, webhook_signature
 from automsg_sync.state import StateStore
 from automsg_sync.verify import MISMATCH, PASS, TIMEOUT, WebhookListener, matches, verify
 
-CLIENT = {
-    "AUTOMSG_CONNECTOR_CLIENT_ID": "automsg-verify-0c4f2a",
-    "AUTOMSG_CONNECTOR_CLIENT_SECRET": "w3bh00k-s1gning-secret",
-}
+CLIENT = CONNECTOR
 FR_WELCOME = "Bonjour et bienvenue ! Un conseiller vous répond dans {expectedResponseTime}."
 FR_BILLING = "Bienvenue à la Facturation ! Réponse sous {expectedResponseTime}."
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
