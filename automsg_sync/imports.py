@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -94,11 +95,26 @@ class ImportReport:
         ]
         return out
 
+    def counts(self) -> dict[str, int]:
+        """How many units are in each list of the report, without building the lists."""
+        outcomes = Counter(d.outcome for d in self.decisions)
+        late = Counter(d.outcome for d in self.applied.late) if self.applied else Counter()
+        skipped = sum(outcomes[o] for o in SKIPPED) + sum(n for o, n in late.items() if o != "noop")
+        return {
+            "planned": outcomes[UPDATE],
+            "applied": len(self.applied.written) if self.applied else 0,
+            "noop": outcomes["noop"] + late["noop"],
+            "skipped": skipped + len(self.qa_skipped) + len(self.duplicates),
+            "ignored": len(self.ignored),
+            "qa": len(self.qa),
+            "errors": len(self.errors),
+        }
+
     @property
     def exit_code(self) -> int:
         if self.errors:
             return 1
-        return 3 if self.skipped() else 0
+        return 3 if self.counts()["skipped"] else 0
 
     def to_json(self) -> dict[str, Any]:
         written = self.applied.written if self.applied else []

@@ -82,12 +82,13 @@ def print_import_report(console: Console, report: ImportReport) -> None:
         text = f"{where}: {f.key} [{f.language}] {f.check}: {f.message}"
         console.print(f"[yellow]warning[/yellow] {escape(text)}")
     _more(console, MAX_ROWS, len(warnings))
-    data = report.to_json()
+    n = report.counts()
+    backup = report.applied.backup if report.applied else None
     console.print(
-        f"{len(data['planned'])} planned, {len(data['applied'])} applied, {len(data['noop'])} unchanged, "
-        f"{len(skipped)} skipped, {len(report.ignored)} ignored (empty or fuzzy), "
-        f"{len(report.qa)} QA findings, {len(report.errors)} errors; {report.requests} requests"
-        + (f"; backup {escape(data['backup'])}" if data["backup"] else "")
+        f"{n['planned']} planned, {n['applied']} applied, {n['noop']} unchanged, "
+        f"{n['skipped']} skipped, {n['ignored']} ignored (empty or fuzzy), "
+        f"{n['qa']} QA findings, {n['errors']} errors; {report.requests} requests"
+        + (f"; backup {escape(str(backup))}" if backup else "")
     )
 
 

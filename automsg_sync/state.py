@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -252,8 +253,9 @@ class StateStore:
         ).fetchone()
         if row is None:
             return None
+        intern = sys.intern  # keys and sources recur in every language
         units = {
-            (k, lang): BaselineUnit(mid, s, t, st)
+            (intern(k), intern(lang)): BaselineUnit(intern(mid), intern(s), t, intern(st))
             for k, lang, mid, s, t, st in self.db.execute(
                 "SELECT unit_key, language, message_id, source, target, state "
                 "FROM baseline_units WHERE export_id = ?",

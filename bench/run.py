@@ -3,7 +3,7 @@
 Generates a large account in the emulator (60 languages × 50 messages × 100
 skill contexts overriding them: 300,000 units; ``bench/account.py``), then
 times, each as a separate ``automsg-sync`` process (wall seconds, its peak RSS
-from ``wait4``, and the emulator's request count):
+from its own ``VmHWM``, and the emulator's request count):
 
 - full export, PO and XLSX, every language;
 - full import of every language with every unit changed: dry run, then ``--apply``;
@@ -91,12 +91,21 @@ class Bench:
         env = dict(os.environ, **ENV, AUTOMSG_CSDS_URL=self.emu.url, AUTOMSG_ACCOUNT=ACCOUNT)
         cmd = [sys.executable, "-m", "automsg_sync", *args]
         started = time.monotonic()
-        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.monotonic() - started
-        stderr = proc.stderr.read().decode() if proc.stderr else ""
-        if proc.stderr:
-            proc.stderr.close()
+        with tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+            # Peak RSS from the child's own VmHWM (reset at exec): wait4's ru_maxrss
+            # would also count the pages it shared with this harness (and its
+            # emulator, holding the whole account) before the exec.
+            peak_kb = 0
+            while True:
+                pid, status = os.waitpid(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                peak_kb = max(peak_kb, _vm_hwm_kb(proc.pid))
+                time.sleep(0.02)  # sampling the child's high-water mark while it runs
+            seconds = time.monotonic() - started
+            err.seek(0)
+            stderr = err.read().decode(errors="replace")
         code = os.waitstatus_to_exitcode(status)
         proc.returncode = code
         requests_made = len(self.hook("GET", "requests"))
@@ -105,7 +114,7 @@ class Bench:
             size,
             latency,
             round(seconds, 2),
-            round(usage.ru_maxrss / 1024, 1),
+            round(peak_kb / 1024, 1),
             requests_made,
             code,
             self.units,
@@ -157,6 +166,17 @@ class Bench:
             self.latency(latency)
             self.tool("cron-run (unchanged)", size, latency, "cron-run", cwd=cwd)
         self.latency(0)
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def translate(files: list[Path]) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import io
 import re
+import sys
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -198,8 +199,8 @@ def read_xlsx(path: Path) -> TranslationFile:
         seen[key] = index
         entries.append(
             FileEntry(
-                key=key,
-                source=_at(values, columns["source"]),
+                key=sys.intern(key),
+                source=sys.intern(_at(values, columns["source"])),
                 target=_at(values, columns["translation"]),
                 where=index,
                 formula=(index, columns["translation"]) in facts.formulas,
