@@ -49,8 +49,8 @@ class ApplyResult:
     puts: int = 0
 
 
-def write_backup(path: Path, document: dict[str, Any]) -> None:
-    """Write a JSON file readable by its owner only, atomically."""
+def write_private_json(path: Path, document: dict[str, Any]) -> None:
+    """Write a JSON file readable by its owner only, atomically (backups, reports, error files)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -82,7 +82,7 @@ def apply_plan(
     if not pending:
         return result
     result.backup = backup_dir / f"{run_id}.json"
-    write_backup(result.backup, _backup_document(run_id, account, api.flavour, plan, live, pending))
+    write_private_json(result.backup, _backup_document(run_id, account, api.flavour, plan, live, pending))
     state.start_run(
         run_id,
         account,

@@ -40,7 +40,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .apply import write_backup
+from .apply import write_private_json
 from .config import AccountSettings, Settings
 from .errors import AutomsgError, ConfigError
 from .export import ExportRequest, export_for_translation, fetch_snapshot
@@ -156,7 +156,7 @@ def cron_run(
         report.accounts.append(result)
         log.info(result.summary(), extra={"account": account_id, "status": result.status})
     report.path = settings.paths.reports / f"{report.run_id}.json"
-    write_backup(report.path, report.to_json())
+    write_private_json(report.path, report.to_json())
     return report
 
 
@@ -334,7 +334,7 @@ def _fail(
     # The reasons are written first: a run killed between the two steps leaves
     # the file in the inbox, to be tried (and explained) again.
     name = path.name if not (folder / path.name).exists() else f"{path.stem}.{run_id}{path.suffix}"
-    write_backup(folder / f"{name}.errors.json", details)
+    write_private_json(folder / f"{name}.errors.json", details)
     return move(path, folder, run_id)
 
 

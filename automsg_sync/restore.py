@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .apply import ContextWriter, write_backup
+from .apply import ContextWriter, write_private_json
 from .diff import LiveView
 from .errors import FormatError
 from .imports import new_run_id
@@ -165,7 +165,7 @@ def restore_backup(
     todo = _by_context(report.by_outcome(RESTORE))
     if apply and todo:
         report.own_backup = str(backup_dir / f"{report.run_id}.json")
-        write_backup(Path(report.own_backup), _own_backup(report, api.flavour, live, todo))
+        write_private_json(Path(report.own_backup), _own_backup(report, api.flavour, live, todo))
         state.start_run(
             report.run_id,
             account,

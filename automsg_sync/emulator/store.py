@@ -171,7 +171,7 @@ class Store:
             # A revision never goes back, as on LivePerson: a write delayed from
             # before the load must meet a 409, not a revision that happens to match.
             for account_id, account in loaded.items():
-                old = self.accounts.get(account_id) if hasattr(self, "accounts") else None
+                old = self.accounts.get(account_id)
                 if old is not None and old.revision >= account.revision:
                     account.revision = old.revision + 1
             self.accounts = loaded
