@@ -65,7 +65,7 @@ def write_private_json(path: Path, document: dict[str, Any]) -> None:
 
 def apply_plan(
     plan: Plan,
-    live: LiveView,
+    live_box: list[LiveView],
     api: AutoMessagesApi,
     state: StateStore,
     *,
@@ -76,7 +76,14 @@ def apply_plan(
     rediff: Rediff,
     kind: str = "import",
 ) -> ApplyResult:
-    """Write the plan's updates; see the module docstring for the guarantees."""
+    """Write the plan's updates; see the module docstring for the guarantees.
+
+    ``live_box`` holds the live view the plan was computed on; it is taken out,
+    so that no one else keeps it and it is freed before the read-back loads
+    the account again (on a large account, two copies were the peak memory).
+    """
+    live: LiveView | None = live_box.pop()
+    assert live is not None
     result = ApplyResult(run_id, None, revision=plan.revision)
     pending = _by_context(plan.updates)
     if not pending:
@@ -115,6 +122,7 @@ def apply_plan(
         writer: ContextWriter[list[Decision]] = ContextWriter(api, refetch)
         result.revision = writer.run(pending, live, objects_of, replan, written)
         result.conflict_retries, result.puts = writer.conflict_retries, writer.puts
+        live = None  # the only reference left: free it before the read-back's copy arrives
         _read_back(refetch(), result.written)
     except BaseException:
         state.finish_run(run_id, "failed")

@@ -169,6 +169,7 @@ def import_translations(
     api = AutoMessagesApi(conn, account.api, writable=True)
     try:
         live = _live_view(api, baselines, state, report)
+        baselines.clear()  # every proposal holds what it needs of its baseline
     except ApiError as exc:  # the files are fine; LivePerson is not: a re-run will do
         report.errors.append(Problem("", None, str(exc)))
         report.requests = conn.http.requests_sent
@@ -184,11 +185,13 @@ def import_translations(
         )
 
     report.plan = rediff(live, proposals)
+    live_box = [live]
+    del live
     if options.apply and report.plan.updates:
         try:
             report.applied = apply_plan(
                 report.plan,
-                live,
+                live_box,
                 api,
                 state,
                 run_id=report.run_id,
