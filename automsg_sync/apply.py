@@ -89,16 +89,17 @@ def apply_plan(
     if not pending:
         return result
     result.backup = backup_dir / f"{run_id}.json"
-    write_private_json(result.backup, _backup_document(run_id, account, api.flavour, plan, live, pending))
+    changes = {ctx: _changes(decisions) for ctx, decisions in pending.items()}
+    write_private_json(result.backup, _backup_document(run_id, account, api.flavour, plan, live, changes))
     state.start_run(
         run_id,
         account,
         kind,
         str(result.backup),
         [
-            (ctx.key, _message(live, ctx, event_id).id, json.dumps(sorted(changes)))
-            for ctx, messages in pending.items()
-            for event_id, changes in _changes(messages).items()
+            (ctx.key, _message(live, ctx, event_id).id, json.dumps(sorted(texts)))
+            for ctx, by_message in changes.items()
+            for event_id, texts in by_message.items()
         ],
     )
 
@@ -229,17 +230,17 @@ def _backup_document(
     flavour: str,
     plan: Plan,
     live: LiveView,
-    pending: dict[Context, list[Decision]],
+    changes: dict[Context, dict[str, dict[str, str]]],
 ) -> dict[str, Any]:
     objects = []
-    for context, decisions in sorted(pending.items()):
-        for event_id, changes in _changes(decisions).items():
+    for context, by_message in sorted(changes.items()):
+        for event_id, texts in by_message.items():
             objects.append(
                 {
                     "context": context.key,
                     "messageEventId": event_id,
-                    "languages": sorted(changes),
-                    "written": changes,
+                    "languages": sorted(texts),
+                    "written": texts,
                     "pre": dict(_message(live, context, event_id).raw),
                 }
             )

@@ -309,9 +309,7 @@ def move(path: Path, folder: Path, run_id: str) -> Path:
     An existing file of the same name is kept; the newcomer gets the run id in its name.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / path.name
-    if target.exists():
-        target = folder / f"{path.stem}.{run_id}{path.suffix}"
+    target = folder / _free_name(folder, path, run_id)
     try:
         os.rename(path, target)
     except OSError as exc:
@@ -333,9 +331,13 @@ def _fail(
     details = {"file": path.name, "account": account.id, "cron_run": run_id, "failed_at": _now(), **data}
     # The reasons are written first: a run killed between the two steps leaves
     # the file in the inbox, to be tried (and explained) again.
-    name = path.name if not (folder / path.name).exists() else f"{path.stem}.{run_id}{path.suffix}"
-    write_private_json(folder / f"{name}.errors.json", details)
+    write_private_json(folder / f"{_free_name(folder, path, run_id)}.errors.json", details)
     return move(path, folder, run_id)
+
+
+def _free_name(folder: Path, path: Path, run_id: str) -> str:
+    """The name a file gets in ``folder``: its own, or with the run id if that is taken."""
+    return path.name if not (folder / path.name).exists() else f"{path.stem}.{run_id}{path.suffix}"
 
 
 def _problem_text(file: str, where: int | None, message: str) -> str:

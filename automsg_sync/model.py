@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,9 +172,6 @@ class AutoMessage:
             out.setdefault(language_key(text.lang), text)
         return out
 
-    def languages(self) -> list[str]:
-        return [t.lang for t in self.texts()]
-
     def attributes(self) -> dict[str, str]:
         """Attributes in either documented shape, read as a plain mapping."""
         out: dict[str, str] = {}
@@ -218,10 +215,6 @@ class AutoMessage:
 
     def __hash__(self) -> int:  # pragma: no cover - messages are not set members
         return hash(self.id)
-
-
-def by_event_id(messages: Iterable[AutoMessage]) -> dict[str, AutoMessage]:
-    return {m.message_event_id: m for m in messages}
 
 
 # --------------------------------------------------------------------------- units

@@ -315,13 +315,6 @@ class StateStore:
         )
         return [tuple(r) for r in rows]
 
-    def unfinished_runs(self, account: str) -> list[str]:
-        rows = self.db.execute(
-            "SELECT run_id FROM runs WHERE account = ? AND status = 'applying' ORDER BY started_at",
-            (account,),
-        )
-        return [r[0] for r in rows]
-
     # ------------------------------------------------------------ cron helpers
 
     def checked_revision(self, account: str) -> str | None:
