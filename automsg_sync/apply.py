@@ -55,9 +55,10 @@ def write_private_json(path: Path, document: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        # compact: an indent makes json use its pure-Python encoder, ten times slower
-        # on the 30 MB backup of a large account (jq or python -m json.tool pretty-print it)
-        json.dump(document, fh, ensure_ascii=False, separators=(",", ":"))
+        # compact and through dumps(): an indent, or dump() to a file, makes json use its
+        # pure-Python encoder, several times slower on the 30 MB backup of a large account
+        # (jq or python -m json.tool pretty-print it)
+        fh.write(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import json
 import logging
 import signal
@@ -123,6 +124,20 @@ def main(ctx: click.Context, verbose: bool, log_format: str) -> None:
     """Keep LivePerson Automatic Messages translations in sync with translators."""
     setup_logging(log_format, verbose)
     ctx.obj = Ctx(verbose, log_format)
+    _tune_gc()
+
+
+def _tune_gc() -> None:
+    """Run the cycle collector 140 times less often than CPython's default.
+
+    A large import holds millions of small objects (units, texts, proposals)
+    and creates them in bursts; with the default threshold (a collection every
+    700 allocations) the collector was a quarter of a 300,000-unit import.
+    Those objects form no reference cycles (reference counting frees them),
+    so collecting more rarely loses nothing; the collector stays on for what
+    does form cycles (exceptions, HTTP sessions).
+    """
+    gc.set_threshold(100_000, 10, 10)
 
 
 @main.command()
@@ -399,8 +414,10 @@ def verify(
 
 
 def _write_json(path: Path, document: object) -> None:
+    # one line: json's C encoder; with an indent it falls back to Python, 20 s for the
+    # report of a 300,000-unit import (``jq .`` pretty-prints it)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
 
 
 @main.command()

@@ -8,12 +8,11 @@ text returns a new object in which only that language's ``msg`` and
 
 from __future__ import annotations
 
-import copy
 import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 ACCOUNT = "account"
 SKILL_PREFIX = "skill/"
@@ -113,9 +112,8 @@ class Context:
         return self.key
 
 
-@dataclass(frozen=True)
-class Text:
-    """One language's text of a message."""
+class Text(NamedTuple):
+    """One language's text of a message (a named tuple: a large account holds millions)."""
 
     lang: str  # spelled as the server spelled it
     msg: str
@@ -194,11 +192,12 @@ class AutoMessage:
         other key of their entry; a new language is appended. Nothing else in
         the object changes.
         """
-        raw = copy.deepcopy(dict(self.raw))
+        # only the object, its data list and their entries are changed: copied;
+        # anything else is shared with the original, which is never changed in place
+        raw = dict(self.raw)
         data = raw.get("data")
-        if not isinstance(data, list):
-            data = []
-            raw["data"] = data
+        data = [dict(e) if isinstance(e, Mapping) else e for e in data] if isinstance(data, list) else []
+        raw["data"] = data
         pending = {language_key(lang): (lang, msg) for lang, msg in changes.items()}
         for entry in data:
             if isinstance(entry, dict) and isinstance(entry.get("lang"), str):

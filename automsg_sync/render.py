@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -39,8 +41,10 @@ def print_import_report(console: Console, report: ImportReport) -> None:
         for column in ("context", "message", "language", "old", "new"):
             table.add_column(column)
         last = None
-        ordered = sorted(updates, key=lambda d: (d.key.context, d.key.message, d.language))
-        for d in ordered[:MAX_ROWS]:
+        shown = heapq.nsmallest(
+            MAX_ROWS, updates, key=lambda d: (d.key.context.sort_key(), d.key.message, d.language)
+        )
+        for d in shown:
             if last is not None and d.key.context != last:
                 table.add_section()
             table.add_row(

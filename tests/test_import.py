@@ -466,3 +466,26 @@ def test_cli_exit_codes_and_report(
     assert result.exit_code == 3 and "13 applied" in result.stdout
     result = CliRunner().invoke(main, ["import-translations", str(tmp_path / "missing.po"), *base], env=USER)
     assert result.exit_code == 1 and "missing.po" in result.stdout
+
+
+def test_worker_pool_reads_files_as_one_process_does(
+    conn: Connection, settings: Settings, tmp_path: Path
+) -> None:
+    """Large imports read their files in worker processes; the report is the same."""
+    export(conn, settings, tmp_path / "out", [FR, "de-DE", "es-ES"], ["po"])
+    files = sorted((tmp_path / "out" / ACCOUNT).glob("*.po"))
+    assert len(files) == 3
+    edit_po(files[0], pseudo)
+    edit_po(files[1], set_text("account|Welcome message", "<script>x</script>"))  # a QA error
+    files[2].write_text(files[2].read_text(encoding="utf-8") + '\nmsgid "broken\n', encoding="utf-8")
+
+    def summary(report: ImportReport) -> dict[str, Any]:
+        out = report.to_json()
+        out.pop("run_id"), out.pop("seconds")
+        return out
+
+    serial = summary(run_import(settings, files, workers=1))
+    pooled = summary(run_import(settings, files, workers=2))
+    assert pooled == serial
+    assert serial["planned"] and serial["qa"] and serial["errors"]
+    assert serial["errors"][0]["file"] == str(files[2])

@@ -114,7 +114,27 @@ def test_formula_cell_fails_and_text_cell_passes() -> None:
     assert "formula" not in checks("Hello there", "=Bonjour toi", formula=False)
 
 
-PIECES = ["Hi", "hi", " ", "  ", "{name}", "{x}", "<b>", "</b>", "!", ".", "Hello", "world", "\t", "é", "-"]
+PIECES = [
+    "Hi",
+    "hi",
+    " ",
+    "  ",
+    "{name}",
+    "{x}",
+    "{",
+    "}",
+    "{a{b}",
+    "{_.}",
+    "<b>",
+    "</b>",
+    "!",
+    ".",
+    "Hello",
+    "world",
+    "\t",
+    "é",
+    "-",
+]
 
 
 @given(

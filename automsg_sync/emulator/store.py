@@ -17,16 +17,23 @@ store); any write anywhere in the collection increments it.
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..model import language_key
 
 ACCOUNT = "account"
+T = TypeVar("T")
+
+
+def _clone(value: T) -> T:
+    """A deep copy of JSON data (all the store holds): a JSON round trip runs in C,
+    several times faster than ``copy.deepcopy`` on a 300,000-text account."""
+    copied: T = json.loads(json.dumps(value))
+    return copied
 
 
 class NotFound(Exception):
@@ -35,7 +42,7 @@ class NotFound(Exception):
 
 class Account:
     def __init__(self, account_id: str, data: dict[str, Any]) -> None:
-        data = copy.deepcopy(data)
+        data = _clone(data)
         self.id = account_id
         self.users: list[dict[str, Any]] = data.pop("users", [])
         self.api_keys: list[dict[str, Any]] = data.pop("apiKeys", [])
@@ -56,7 +63,7 @@ class Account:
             "skillsRevision": self.skills_revision,
         }
         out.update(self.extra)
-        return copy.deepcopy(out)
+        return _clone(out)
 
     # ------------------------------------------------------------ lookups
 
@@ -78,8 +85,8 @@ class Account:
         out = []
         for base in self.messages[ACCOUNT]:
             over = overrides.pop(str(base.get("id")), None)
-            out.append(_merge(base, over) if over is not None else copy.deepcopy(base))
-        out.extend(copy.deepcopy(o) for o in overrides.values())
+            out.append(_merge(base, over) if over is not None else _clone(base))
+        out.extend(_clone(o) for o in overrides.values())
         return out
 
     # ------------------------------------------------------------ writes
@@ -93,14 +100,14 @@ class Account:
             index = next((i for i, o in enumerate(targets) if _address(o, unified) == address), None)
             if index is None and (context == ACCOUNT or self.find(ACCOUNT, address, unified) is None):
                 raise NotFound(address)
-            plan.append((index, copy.deepcopy(obj)))
+            plan.append((index, _clone(obj)))
         for index, obj in plan:
             if index is None:
                 targets.append(obj)  # a skill's first override of an account message
             else:
                 targets[index] = obj
         self.revision += 1
-        return copy.deepcopy([obj for _, obj in plan])
+        return _clone([obj for _, obj in plan])
 
     def ui_edit(self, context: str, address: str, lang: str, msg: str, unified: bool) -> None:
         """What a human editing one text in the LivePerson UI does."""
@@ -109,7 +116,7 @@ class Account:
             base = self.find(ACCOUNT, address, unified) or self.find(ACCOUNT, address, not unified)
             if base is None or context == ACCOUNT:
                 raise NotFound(address)
-            obj = copy.deepcopy(base)
+            obj = _clone(base)
             obj["data"] = []
             self.messages.setdefault(context, []).append(obj)
         for entry in obj.setdefault("data", []):
@@ -127,16 +134,16 @@ def _address(obj: dict[str, Any], unified: bool) -> str:
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    merged.update({k: copy.deepcopy(v) for k, v in over.items() if k != "data"})
-    data = [copy.deepcopy(e) for e in base.get("data", [])]
+    merged = _clone(base)
+    merged.update({k: _clone(v) for k, v in over.items() if k != "data"})
+    data = [_clone(e) for e in base.get("data", [])]
     index = {language_key(e.get("lang", "")): i for i, e in enumerate(data)}
     for entry in over.get("data", []):
         key = language_key(entry.get("lang", ""))
         if key in index:
-            data[index[key]] = copy.deepcopy(entry)
+            data[index[key]] = _clone(entry)
         else:
-            data.append(copy.deepcopy(entry))
+            data.append(_clone(entry))
     merged["data"] = data
     return merged
 
@@ -144,7 +151,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def filter_langs(objects: Iterable[dict[str, Any]], langs: set[str]) -> list[dict[str, Any]]:
     out = []
     for obj in objects:
-        obj = copy.deepcopy(obj)
+        obj = _clone(obj)
         obj["data"] = [e for e in obj.get("data", []) if language_key(e.get("lang", "")) in langs]
         out.append(obj)
     return out
