@@ -129,11 +129,11 @@ def apply_plan(
     except BaseException:
         state.finish_run(run_id, "failed")
         raise
-    state.record_origins(
+    state.record_written(
         account,
-        [(str(d.key), d.language, d.src1 or d.proposal.src0, d.proposal.new) for d in result.written],
+        run_id,
+        ((str(d.key), d.language, d.src1 or d.proposal.src0, d.proposal.new) for d in result.written),
     )
-    state.record_pushed(account, run_id, [(str(d.key), d.language, d.proposal.new) for d in result.written])
     state.finish_run(run_id, "applied")
     return result
 

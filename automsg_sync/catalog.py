@@ -27,7 +27,9 @@ def account_languages(contexts: Mapping[Context, Iterable[AutoMessage]]) -> list
     for messages in contexts.values():
         for message in messages:
             for text in message.texts():
-                seen.setdefault(language_key(text.lang), normalise_language(text.lang))
+                key = language_key(text.lang)
+                if key not in seen:
+                    seen[key] = normalise_language(text.lang)
     return sorted(seen.values(), key=str.lower)
 
 

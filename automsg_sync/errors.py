@@ -52,6 +52,9 @@ class FormatError(AutomsgError):
         where = self.path if line is None else f"{self.path}:{line}"
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[type[FormatError], tuple[str, int | None, str]]:
+        return (FormatError, (self.path, self.line, self.message))  # raised in worker processes too
+
 
 class QAError(AutomsgError):
     """A translation failed a QA check."""

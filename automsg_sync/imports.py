@@ -174,6 +174,7 @@ def import_translations(
     report.files = [str(p) for p in paths]
     proposals: list[Proposal] = []
     baselines: dict[str, Baseline] = {}  # export id → its header (units are in the proposals)
+    languages: Counter[str] = Counter()  # files per language
     with report.timed("read"):
         for result in _read_files(paths, account, options, state):
             if result.error is not None:
@@ -181,11 +182,13 @@ def import_translations(
                 continue
             assert result.header is not None
             baselines.setdefault(result.header.export_id, result.header)
+            languages[language_key(result.language)] += 1
             proposals += result.proposals
             report.qa += result.qa
             report.qa_skipped += result.qa_skipped
             report.ignored += result.ignored
-        proposals = _drop_duplicates(proposals, report)
+        if any(n > 1 for n in languages.values()):  # only then can two files hold one unit
+            proposals = _drop_duplicates(proposals, report)
     if not proposals:
         report.requests = conn.http.requests_sent
         return report
@@ -243,6 +246,7 @@ class _FileResult:
     ignored: list[Ignored] = field(default_factory=list)
     error: Problem | None = None
     header: Baseline | None = None  # the file's export, without units
+    language: str = ""
 
 
 POOL_MIN_BYTES = 4_000_000  # below this, starting worker processes costs more than it saves
@@ -299,7 +303,7 @@ def _read_file(
         result = _proposals(tf, baseline, options)
     except FormatError as exc:
         return _FileResult(error=Problem(exc.path, exc.line, exc.message))
-    result.header = replace(baseline, units={})
+    result.header, result.language = replace(baseline, units={}), tf.meta.language
     return result
 
 

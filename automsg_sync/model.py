@@ -20,6 +20,7 @@ SKILL_PREFIX = "skill/"
 _SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_language(tag: str) -> str:
     """Return a BCP 47 tag in its conventional case (RFC 5646 §2.1.1).
 

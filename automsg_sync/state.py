@@ -34,7 +34,7 @@ import json
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -141,10 +141,9 @@ class Baseline:
     units: Mapping[tuple[str, str], BaselineUnit]  # (unit key, language key)
 
 
-def _in_key_order(rows: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Rows of (account, unit key, language, …) in the tables' key order (language, then unit):
-    an upsert of 300,000 rows in index order takes a quarter less time."""
-    return sorted(rows, key=lambda r: (r[2], r[1]))
+def _language_then_key(row: tuple[str, str, str, str]) -> tuple[str, str]:
+    """The unit tables' key order (an upsert of 300,000 rows in index order takes a quarter less time)."""
+    return row[1], row[0]
 
 
 def now_utc() -> str:
@@ -194,8 +193,11 @@ class StateStore:
         exported: Iterable[Unit],
         seen: Iterable[Unit],
         objects: Iterable[tuple[str, str, str]] = (),
+        before_commit: Callable[[], None] | None = None,
     ) -> None:
-        """Save the baseline of ``exported`` units and the origins of every ``seen`` one."""
+        """Save the baseline of ``exported`` units and the origins of the ``seen`` ones that
+        are translated; ``before_commit`` runs last in the transaction (if it raises,
+        nothing is saved)."""
         stamp = now_utc()
         with self.transaction() as db:
             db.execute(
@@ -230,22 +232,38 @@ class StateStore:
                        updated_at = excluded.updated_at
                    WHERE origins.target != excluded.target""",
                 (
-                    (account, str(u.key), language_key(u.language), u.source, u.target, stamp)
-                    for u in seen
-                    if u.state in ("translated", "stale")
+                    (account, k, lang, s, t, stamp)
+                    for k, lang, s, t in sorted(
+                        (
+                            (str(u.key), language_key(u.language), u.source, u.target)
+                            for u in seen
+                            if u.state in ("translated", "stale")
+                        ),
+                        key=_language_then_key,
+                    )
                 ),
             )
+            if before_commit is not None:
+                before_commit()
 
-    def record_origins(self, account: str, items: Iterable[tuple[str, str, str, str]]) -> None:
-        """Record (unit key, language, source, target) as translated pairs (after a write)."""
+    def record_written(self, account: str, run_id: str, items: Iterable[tuple[str, str, str, str]]) -> None:
+        """After a write: (unit key, language, source, target) is both the unit's origin
+        (a translated pair) and what ``run_id`` pushed; one transaction for both."""
         stamp = now_utc()
+        rows = sorted(((k, language_key(lang), s, t) for k, lang, s, t in items), key=_language_then_key)
         with self.transaction() as db:
             db.executemany(
                 """INSERT INTO origins VALUES (?, ?, ?, ?, ?, ?)
                    ON CONFLICT (account, language, unit_key) DO UPDATE
                    SET source = excluded.source, target = excluded.target,
                        updated_at = excluded.updated_at""",
-                _in_key_order((account, k, language_key(lang), s, t, stamp) for k, lang, s, t in items),
+                ((account, k, lang, s, t, stamp) for k, lang, s, t in rows),
+            )
+            db.executemany(
+                "INSERT INTO pushed VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, language, unit_key) "
+                "DO UPDATE SET text = excluded.text, run_id = excluded.run_id, "
+                "pushed_at = excluded.pushed_at",
+                ((account, k, lang, t, run_id, stamp) for k, lang, _, t in rows),
             )
 
     def origins(self, account: str) -> dict[tuple[str, str], Origin]:
@@ -343,17 +361,6 @@ class StateStore:
             )
 
     # ------------------------------------------------------------ pushed texts
-
-    def record_pushed(self, account: str, run_id: str, items: Iterable[tuple[str, str, str]]) -> None:
-        """(unit key, language, text) as written by ``run_id``."""
-        stamp = now_utc()
-        with self.transaction() as db:
-            db.executemany(
-                "INSERT INTO pushed VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, language, unit_key) "
-                "DO UPDATE SET text = excluded.text, run_id = excluded.run_id, "
-                "pushed_at = excluded.pushed_at",
-                _in_key_order((account, k, language_key(lang), t, run_id, stamp) for k, lang, t in items),
-            )
 
     def pushed(self, account: str, unit_key: str, language: str) -> tuple[str, str, str] | None:
         """(text, run id, time) of our last write of a unit, if any."""

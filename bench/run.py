@@ -93,16 +93,18 @@ class Bench:
         started = time.monotonic()
         with tempfile.TemporaryFile() as err:
             proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
-            # Peak RSS from the child's own VmHWM (reset at exec): wait4's ru_maxrss
-            # would also count the pages it shared with this harness (and its
-            # emulator, holding the whole account) before the exec.
+            # Peak memory: the child's own VmHWM (reset at exec; wait4's ru_maxrss
+            # would also count the pages it shared with this harness and its
+            # emulator, holding the whole account, before the exec), or, while it
+            # runs worker processes, the sum of the PSS of it and its workers, if
+            # larger (PSS: a page shared by n forked processes counts 1/n in each).
             peak_kb = 0
             while True:
                 pid, status = os.waitpid(proc.pid, os.WNOHANG)
                 if pid:
                     break
-                peak_kb = max(peak_kb, _vm_hwm_kb(proc.pid))
-                time.sleep(0.02)  # sampling the child's high-water mark while it runs
+                peak_kb = max(peak_kb, _vm_hwm_kb(proc.pid), _tree_rss_kb(proc.pid))
+                time.sleep(0.02)  # sampling the high-water mark while the tool runs
             seconds = time.monotonic() - started
             err.seek(0)
             stderr = err.read().decode(errors="replace")
@@ -169,14 +171,44 @@ class Bench:
 
 
 def _vm_hwm_kb(pid: int) -> int:
+    return _status_kb(pid, "VmHWM:")
+
+
+def _pss_kb(pid: int) -> int:
     try:
-        with open(f"/proc/{pid}/status") as fh:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
             for line in fh:
-                if line.startswith("VmHWM:"):
+                if line.startswith("Pss:"):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Memory of a process and all its descendants (its worker processes): the sum of their PSS."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += _pss_kb(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as fh:
+                    stack += [int(c) for c in fh.read().split()]
+        except OSError:
+            pass
+    return total
 
 
 def translate(files: list[Path]) -> None:

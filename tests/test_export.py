@@ -148,3 +148,36 @@ def test_cli_export(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert sorted(p.name for p in (tmp_path / "out" / ACCOUNT).iterdir()) == ["de-DE.xlsx", "he-IL.xlsx"]
     assert "40 units in 2 files in out/70071528; 4 requests." in result.stdout
     assert (tmp_path / ".automsg" / "state.db").exists()
+
+
+def test_worker_pool_writes_the_same_files(
+    conn: Connection, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large exports write their files in worker processes: the same files, byte for byte."""
+    import automsg_sync.export as export_module
+
+    serial = export(conn, settings, tmp_path / "serial", export_id=f"{ACCOUNT}-serial", formats=["po"])
+    monkeypatch.setattr(export_module, "POOL_MIN_UNITS", 0)
+    pooled = export(conn, settings, tmp_path / "pooled", export_id=f"{ACCOUNT}-pooled", formats=["po"])
+    assert [s.exported for s in pooled.languages] == [s.exported for s in serial.languages]
+    for lang in LANGS:
+        one = (tmp_path / "serial" / ACCOUNT / f"{lang}.po").read_text(encoding="utf-8")
+        two = (tmp_path / "pooled" / ACCOUNT / f"{lang}.po").read_text(encoding="utf-8")
+        same = [line for line in one.splitlines() if "Export-Id" not in line and "-Date:" not in line]
+        assert same == [line for line in two.splitlines() if "Export-Id" not in line and "-Date:" not in line]
+
+
+def test_worker_failure_is_the_same_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import automsg_sync.export as export_module
+    from automsg_sync.errors import FormatError
+    from automsg_sync.model import Context, FileMeta, Unit, UnitKey
+
+    monkeypatch.setattr(export_module, "POOL_MIN_UNITS", 0)
+    meta = FileMeta(ACCOUNT, "fr-FR", "x", "1", "en-US")
+    bad = Unit(UnitKey(Context.account(), "Welcome message"), "fr-FR", "Hi", "a\x00b", "translated", "1")
+    jobs = [export_module._FileJob(meta, [bad], [tmp_path / f"{n}.po"], {}) for n in ("one", "two")]
+    with (
+        pytest.raises(FormatError, match=r"NUL character in account\|Welcome message"),
+        export_module._writing(jobs, 2) as written,
+    ):
+        list(written)

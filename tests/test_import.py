@@ -489,3 +489,27 @@ def test_worker_pool_reads_files_as_one_process_does(
     assert pooled == serial
     assert serial["planned"] and serial["qa"] and serial["errors"]
     assert serial["errors"][0]["file"] == str(files[2])
+
+
+def test_one_language_in_two_files_agreeing_once_disagreeing_skipped(
+    conn: Connection, settings: Settings, tmp_path: Path
+) -> None:
+    export(conn, settings, tmp_path / "out", [FR], ["po", "xlsx"])
+    po, xlsx = tmp_path / "out" / ACCOUNT / "fr-FR.po", tmp_path / "out" / ACCOUNT / "fr-FR.xlsx"
+    edit_po(po, set_text("account|Marked urgent message", "Conversation urgente."))
+    edit_po(po, set_text("account|First-time welcome message", "Bienvenue (PO)"))
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["Translations"]
+    rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    ws.cell(rows["account|Marked urgent message"], 5).value = "Conversation urgente."
+    ws.cell(rows["account|First-time welcome message"], 5).value = "Bienvenue (XLSX)"
+    wb.save(xlsx)
+    report = run_import(settings, [po, xlsx])
+    planned = [d["key"] for d in report.to_json()["planned"]]
+    assert planned.count("account|Marked urgent message") == 1  # the files agree: once
+    assert "account|First-time welcome message" not in planned
+    skipped = [(s["key"], s["reason"], s["file"]) for s in report.to_json()["skipped"]]
+    assert skipped == [
+        ("account|First-time welcome message", "conflict", str(po)),
+        ("account|First-time welcome message", "conflict", str(xlsx)),
+    ]
