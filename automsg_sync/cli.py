@@ -203,14 +203,15 @@ def _csv(value: str | None) -> list[str] | None:
     "out_dir",
     required=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="Directory for the files (written to OUT/<account>/<language>.po|.xlsx).",
+    help="Directory for the files (written to OUT/<account>/<language>.po|.xlsx|.xlf).",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["po", "xlsx", "both"]),
+    type=click.Choice(["po", "xlsx", "xliff", "both"]),
     default=None,
-    help="File format (default: the config's formats, else both).",
+    help="File format: po, xlsx, xliff (XLIFF 1.2, for CAT tools), or both (po and xlsx); "
+    "default: the config's formats, else both.",
 )
 @click.option("--languages", metavar="LIST", help="Target languages, e.g. fr-FR,de-DE.")
 @click.option("--skills", metavar="LIST", help="Skill ids (7,9) or 'all' (default).")

@@ -29,7 +29,8 @@ from .model import UNIT_STATES, normalise_language
 DEFAULT_CSDS_URL = "https://api.liveperson.net"
 DEFAULT_CONFIG = Path("automsg.toml")
 APIS = ("auto-messages", "unified-auto-messages")
-FORMATS = ("po", "xlsx")
+FORMATS = ("po", "xlsx", "xliff")
+DEFAULT_FORMATS = ("po", "xlsx")
 AuthMethod = Literal["bearer", "oauth"]
 
 
@@ -127,7 +128,7 @@ class AccountSettings:
     source_language: str = "en-US"
     languages: tuple[str, ...] = ()
     skills: tuple[str, ...] | None = None  # None: every skill
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     max_length: int | None = None  # QA: longest text accepted from translators
     policies: Policies = field(default_factory=Policies)
     connector_client_id: str | None = None
@@ -307,7 +308,7 @@ def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policie
         skills = tuple(str(s) for s in skills_raw)
     else:
         raise ConfigError(f'{t.where("skills")}: expected "all" or a list of skill ids')
-    formats = tuple(t.get("formats", list[str], list(FORMATS)))
+    formats = tuple(t.get("formats", list[str], list(DEFAULT_FORMATS)))
     for fmt in formats:
         if fmt not in FORMATS:
             raise ConfigError(f"{t.where('formats')}: {fmt!r} is not one of {', '.join(FORMATS)}")

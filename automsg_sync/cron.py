@@ -44,6 +44,7 @@ from .apply import write_private_json
 from .config import AccountSettings, Settings
 from .errors import AutomsgError, ConfigError
 from .export import ExportRequest, export_for_translation, fetch_snapshot
+from .formats import IMPORTABLE
 from .imports import ImportOptions, import_translations, new_run_id
 from .lp import Connection, connect
 from .state import DomainCache, StateStore
@@ -53,7 +54,6 @@ log = logging.getLogger("automsg_sync.cron")
 OK, NEEDS_HUMAN, ERROR, LOCKED = "ok", "needs-human", "error", "locked"
 EXIT = {OK: 0, NEEDS_HUMAN: 3, ERROR: 1, LOCKED: 4}
 SEVERITY = {OK: 0, LOCKED: 1, NEEDS_HUMAN: 2, ERROR: 3}
-IMPORTABLE = (".po", ".xlsx")
 IN_PROGRESS = (".part", ".tmp", ".crdownload", ".partial")
 
 
@@ -231,7 +231,7 @@ def _import_inbox(
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     for path in inbox_files(settings.paths.inbox / account.id):
         if path.suffix.lower() not in IMPORTABLE:
-            errors = [f"{path.name}: not a translator file (expected .po or .xlsx)"]
+            errors = [f"{path.name}: not a translator file (expected {', '.join(IMPORTABLE)})"]
             moved = _fail(settings, account, path, run_id, {"errors": errors})
             result.files.append(FileResult(path.name, "failed", str(moved), errors=errors))
             result.worsen(ERROR)

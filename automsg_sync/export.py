@@ -20,9 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .catalog import Origin, account_languages, build_units
-from .config import FORMATS, AccountSettings
+from .config import DEFAULT_FORMATS, FORMATS, AccountSettings
 from .errors import ConfigError
+from .formats import EXTENSIONS
 from .formats.po import write_po
+from .formats.xliff import write_xliff
 from .formats.xlsx import write_xlsx
 from .lp import Connection
 from .lp.automessages import AutoMessagesApi
@@ -46,7 +48,7 @@ class ExportRequest:
     """What to export. ``languages``/``skills`` None: from the config, else everything."""
 
     out_dir: Path
-    formats: Sequence[str] = FORMATS
+    formats: Sequence[str] = DEFAULT_FORMATS
     languages: Sequence[str] | None = None
     skills: Sequence[str] | None = None
     only: frozenset[str] = frozenset(UNIT_STATES)
@@ -128,10 +130,10 @@ def export_for_translation(
         if not selected:
             # A file left from an earlier export would ask for work that is done.
             # Its baseline stays in the state store: a copy already handed out still imports.
-            for fmt in FORMATS:
-                (base / f"{lang}.{fmt}").unlink(missing_ok=True)
+            for ext in EXTENSIONS.values():
+                (base / f"{lang}{ext}").unlink(missing_ok=True)
         else:
-            files = [base / f"{lang}.{fmt}" for fmt in FORMATS if fmt in request.formats]
+            files = [base / f"{lang}{EXTENSIONS[fmt]}" for fmt in FORMATS if fmt in request.formats]
             meta = FileMeta(account.id, lang, export_id, snapshot.revision, source_language)
             jobs.append(_FileJob(meta, selected, files, skill_names))
             exported += selected
@@ -177,6 +179,8 @@ class _FileJob:
         for path in self.files:
             if path.suffix == ".po":
                 write_po(path, self.meta, self.units)
+            elif path.suffix == ".xlf":
+                write_xliff(path, self.meta, self.units)
             else:
                 write_xlsx(path, self.meta, self.units, self.skill_names)
         return self.meta.language

@@ -1,7 +1,7 @@
 """Translator file formats: each a reader and a writer of the neutral model.
 
 ``write_x(path, meta, units)`` writes a file; ``read_x(path) -> TranslationFile``
-reads one back. polib and openpyxl/calamine are imported only here.
+reads one back. polib, openpyxl/calamine and lxml are imported only here.
 """
 
 from __future__ import annotations
@@ -34,17 +34,25 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 DEFAULT_MAX_BYTES = 20 << 20
+IMPORTABLE = (".po", ".xlsx", ".xlf", ".xliff")
+EXTENSIONS = {"po": ".po", "xlsx": ".xlsx", "xliff": ".xlf"}  # export format → file extension
 
 
 def read_translation_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> TranslationFile:
-    """Read a PO or XLSX file, chosen by its extension; larger than ``max_bytes`` is refused."""
+    """Read a PO, XLSX or XLIFF file, chosen by its extension; larger than ``max_bytes`` is refused."""
     from .po import read_po
+    from .xliff import read_xliff
     from .xlsx import read_xlsx
 
-    readers: dict[str, Callable[[Path], TranslationFile]] = {".po": read_po, ".xlsx": read_xlsx}
+    readers: dict[str, Callable[[Path], TranslationFile]] = {
+        ".po": read_po,
+        ".xlsx": read_xlsx,
+        ".xlf": read_xliff,
+        ".xliff": read_xliff,
+    }
     reader = readers.get(path.suffix.lower())
     if reader is None:
-        raise FormatError(path, None, "unknown file type (expected .po or .xlsx)")
+        raise FormatError(path, None, f"unknown file type (expected {', '.join(IMPORTABLE)})")
     try:
         size = path.stat().st_size
     except OSError as exc:

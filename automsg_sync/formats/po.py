@@ -42,12 +42,7 @@ def write_po(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Transfer-Encoding": "8bit",
         "X-Generator": f"automsg-sync {__version__}",
-        "X-Automsg-Account": meta.account,
-        "X-Automsg-Export-Id": meta.export_id,
-        "X-Automsg-Revision": meta.revision,
-        "X-Automsg-Source-Language": meta.source_language,
-        "X-Automsg-Language": meta.language,
-        "X-Automsg-Format-Version": meta.format_version,
+        **meta_fields(meta),
     }
     parts = [header.__unicode__()]
     for unit in units:
@@ -55,7 +50,7 @@ def write_po(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
             raise FormatError(
                 path, None, f"NUL character in {unit.key} [{unit.language}]: gettext cannot hold it"
             )
-        fuzzy = unit.previous_source is not None or _breaks_differ(unit.source, unit.target)
+        fuzzy = fuzzy_in_po(unit)
         parts.append(
             entry_text(
                 str(unit.key),
@@ -68,6 +63,18 @@ def write_po(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
         )
     with atomic_path(path) as tmp:
         tmp.write_text("\n".join(parts), encoding="utf-8")
+
+
+def meta_fields(meta: FileMeta) -> dict[str, str]:
+    """The file's metadata as ``X-Automsg-*`` fields (PO header; XLIFF header note)."""
+    return {
+        f"{HEADER_PREFIX}Account": meta.account,
+        f"{HEADER_PREFIX}Export-Id": meta.export_id,
+        f"{HEADER_PREFIX}Revision": meta.revision,
+        f"{HEADER_PREFIX}Source-Language": meta.source_language,
+        f"{HEADER_PREFIX}Language": meta.language,
+        f"{HEADER_PREFIX}Format-Version": meta.format_version,
+    }
 
 
 def entry_text(
@@ -121,6 +128,12 @@ def _escape(text: str) -> str:
 
 
 _NEEDS_ESCAPE = re.compile(r'[\\\t\r\n\v\x08\f"]')  # what polib.escape() escapes
+
+
+def fuzzy_in_po(unit: Unit) -> bool:
+    """Written fuzzy: the source changed since the translation, or line breaks at
+    the ends differ from the source's (``msgfmt -c`` would reject the entry)."""
+    return unit.previous_source is not None or _breaks_differ(unit.source, unit.target)
 
 
 def _breaks_differ(source: str, target: str) -> bool:
@@ -284,7 +297,7 @@ def read_po(path: Path) -> TranslationFile:
     except OSError as exc:
         raise FormatError(path, None, f"cannot read: {exc.strerror}") from None
     header, parsed = parse(path, text)
-    meta = _meta(path, header)
+    meta = meta_from_fields(path, header)
     seen: dict[str, int] = {}
     for entry in parsed:
         if not entry.key:
@@ -297,7 +310,9 @@ def read_po(path: Path) -> TranslationFile:
     return TranslationFile(meta, tuple(parsed), str(path))
 
 
-def _meta(path: Path, header: dict[str, str]) -> FileMeta:
+def meta_from_fields(path: Path, header: dict[str, str]) -> FileMeta:
+    """The file's metadata from its ``X-Automsg-*`` fields; a missing one is an error."""
+
     def need(name: str) -> str:
         value = header.get(f"{HEADER_PREFIX}{name}", "").strip()
         if not value:
