@@ -17,8 +17,10 @@ update     otherwise                                   —
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .model import AutoMessage, Context, UnitKey
 
@@ -41,6 +43,18 @@ class Proposal:
     src0: str
     file: str
     where: int | None
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # from worker processes: the source (the same in every language) and the
+        # language and file names are interned, not held once per unit
+        return (_proposal, (self.key, self.language, self.new, self.base, self.src0, self.file, self.where))
+
+
+def _proposal(
+    key: UnitKey, language: str, new: str, base: str, src0: str, file: str, where: int | None
+) -> Proposal:
+    intern = sys.intern
+    return Proposal(key, intern(language), new, base, intern(src0), intern(file), where)
 
 
 @dataclass(frozen=True)

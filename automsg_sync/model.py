@@ -243,6 +243,16 @@ class UnitKey:
     def __str__(self) -> str:
         return f"{self.context.key}|{self.message}"
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # unpickled (from an import's worker processes) through one cache: the
+        # 60 languages' units of a message share one key object, not 60
+        return (shared_unit_key, (str(self),))
+
+
+@functools.lru_cache(maxsize=65536)
+def shared_unit_key(text: str) -> UnitKey:
+    return UnitKey.parse(text)
+
 
 @dataclass(frozen=True)
 class Unit:
