@@ -42,7 +42,7 @@ soak: $(STAMP)
 fuzz: $(STAMP)
 	$(BIN)/python tests/fuzz.py --inputs 5000 --seed $(SEED)
 
-# The performance harness (not part of `make test`): about 5 minutes here.
+# The performance harness (not part of `make test`): about 4 minutes here.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
