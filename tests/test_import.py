@@ -56,6 +56,18 @@ def edit_po(path: Path, change: Callable[[polib.POEntry], None]) -> None:
     po.save(str(path))
 
 
+def edit_xlsx(path: Path, texts: dict[str, str]) -> dict[str, int]:
+    """Type translations into an exported workbook (key → text), as in a spreadsheet
+    program: a full load and save. Returns each key's row."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Translations"]
+    rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    for key, text in texts.items():
+        ws.cell(rows[key], 5).value = text
+    wb.save(path)
+    return rows
+
+
 def pseudo(entry: polib.POEntry) -> None:
     """The scripted translator: fills what is missing, keeping placeholders."""
     if not entry.msgstr:
@@ -498,12 +510,13 @@ def test_one_language_in_two_files_agreeing_once_disagreeing_skipped(
     po, xlsx = tmp_path / "out" / ACCOUNT / "fr-FR.po", tmp_path / "out" / ACCOUNT / "fr-FR.xlsx"
     edit_po(po, set_text("account|Marked urgent message", "Conversation urgente."))
     edit_po(po, set_text("account|First-time welcome message", "Bienvenue (PO)"))
-    wb = openpyxl.load_workbook(xlsx)
-    ws = wb["Translations"]
-    rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
-    ws.cell(rows["account|Marked urgent message"], 5).value = "Conversation urgente."
-    ws.cell(rows["account|First-time welcome message"], 5).value = "Bienvenue (XLSX)"
-    wb.save(xlsx)
+    edit_xlsx(
+        xlsx,
+        {
+            "account|Marked urgent message": "Conversation urgente.",
+            "account|First-time welcome message": "Bienvenue (XLSX)",
+        },
+    )
     report = run_import(settings, [po, xlsx])
     planned = [d["key"] for d in report.to_json()["planned"]]
     assert planned.count("account|Marked urgent message") == 1  # the files agree: once

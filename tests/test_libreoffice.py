@@ -6,10 +6,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import openpyxl
 from conftest import ACCOUNT, Emu
 from test_formats import META, TRICKY, unit
-from test_import import export, run_import
+from test_import import edit_xlsx, export, run_import
 
 from automsg_sync.config import Settings
 from automsg_sync.formats.xlsx import read_xlsx, write_xlsx
@@ -57,12 +56,13 @@ def test_edited_in_libreoffice_then_imported(
 ) -> None:
     export(conn, settings, tmp_path / "out", ["he-IL"], ["xlsx"])
     path = tmp_path / "out" / ACCOUNT / "he-IL.xlsx"
-    wb = openpyxl.load_workbook(path)
-    ws = wb["Translations"]
-    rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
-    ws.cell(rows["account|Marked urgent message"], 5).value = "השיחה שלך סומנה כדחופה."
-    ws.cell(rows["skill/7|Agent accepts message"], 5).value = "{agentNickname} ממחלקת החיובים הצטרף/ה."
-    wb.save(path)
+    edit_xlsx(
+        path,
+        {
+            "account|Marked urgent message": "השיחה שלך סומנה כדחופה.",
+            "skill/7|Agent accepts message": "{agentNickname} ממחלקת החיובים הצטרף/ה.",
+        },
+    )
     report = run_import(settings, [resave(path, tmp_path)], apply=True)
     assert report.exit_code == 0, report.to_json()
     assert sorted(d["key"] for d in report.to_json()["applied"]) == [
