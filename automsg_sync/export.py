@@ -8,12 +8,9 @@ message or per context.
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
 import secrets
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,10 +19,7 @@ from pathlib import Path
 from .catalog import Origin, account_languages, build_units
 from .config import DEFAULT_FORMATS, FORMATS, AccountSettings
 from .errors import ConfigError
-from .formats import EXTENSIONS
-from .formats.po import write_po
-from .formats.xliff import write_xliff
-from .formats.xlsx import write_xlsx
+from .formats import EXTENSIONS, write_translation_file
 from .lp import Connection
 from .lp.automessages import AutoMessagesApi
 from .lp.skills import Skill, list_skills
@@ -39,6 +33,7 @@ from .model import (
     normalise_language,
 )
 from .state import StateStore
+from .workers import process_pool, worker_count
 
 Progress = Callable[[str, int, int], None]  # (language, done, total)
 
@@ -157,8 +152,7 @@ def export_for_translation(
             source_language=source_language,
             api=account.api,
             exported=exported,
-            # only targets not seen before (or changed since) get a new origin
-            seen=[u for u in units if _new_target(u, origins)],
+            new_targets=[u for u in units if _new_target(u, origins)],
             objects=[(c, m, json.dumps(by_address[c, m].raw, ensure_ascii=False)) for c, m in wanted],
             before_commit=files_written,
         )
@@ -177,12 +171,7 @@ class _FileJob:
 
     def run(self) -> str:
         for path in self.files:
-            if path.suffix == ".po":
-                write_po(path, self.meta, self.units)
-            elif path.suffix == ".xlf":
-                write_xliff(path, self.meta, self.units)
-            else:
-                write_xlsx(path, self.meta, self.units, self.skill_names)
+            write_translation_file(path, self.meta, self.units, self.skill_names)
         return self.meta.language
 
 
@@ -201,13 +190,13 @@ def _writing(jobs: list[_FileJob], units: int) -> Iterator[Iterator[str]]:
     but the job's index and, back, its language. A failure (a text gettext
     cannot hold) is raised by the iterator, before the baseline is committed.
     """
-    workers = min(len(os.sched_getaffinity(0)), len(jobs))
+    workers = worker_count(len(jobs))
     if workers < 2 or units < POOL_MIN_UNITS:
         yield (job.run() for job in jobs)
         return
     _jobs[:] = jobs
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with process_pool(workers) as pool:
             yield pool.map(_run_job, range(len(jobs)))
     finally:
         _jobs.clear()

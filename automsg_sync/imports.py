@@ -14,13 +14,10 @@ Exit codes: 0 all done or nothing to do, 3 done but some units were skipped,
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
 import secrets
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -35,9 +32,10 @@ from .errors import ApiError, AutomsgError, ConfigError, FormatError
 from .formats import DEFAULT_MAX_BYTES, read_translation_file
 from .lp import Connection
 from .lp.automessages import AutoMessagesApi
-from .model import AutoMessage, Context, TranslationFile, UnitKey, language_key
+from .model import AutoMessage, Context, TranslationFile, UnitKey, language_key, shared_unit_key
 from .qa import ERROR, Finding, QAContext, check_translation
 from .state import Baseline, StateStore
+from .workers import process_pool, worker_count
 
 
 @dataclass(frozen=True)
@@ -187,8 +185,7 @@ def import_translations(
             report.qa += result.qa
             report.qa_skipped += result.qa_skipped
             report.ignored += result.ignored
-        if any(n > 1 for n in languages.values()):  # only then can two files hold one unit
-            proposals = _drop_duplicates(proposals, report)
+        proposals = _drop_duplicates(proposals, languages, report)
     if not proposals:
         report.requests = conn.http.requests_sent
         return report
@@ -267,17 +264,12 @@ def _read_files(
     workers = options.workers
     if workers is None:
         size = sum(p.stat().st_size for p in paths if p.is_file())
-        workers = min(len(os.sched_getaffinity(0)), len(paths)) if size >= POOL_MIN_BYTES else 1
+        workers = worker_count(len(paths)) if size >= POOL_MIN_BYTES else 1
     if workers < 2 or len(paths) < 2:
         for path in paths:
             yield _read_file(path, account, options, state)
         return
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(paths)),
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_start_worker,
-        initargs=(state.path.parent,),
-    ) as pool:
+    with process_pool(min(workers, len(paths)), _start_worker, (state.path.parent,)) as pool:
         yield from pool.map(_read_in_worker, paths, repeat(account), repeat(options))
 
 
@@ -337,7 +329,7 @@ def _proposals(tf: TranslationFile, baseline: Baseline, options: ImportOptions) 
                 tf.path, entry.where, f"key {entry.key!r} is not in export {baseline.export_id}"
             )
         try:
-            key = UnitKey.parse(entry.key)
+            key = shared_unit_key(entry.key)  # one key object per message, across languages
         except ValueError as exc:
             raise FormatError(tf.path, entry.where, str(exc)) from None
         if not entry.target and not entry.formula:
@@ -366,8 +358,16 @@ def _proposals(tf: TranslationFile, baseline: Baseline, options: ImportOptions) 
     return result
 
 
-def _drop_duplicates(proposals: list[Proposal], report: ImportReport) -> list[Proposal]:
-    """The same unit from two files: kept once if they agree, skipped if not."""
+def _drop_duplicates(
+    proposals: list[Proposal], files_per_language: Counter[str], report: ImportReport
+) -> list[Proposal]:
+    """The same unit from two files: kept once if they agree, skipped if not.
+
+    A file holds a key once (the readers check), so only a language that came
+    in two or more files can hold a unit twice; otherwise there is nothing to do.
+    """
+    if all(n < 2 for n in files_per_language.values()):
+        return proposals
     by_unit: dict[tuple[UnitKey, str], list[Proposal]] = {}
     for p in proposals:
         by_unit.setdefault((p.key, language_key(p.language)), []).append(p)

@@ -141,9 +141,28 @@ class Baseline:
     units: Mapping[tuple[str, str], BaselineUnit]  # (unit key, language key)
 
 
-def _language_then_key(row: tuple[str, str, str, str]) -> tuple[str, str]:
-    """The unit tables' key order (an upsert of 300,000 rows in index order takes a quarter less time)."""
-    return row[1], row[0]
+def _upsert_origins(
+    db: sqlite3.Connection,
+    account: str,
+    rows: list[tuple[str, str, str, str]],
+    stamp: str,
+    *,
+    unless_same_target: bool = False,
+) -> None:
+    """Rows from :func:`_in_key_order` as translated pairs."""
+    db.executemany(
+        """INSERT INTO origins VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (account, language, unit_key) DO UPDATE
+           SET source = excluded.source, target = excluded.target, updated_at = excluded.updated_at"""
+        + (" WHERE origins.target != excluded.target" if unless_same_target else ""),
+        ((account, k, lang, s, t, stamp) for k, lang, s, t in rows),
+    )
+
+
+def _in_key_order(items: Iterable[tuple[str, str, str, str]]) -> list[tuple[str, str, str, str]]:
+    """(unit key, language, source, target) with the language key, in the unit tables'
+    key order (an upsert of 300,000 rows in index order takes a quarter less time)."""
+    return sorted(((k, language_key(lang), s, t) for k, lang, s, t in items), key=lambda r: (r[1], r[0]))
 
 
 def now_utc() -> str:
@@ -191,13 +210,13 @@ class StateStore:
         source_language: str,
         api: str,
         exported: Iterable[Unit],
-        seen: Iterable[Unit],
+        new_targets: Iterable[Unit],
         objects: Iterable[tuple[str, str, str]] = (),
         before_commit: Callable[[], None] | None = None,
     ) -> None:
-        """Save the baseline of ``exported`` units and the origins of the ``seen`` ones that
-        are translated; ``before_commit`` runs last in the transaction (if it raises,
-        nothing is saved)."""
+        """Save the baseline of ``exported`` units and the origins of ``new_targets`` (live
+        targets not seen before, or changed since); ``before_commit`` runs last in the
+        transaction (if it raises, nothing is saved)."""
         stamp = now_utc()
         with self.transaction() as db:
             db.execute(
@@ -225,24 +244,8 @@ class StateStore:
             # A target seen for the first time, or changed since last seen, was
             # (presumably) made against the current source; a stale one keeps
             # the source it was made against.
-            db.executemany(
-                """INSERT INTO origins VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (account, language, unit_key) DO UPDATE
-                   SET source = excluded.source, target = excluded.target,
-                       updated_at = excluded.updated_at
-                   WHERE origins.target != excluded.target""",
-                (
-                    (account, k, lang, s, t, stamp)
-                    for k, lang, s, t in sorted(
-                        (
-                            (str(u.key), language_key(u.language), u.source, u.target)
-                            for u in seen
-                            if u.state in ("translated", "stale")
-                        ),
-                        key=_language_then_key,
-                    )
-                ),
-            )
+            rows = _in_key_order((str(u.key), u.language, u.source, u.target) for u in new_targets)
+            _upsert_origins(db, account, rows, stamp, unless_same_target=True)
             if before_commit is not None:
                 before_commit()
 
@@ -250,15 +253,9 @@ class StateStore:
         """After a write: (unit key, language, source, target) is both the unit's origin
         (a translated pair) and what ``run_id`` pushed; one transaction for both."""
         stamp = now_utc()
-        rows = sorted(((k, language_key(lang), s, t) for k, lang, s, t in items), key=_language_then_key)
+        rows = _in_key_order(items)
         with self.transaction() as db:
-            db.executemany(
-                """INSERT INTO origins VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (account, language, unit_key) DO UPDATE
-                   SET source = excluded.source, target = excluded.target,
-                       updated_at = excluded.updated_at""",
-                ((account, k, lang, s, t, stamp) for k, lang, s, t in rows),
-            )
+            _upsert_origins(db, account, rows, stamp)
             db.executemany(
                 "INSERT INTO pushed VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, language, unit_key) "
                 "DO UPDATE SET text = excluded.text, run_id = excluded.run_id, "

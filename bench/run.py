@@ -171,23 +171,13 @@ class Bench:
 
 
 def _vm_hwm_kb(pid: int) -> int:
-    return _status_kb(pid, "VmHWM:")
+    return _proc_kb(f"/proc/{pid}/status", "VmHWM:")
 
 
-def _pss_kb(pid: int) -> int:
+def _proc_kb(path: str, field: str) -> int:
+    """A ``<field> <n> kB`` line of a /proc file (0 when the process is gone)."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _status_kb(pid: int, field: str) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
+        with open(path) as fh:
             for line in fh:
                 if line.startswith(field):
                     return int(line.split()[1])
@@ -201,7 +191,7 @@ def _tree_rss_kb(pid: int) -> int:
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
-        total += _pss_kb(current)
+        total += _proc_kb(f"/proc/{current}/smaps_rollup", "Pss:")
         try:
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as fh:

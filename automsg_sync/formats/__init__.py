@@ -1,19 +1,20 @@
 """Translator file formats: each a reader and a writer of the neutral model.
 
 ``write_x(path, meta, units)`` writes a file; ``read_x(path) -> TranslationFile``
-reads one back. polib, openpyxl/calamine and lxml are imported only here.
+reads one back; ``write_translation_file`` and ``read_translation_file`` choose
+by extension. polib, openpyxl/calamine and lxml are imported only here.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import FormatError
-from ..model import TranslationFile
+from ..model import FileMeta, TranslationFile, Unit
 
 
 @contextmanager
@@ -33,9 +34,30 @@ def atomic_path(path: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
+# characters XML 1.0 cannot hold (a regex character class): XLSX escapes them, XLIFF refuses them
+NOT_XML_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
 DEFAULT_MAX_BYTES = 20 << 20
 IMPORTABLE = (".po", ".xlsx", ".xlf", ".xliff")
 EXTENSIONS = {"po": ".po", "xlsx": ".xlsx", "xliff": ".xlf"}  # export format → file extension
+
+
+def write_translation_file(
+    path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: dict[str, str]
+) -> None:
+    """Write a PO, XLSX or XLIFF file, chosen by its extension (see ``EXTENSIONS``)."""
+    from .po import write_po
+    from .xliff import write_xliff
+    from .xlsx import write_xlsx
+
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        write_xlsx(path, meta, units, skill_names)  # the only format that names skills in a column
+    elif suffix == ".po":
+        write_po(path, meta, units)
+    elif suffix == ".xlf":
+        write_xliff(path, meta, units)
+    else:
+        raise ValueError(f"no writer for {path.suffix!r}")
 
 
 def read_translation_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> TranslationFile:

@@ -39,14 +39,14 @@ from lxml import etree  # type: ignore[import-untyped]  # (lxml-stubs lag behind
 from .. import __version__
 from ..errors import FormatError
 from ..model import FileEntry, FileMeta, TranslationFile, Unit
-from . import atomic_path
+from . import NOT_XML_CHARS, atomic_path
 from .po import HEADER_PREFIX, fuzzy_in_po, meta_fields, meta_from_fields
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 TOOL = "automsg-sync"
 REVIEW_STATES = frozenset({"needs-review-translation", "needs-review-l10n", "needs-review-adaptation"})
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_NOT_XML = re.compile(f"[{NOT_XML_CHARS}\ud800-\udfff]")
 
 
 def _q(name: str) -> str:

@@ -34,11 +34,11 @@ from typing import Any
 
 from ..errors import FormatError
 from ..model import FileEntry, FileMeta, TranslationFile, Unit, is_rtl, normalise_language
-from . import atomic_path
+from . import NOT_XML_CHARS, atomic_path
 
 SHEET = "Translations"
 META_SHEET = "automsg"
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL = re.compile(f"[{NOT_XML_CHARS}\r]")  # and \r, which XML parsers fold into \n
 _LITERAL_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 _HIDDEN_ROW = re.compile(rb"<row\b[^>]*\bhidden=\"(?:1|true)\"")
 MAX_MEMBERS = 500
