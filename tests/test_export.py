@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 
@@ -167,17 +168,65 @@ def test_worker_pool_writes_the_same_files(
         assert same == [line for line in two.splitlines() if "Export-Id" not in line and "-Date:" not in line]
 
 
-def test_worker_failure_is_the_same_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("bad_job", [0, 7], ids=["in-a-worker", "in-this-process"])
+def test_worker_failure_is_the_same_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_job: int
+) -> None:
+    """A failing job is the same clear error whether a worker or this process ran it.
+
+    Job 0 always goes to a worker (it is queued at once); the last of 8 jobs is
+    almost always taken back by this process, and either way must fail the same.
+    """
     import automsg_sync.export as export_module
     from automsg_sync.errors import FormatError
     from automsg_sync.model import Context, FileMeta, Unit, UnitKey
 
     monkeypatch.setattr(export_module, "POOL_MIN_UNITS", 0)
+    monkeypatch.setattr(export_module, "worker_count", lambda tasks: 2)
     meta = FileMeta(ACCOUNT, "fr-FR", "x", "1", "en-US")
-    bad = Unit(UnitKey(Context.account(), "Welcome message"), "fr-FR", "Hi", "a\x00b", "translated", "1")
-    jobs = [export_module._FileJob(meta, [bad], [tmp_path / f"{n}.po"], {}) for n in ("one", "two")]
+    good = Unit(UnitKey(Context.account(), "Welcome message"), "fr-FR", "Hi", "Salut", "translated", "1")
+    bad = dataclasses.replace(good, target="a\x00b")
+    jobs = [
+        export_module._FileJob(meta, [bad if n == bad_job else good], [tmp_path / f"{n}.po"], {})
+        for n in range(8)
+    ]
     with (
         pytest.raises(FormatError, match=r"NUL character in account\|Welcome message"),
-        export_module._writing(jobs, 2) as written,
+        export_module._writing(jobs, 8) as written,
     ):
         list(written)
+
+
+def test_this_process_takes_back_jobs_no_worker_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every job's file is written exactly once, whoever wrote it, and each language is reported once."""
+    import automsg_sync.export as export_module
+    from automsg_sync.model import Context, FileMeta, Unit, UnitKey
+
+    monkeypatch.setattr(export_module, "POOL_MIN_UNITS", 0)
+    monkeypatch.setattr(export_module, "worker_count", lambda tasks: 2)
+    langs = [f"fr-{n:02d}" for n in range(12)]
+    jobs = [
+        export_module._FileJob(
+            FileMeta(ACCOUNT, lang, "x", "1", "en-US"),
+            [
+                Unit(
+                    UnitKey(Context.account(), "Welcome message"),
+                    lang,
+                    "Hi",
+                    f"Salut {lang}",
+                    "translated",
+                    "1",
+                )
+            ],
+            [tmp_path / f"{lang}.po"],
+            {},
+        )
+        for lang in langs
+    ]
+    with export_module._writing(jobs, 12) as written:
+        done = list(written)
+    assert sorted(done) == langs
+    for lang in langs:
+        assert f'msgstr "Salut {lang}"' in (tmp_path / f"{lang}.po").read_text(encoding="utf-8")
