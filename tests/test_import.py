@@ -218,6 +218,28 @@ def test_revision_bumped_during_apply_is_retried(emu: Emu, settings: Settings, f
     assert report.exit_code == 3
 
 
+def test_read_back_that_disagrees_fails_the_run_and_records_nothing(
+    emu: Emu, settings: Settings, fr_po: Path
+) -> None:
+    """A human edit lands between our last PUT and the read-back: the run fails, and
+    the state store neither claims the unit as pushed nor takes its text as an origin."""
+    edit_po(fr_po, pseudo)
+    key, edited = "skill/9|Welcome message", "Bonjour, ici les Ventes !"
+    edit = {"context": "skill/9", "messageEventId": "Welcome message", "lang": FR, "msg": edited}
+    # the live view is the first GET of the auto messages; the read-back is the next one
+    emu.faults(script=[{"match": "auto-messages", "method": "GET", "skip": 1, "uiEdit": edit}])
+    report = run_import(settings, [fr_po], apply=True)
+    assert emu.hook("GET", "faults")["counts"].get("ui-edit") == 1
+    assert report.exit_code == 1
+    assert "read-back after the writes does not show 1 unit(s) as written" in report.errors[0].message
+    assert f"{key} [{FR}]" in report.errors[0].message
+    state = StateStore(settings.state_dir)
+    assert state.pushed(ACCOUNT, key, FR) is None
+    assert state.pushed(ACCOUNT, "account|Welcome message", FR) is None  # a unit the read-back confirmed
+    assert (key, "fr-fr") not in state.origins(ACCOUNT)
+    assert texts(emu.dump())[("skill/9", "1", "fr-fr")]["msg"] == edited
+
+
 def test_gives_up_after_three_conflicts(emu: Emu, settings: Settings, fr_po: Path) -> None:
     edit_po(fr_po, pseudo)
     edit = {"context": "account", "messageEventId": "Disconnected", "lang": "es-ES", "msg": "x"}
