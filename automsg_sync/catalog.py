@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from .model import AutoMessage, Context, Text, Unit, UnitKey, language_key, normalise_language
 
@@ -199,3 +200,129 @@ def _notes(
     if timer:
         notes.append(f"Timer: {timer} s")
     return tuple(notes)
+
+
+# --------------------------------------------------------------------------- translator economics
+
+
+def prefill(units: Sequence[Unit]) -> list[Unit]:
+    """``--prefill``: a missing unit whose exact source text is custom-translated
+    in the same language elsewhere (another context, or another message) gets
+    that translation as its target, marked ``prefilled`` (written fuzzy).
+
+    The candidate used by the most units wins; on a tie, the first in unit
+    order (contexts sorted, account first). Differing candidates are listed in
+    a note, so the translator sees the choice. Stale translations (made for
+    another source) and LivePerson's defaults are not candidates. Only what
+    the file shows changes: the baseline keeps the live, empty target.
+    """
+    found: dict[tuple[str, str], dict[str, list[UnitKey]]] = {}
+    for u in units:
+        if u.state == "translated" and u.target:
+            found.setdefault((language_key(u.language), u.source), {}).setdefault(u.target, []).append(u.key)
+    out = []
+    for u in units:
+        candidates = found.get((language_key(u.language), u.source)) if u.state == "missing" else None
+        if not candidates:
+            out.append(u)
+            continue
+        ranked = sorted(candidates.items(), key=lambda item: -len(item[1]))  # stable: ties keep unit order
+        target, where = ranked[0]
+        notes = (*u.notes, f"Pre-filled from {_places(where)}: confirm or correct it")
+        if len(ranked) > 1:
+            notes += ("Other translations of this text in use:",)
+            notes += tuple(f"  {text} — {_places(keys)}" for text, keys in ranked[1:])
+        out.append(replace(u, target=target, prefilled=True, notes=notes))
+    return out
+
+
+def _places(keys: list[UnitKey]) -> str:
+    more = f" and {len(keys) - 1} more" if len(keys) > 1 else ""
+    return f"{keys[0]}{more}"
+
+
+def dedupe(units: Sequence[Unit]) -> list[Unit]:
+    """``--dedupe``: units of one language that a translator would see as the same
+    entry — same source, same target, same state (and previous source, and
+    whether pre-filled), same channel rules and maximum length — are written
+    once. The first (in unit order) is the entry; ``also`` lists the others.
+
+    The grouping is recorded in the state store with the baseline, and an
+    import fans each entry out to its group from there, not from the file.
+    Units with the same source but different live targets stay apart: one
+    translation typed over both would silently replace one of them.
+    """
+    groups: dict[tuple[object, ...], list[Unit]] = {}
+    for u in units:
+        same = (
+            language_key(u.language),
+            u.source,
+            u.target,
+            u.state,
+            u.previous_source,
+            u.prefilled,
+            channel_of(u.key.message, u.source),
+            u.max_length,
+        )
+        groups.setdefault(same, []).append(u)
+    return [
+        replace(members[0], also=tuple(m.key for m in members[1:])) if len(members) > 1 else members[0]
+        for members in groups.values()
+    ]
+
+
+@dataclass(frozen=True)
+class Count:
+    """Units, and the words and characters of their source text."""
+
+    units: int = 0
+    words: int = 0
+    chars: int = 0
+
+    def __add__(self, other: Count) -> Count:
+        return Count(self.units + other.units, self.words + other.words, self.chars + other.chars)
+
+
+# The quote columns (what a vendor charges for) and the file's own columns (pocount's).
+QUOTE_COLUMNS = ("new", "prefilled", "repeated")
+FILE_COLUMNS = ("total", "untranslated", "fuzzy", "translated")
+
+
+def word_counts(
+    exported: Sequence[Unit], written: Sequence[Unit], fuzzy: Callable[[Unit], bool]
+) -> dict[str, Count]:
+    """One language's counts for a quote.
+
+    Over the ``exported`` units (before ``--dedupe``, after ``--prefill``):
+    ``prefilled`` — every pre-filled unit (each one a translator confirms);
+    ``repeated`` — any other unit whose source text was already seen earlier in
+    the language (what CAT tools call repetitions; deduplicated away or not);
+    ``new`` — the first occurrence of a text, missing.
+
+    Over the entries ``written`` to the file, as translate-toolkit's ``pocount``
+    counts a PO file: ``total``, and ``translated``, ``fuzzy`` (``fuzzy(unit)``,
+    with a target) and ``untranslated``. Words are counted by the toolkit's own
+    ``pocount.wordcount``, so the numbers are the same as pocount's.
+    """
+    counts = {name: Count() for name in (*QUOTE_COLUMNS, *FILE_COLUMNS)}
+    seen: set[str] = set()
+    for u in exported:
+        if u.prefilled:
+            counts["prefilled"] += _count(u.source)
+        elif u.source in seen:
+            counts["repeated"] += _count(u.source)
+        elif not u.target:
+            counts["new"] += _count(u.source)
+        seen.add(u.source)
+    for u in written:
+        column = "untranslated" if not u.target else "fuzzy" if fuzzy(u) else "translated"
+        counts[column] += _count(u.source)
+        counts["total"] += _count(u.source)
+    return counts
+
+
+@functools.lru_cache(maxsize=65536)
+def _count(source: str) -> Count:
+    from translate.tools.pocount import wordcount
+
+    return Count(1, wordcount(source), len(source))  # type: ignore[no-untyped-call]

@@ -221,6 +221,19 @@ def _csv(value: str | None) -> list[str] | None:
     help="Unit states to export: missing,default,stale,translated (default: all).",
 )
 @click.option("--source-language", metavar="TAG", help="Source language (default en-US).")
+@click.option(
+    "--dedupe/--no-dedupe",
+    default=None,
+    help="Write a text repeated across contexts once per language; its translation goes to "
+    "every unit (default: the config's dedupe, else off).",
+)
+@click.option(
+    "--prefill/--no-prefill",
+    default=None,
+    help="Pre-fill a missing unit with the translation the same text has in another context, "
+    "marked fuzzy / needs review (default: the config's prefill, else off).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for machines).")
 def export_for_translation(
     settings: Settings,
     account: AccountSettings,
@@ -230,14 +243,24 @@ def export_for_translation(
     skills: str | None,
     only: str | None,
     source_language: str | None,
+    dedupe: bool | None,
+    prefill: bool | None,
+    as_json: bool,
 ) -> None:
-    """Write PO/XLSX files per language for translators and record the baseline."""
+    """Write PO/XLSX/XLIFF files per language for translators and record the baseline.
+
+    The summary counts, per language, the units exported and the entries in
+    each file, and the source words and characters a quote needs: new (first
+    occurrence, untranslated), pre-filled, repeated (a text seen before in the
+    language); words as translate-toolkit's pocount counts them.
+    """
     from rich.progress import Progress
 
     from .export import ExportRequest
     from .export import export_for_translation as run_export
     from .lp import connect
     from .model import UNIT_STATES
+    from .render import print_export_result
     from .state import StateStore
 
     formats = {"both": ["po", "xlsx"], None: list(account.formats)}.get(fmt, [fmt or "po"])
@@ -248,6 +271,8 @@ def export_for_translation(
         skills=_csv(skills),
         only=frozenset(_csv(only) or UNIT_STATES),
         source_language=source_language,
+        dedupe=dedupe,
+        prefill=prefill,
     )
     state = StateStore(settings.state_dir)
     console = out()
@@ -258,19 +283,10 @@ def export_for_translation(
             bar.update(task, description=f"exporting {language}", completed=done, total=total)
 
         result = run_export(connect(settings, account), account, request, state, progress)
-    table = Table(title=f"Export {result.export_id} (revision {result.revision})")
-    table.add_column("language")
-    for column in (*UNIT_STATES, "exported"):
-        table.add_column(column, justify="right")
-    table.add_column("files")
-    for lang in result.languages:
-        counts = [str(lang.states[s]) for s in UNIT_STATES]
-        files = ", ".join(f.name for f in lang.files) or "(nothing to export)"
-        table.add_row(lang.language, *counts, str(lang.exported), files)
-    console.print(table)
-    total = sum(lang.exported for lang in result.languages)
-    where = f" in {out_dir / result.account}" if result.files else ""
-    console.print(f"{total} units in {len(result.files)} files{where}; {result.requests} requests.")
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        return
+    print_export_result(console, result, out_dir)
 
 
 @main.command("import-translations")

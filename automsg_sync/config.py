@@ -130,6 +130,8 @@ class AccountSettings:
     skills: tuple[str, ...] | None = None  # None: every skill
     formats: tuple[str, ...] = DEFAULT_FORMATS
     max_length: int | None = None  # QA: longest text accepted from translators
+    dedupe: bool = False  # exports write identical texts once (export-for-translation --dedupe)
+    prefill: bool = False  # exports pre-fill missing units from other contexts (--prefill)
     policies: Policies = field(default_factory=Policies)
     connector_client_id: str | None = None
     connector_client_secret: Secret | None = None
@@ -321,6 +323,8 @@ def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policie
         skills=skills,
         formats=formats,
         max_length=t.get("max_length", int, None),
+        dedupe=t.get("dedupe", bool, False),
+        prefill=t.get("prefill", bool, False),
         policies=_policies(t, policies, done=False),
         connector_client_id=values["connector_client_id"],
         connector_client_secret=_secret(values["connector_client_secret"]),

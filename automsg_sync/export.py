@@ -13,14 +13,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from .catalog import Origin, account_languages, build_units
+from .catalog import Count, Origin, account_languages, build_units, dedupe, prefill, word_counts
 from .config import DEFAULT_FORMATS, FORMATS, AccountSettings
 from .errors import ConfigError
 from .formats import EXTENSIONS, write_translation_file
+from .formats.po import fuzzy_in_po
 from .lp import Connection
 from .lp.automessages import AutoMessagesApi
 from .lp.skills import Skill, list_skills
@@ -52,14 +54,28 @@ class ExportRequest:
     max_length: int | None = None
     unless_unchanged: bool = False  # write nothing when the units equal the last export's
     export_id: str | None = None  # a fixed id (reproducible fixtures); default: a new one
+    dedupe: bool | None = None  # one entry per identical text (None: the account's config)
+    prefill: bool | None = None  # missing units pre-filled from other contexts (None: the config)
 
 
 @dataclass(frozen=True)
 class LanguageSummary:
     language: str
     states: dict[str, int]  # units by state, before --only
-    exported: int
+    exported: int  # units in the baseline
     files: list[Path] = field(default_factory=list)
+    entries: int = 0  # entries in each file (fewer than units with --dedupe)
+    counts: dict[str, Count] = field(default_factory=dict)  # see catalog.word_counts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "states": self.states,
+            "units": self.exported,
+            "entries": self.entries,
+            "files": [str(f) for f in self.files],
+            "counts": {name: asdict(count) for name, count in self.counts.items()},
+        }
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,22 @@ class ExportResult:
     @property
     def files(self) -> list[Path]:
         return [f for lang in self.languages for f in lang.files]
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary for machines (``export-for-translation --json``)."""
+        total: dict[str, Count] = {}
+        for lang in self.languages:
+            for name, count in lang.counts.items():
+                total[name] = total.get(name, Count()) + count
+        return {
+            "export_id": self.export_id,
+            "account": self.account,
+            "revision": self.revision,
+            "unchanged": self.unchanged,
+            "requests": self.requests,
+            "languages": [lang.to_json() for lang in self.languages],
+            "total": {name: asdict(count) for name, count in total.items()},
+        }
 
 
 def new_export_id(account: str) -> str:
@@ -105,6 +137,10 @@ def export_for_translation(
     skill_names = {sid: s.name for sid, s in skills.items()}
     origins = state.origins(account.id)
     units = build_units(contexts, skill_names, source_language, languages, origins, request.max_length)
+    dedupe_on = account.dedupe if request.dedupe is None else request.dedupe
+    prefill_on = account.prefill if request.prefill is None else request.prefill
+    # what the files show: pre-filled targets; the baseline keeps the live units
+    shown = prefill(units) if prefill_on else units
     export_id = request.export_id or new_export_id(account.id)
     if request.unless_unchanged and _same_as_last_export(state, account.id, units, request.only):
         state.set_checked_revision(account.id, snapshot.revision)
@@ -113,15 +149,18 @@ def export_for_translation(
         )
     summaries = []
     exported: list[Unit] = []
-    by_language: dict[str, list[Unit]] = {}
-    for unit in units:
-        by_language.setdefault(language_key(unit.language), []).append(unit)
+    by_language: dict[str, list[tuple[Unit, Unit]]] = {}
+    for unit, show in zip(units, shown, strict=True):
+        by_language.setdefault(language_key(unit.language), []).append((unit, show))
+    groups: list[tuple[str, str, str]] = []  # (language, member key, entry key) of --dedupe
     jobs: list[_FileJob] = []
     base = request.out_dir / account.id
     for lang in languages:
-        lang_units = by_language.get(language_key(lang), [])
-        selected = [u for u in lang_units if u.state in request.only]
-        states = Counter(u.state for u in lang_units)
+        pairs = by_language.get(language_key(lang), [])
+        selected = [u for u, _ in pairs if u.state in request.only]
+        states = Counter(u.state for u, _ in pairs)
+        on_file = [show for u, show in pairs if u.state in request.only]
+        entries = dedupe(on_file) if dedupe_on else on_file
         files: list[Path] = []
         if not selected:
             # A file left from an earlier export would ask for work that is done.
@@ -131,10 +170,18 @@ def export_for_translation(
         else:
             files = [base / f"{lang}{EXTENSIONS[fmt]}" for fmt in FORMATS if fmt in request.formats]
             meta = FileMeta(account.id, lang, export_id, snapshot.revision, source_language)
-            jobs.append(_FileJob(meta, selected, files, skill_names))
+            jobs.append(_FileJob(meta, entries, files, skill_names))
             exported += selected
+            groups += [(lang, str(m), str(e.key)) for e in entries for m in e.also]
         summaries.append(
-            LanguageSummary(lang, {s: states.get(s, 0) for s in UNIT_STATES}, len(selected), files)
+            LanguageSummary(
+                lang,
+                {s: states.get(s, 0) for s in UNIT_STATES},
+                len(selected),
+                files,
+                len(entries) if selected else 0,
+                word_counts(on_file, entries, fuzzy_in_po) if selected else {},
+            )
         )
     by_address = {(c.key, m.id): m for c, ms in contexts.items() for m in ms}
     wanted = sorted({(u.key.context.key, u.message_id) for u in exported})
@@ -155,6 +202,7 @@ def export_for_translation(
             exported=exported,
             new_targets=[u for u in units if _new_target(u, origins)],
             objects=[(c, m, json.dumps(by_address[c, m].raw, ensure_ascii=False)) for c, m in wanted],
+            groups=groups,
             before_commit=files_written,
         )
     state.set_checked_revision(account.id, snapshot.revision)

@@ -295,7 +295,7 @@ def _read_file(
         result = _proposals(tf, baseline, options)
     except FormatError as exc:
         return _FileResult(error=Problem(exc.path, exc.line, exc.message))
-    result.header, result.language = replace(baseline, units={}), tf.meta.language
+    result.header, result.language = replace(baseline, units={}, groups={}), tf.meta.language
     return result
 
 
@@ -320,25 +320,58 @@ def _baseline(tf: TranslationFile, account: AccountSettings, state: StateStore) 
 
 
 def _proposals(tf: TranslationFile, baseline: Baseline, options: ImportOptions) -> _FileResult:
+    """Each entry judged against its baseline unit; an entry of a ``--dedupe`` export
+    also stands for the units the state store lists for it, each judged on its own
+    (by the three-way diff: one of them changed live is a conflict, the others go)."""
     lang = tf.meta.language
+    lang_key = language_key(lang)
     result = _FileResult()
+    covered: dict[str, str] = {}  # with --dedupe groups: unit key → the key of the entry standing for it
     for entry in tf.entries:
-        base = baseline.units.get((entry.key, language_key(lang)))
+        base = baseline.units.get((entry.key, lang_key))
         if base is None:
             raise FormatError(
                 tf.path, entry.where, f"key {entry.key!r} is not in export {baseline.export_id}"
             )
+        members = baseline.groups.get((entry.key, lang_key), ())
+        if baseline.groups:  # a unit may then be in the file itself and in a group
+            for member in (entry.key, *members):
+                if member in covered:
+                    raise FormatError(
+                        tf.path,
+                        entry.where,
+                        f"unit {member!r} is in this file twice: also through entry {covered[member]!r}",
+                    )
+                covered[member] = entry.key
         try:
             key = shared_unit_key(entry.key)  # one key object per message, across languages
         except ValueError as exc:
             raise FormatError(tf.path, entry.where, str(exc)) from None
-        if not entry.target and not entry.formula:
-            result.ignored.append(Ignored(tf.path, entry.where, entry.key, lang, "empty"))
-            continue
-        if entry.fuzzy and not options.include_fuzzy:
-            result.ignored.append(Ignored(tf.path, entry.where, entry.key, lang, "fuzzy"))
+        reason = (
+            "empty"
+            if not entry.target and not entry.formula
+            else "fuzzy"
+            if entry.fuzzy and not options.include_fuzzy
+            else None
+        )
+        if reason is not None:  # for the entry's key and every unit it stands for
+            result.ignored += [Ignored(tf.path, entry.where, k, lang, reason) for k in (entry.key, *members)]
             continue
         proposal = Proposal(key, lang, entry.target, base.target, base.source, tf.path, entry.where)
+        fanned = [proposal]
+        for member in members:
+            mbase = baseline.units[(member, lang_key)]
+            fanned.append(
+                Proposal(
+                    shared_unit_key(member),
+                    lang,
+                    entry.target,
+                    mbase.target,
+                    mbase.source,
+                    tf.path,
+                    entry.where,
+                )
+            )
         ctx = QAContext(
             tf.path,
             entry.where,
@@ -352,9 +385,9 @@ def _proposals(tf: TranslationFile, baseline: Baseline, options: ImportOptions) 
         found = check_translation(base.source, entry.target, ctx)
         result.qa += found
         if any(f.severity == ERROR for f in found):
-            result.qa_skipped.append(proposal)
+            result.qa_skipped += fanned
         else:
-            result.proposals.append(proposal)
+            result.proposals += fanned
     return result
 
 

@@ -261,6 +261,12 @@ class Unit:
     ``target`` is the live text ("" when missing); ``previous_source`` is the
     source the target was translated from, when that differs (state ``stale``).
     ``notes`` are the lines a translator needs (message, skill, channel, rules).
+
+    Two fields only ever differ from their defaults in what a file shows, never
+    in a baseline (which keeps the live target): ``prefilled`` marks a target
+    taken from another context's translation of the same source (``--prefill``;
+    written fuzzy, for a translator to confirm); ``also`` lists the units a
+    deduplicated entry stands for besides its own (``--dedupe``).
     """
 
     key: UnitKey
@@ -272,6 +278,8 @@ class Unit:
     notes: tuple[str, ...] = ()
     previous_source: str | None = None
     max_length: int | None = None
+    prefilled: bool = False
+    also: tuple[UnitKey, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import heapq
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .catalog import QUOTE_COLUMNS, Count
 from .diff import UPDATE
+from .export import ExportResult
 from .imports import ImportReport
+from .model import UNIT_STATES
 from .restore import CONFLICT, GONE, NOOP, RESTORE, RestoreReport
 from .verify import MISMATCH, PASS, TIMEOUT, VerifyResult
 
@@ -27,6 +31,45 @@ def _short(text: str | None, width: int = 60) -> str:
         return "—"
     text = text.replace("\n", "⏎")
     return escape(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def print_export_result(console: Console, result: ExportResult, out_dir: Path) -> None:
+    """Per language: units by state, units exported and file entries; then the
+    words for a quote: source words / characters of the new, pre-filled and
+    repeated units and of the file's entries (words as pocount counts them)."""
+    table = Table(title=f"Export {result.export_id} (revision {result.revision})")
+    table.add_column("language")
+    for column in (*UNIT_STATES, "units", "entries"):
+        table.add_column(column, justify="right")
+    table.add_column("files")
+    quote = Table(title="Source words / characters, for a quote (units in the JSON: --json)")
+    quote.add_column("language")
+    for column in (*QUOTE_COLUMNS, "in the files"):
+        quote.add_column(column, justify="right")
+    totals: dict[str, Count] = {}
+    for lang in result.languages:
+        counts = [str(lang.states[s]) for s in UNIT_STATES]
+        files = ", ".join(f.name for f in lang.files) or "(nothing to export)"
+        table.add_row(lang.language, *counts, str(lang.exported), str(lang.entries), files)
+        if lang.files:
+            cells = []
+            for name in (*QUOTE_COLUMNS, "total"):
+                count = lang.counts.get(name, Count())
+                totals[name] = totals.get(name, Count()) + count
+                cells.append(f"{count.words} / {count.chars}" if count.units else "")
+            quote.add_row(lang.language, *cells)
+    console.print(table)
+    units = sum(lang.exported for lang in result.languages)
+    entries = sum(lang.entries for lang in result.languages)
+    where = f" in {out_dir / result.account}" if result.files else ""
+    folded = f" as {entries} entries" if entries != units else ""
+    console.print(f"{units} units{folded} in {len(result.files)} files{where}; {result.requests} requests.")
+    if totals:
+        console.print(quote)
+        words = ", ".join(
+            f"{totals[n].words} {n} ({totals[n].units} units)" for n in QUOTE_COLUMNS if totals[n].units
+        )
+        console.print(f"Source words: {words or 'none to translate'}.")
 
 
 def print_import_report(console: Console, report: ImportReport) -> None:

@@ -6,6 +6,9 @@ Tables:
   time);
 - ``baseline_units``: per export and unit, the source and target text at export
   time — the ``base`` of the three-way diff;
+- ``baseline_groups``: per export of ``--dedupe``, each unit that a file entry
+  of another key stands for (``entry_key``); an import fans that entry out to
+  its units from here, never from what the file says;
 - ``baseline_objects``: the whole objects behind an export's units, so that an
   import whose revision check answers 304 can write without fetching them;
 - ``runs`` and ``journal``: every apply or restore, and per object the
@@ -36,7 +39,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,6 +64,13 @@ CREATE TABLE IF NOT EXISTS baseline_units (
     source TEXT NOT NULL,
     target TEXT NOT NULL,
     state TEXT NOT NULL,
+    PRIMARY KEY (export_id, language, unit_key)
+);
+CREATE TABLE IF NOT EXISTS baseline_groups (
+    export_id TEXT NOT NULL REFERENCES exports(export_id),
+    language TEXT NOT NULL,
+    unit_key TEXT NOT NULL,
+    entry_key TEXT NOT NULL,
     PRIMARY KEY (export_id, language, unit_key)
 );
 CREATE TABLE IF NOT EXISTS baseline_objects (
@@ -139,6 +149,8 @@ class Baseline:
     api: str
     created_at: str
     units: Mapping[tuple[str, str], BaselineUnit]  # (unit key, language key)
+    # (entry key, language key) → the other unit keys a --dedupe entry stands for
+    groups: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
 
 def _upsert_origins(
@@ -212,6 +224,7 @@ class StateStore:
         exported: Iterable[Unit],
         new_targets: Iterable[Unit],
         objects: Iterable[tuple[str, str, str]] = (),
+        groups: Iterable[tuple[str, str, str]] = (),
         before_commit: Callable[[], None] | None = None,
     ) -> None:
         """Save the baseline of ``exported`` units and the origins of ``new_targets`` (live
@@ -240,6 +253,10 @@ class StateStore:
             )
             db.executemany(
                 "INSERT INTO baseline_objects VALUES (?, ?, ?, ?)", ((export_id, *o) for o in objects)
+            )
+            db.executemany(
+                "INSERT INTO baseline_groups VALUES (?, ?, ?, ?)",
+                ((export_id, language_key(lang), member, entry) for lang, member, entry in groups),
             )
             # A target seen for the first time, or changed since last seen, was
             # (presumably) made against the current source; a stale one keeps
@@ -290,8 +307,23 @@ class StateStore:
             (intern(k), intern(lang)): BaselineUnit(intern(mid), intern(s), t, intern(st))
             for k, lang, mid, s, t, st in self.db.execute(query, args)
         }
+        groups: dict[tuple[str, str], list[str]] = {}
+        query = "SELECT entry_key, language, unit_key FROM baseline_groups WHERE export_id = ?"
+        if language is not None:
+            query += " AND language = ?"
+        for entry, lang, member in self.db.execute(query, args):
+            groups.setdefault((entry, lang), []).append(member)
         export_id, account, revision, source_language, api, created_at = row
-        return Baseline(export_id, account, revision, source_language, api, created_at, units)
+        return Baseline(
+            export_id,
+            account,
+            revision,
+            source_language,
+            api,
+            created_at,
+            units,
+            {k: tuple(v) for k, v in groups.items()},
+        )
 
     def latest_export(self, account: str) -> Baseline | None:
         row = self.db.execute(

@@ -41,6 +41,18 @@ IMPORTABLE = (".po", ".xlsx", ".xlf", ".xliff")
 EXTENSIONS = {"po": ".po", "xlsx": ".xlsx", "xliff": ".xlf"}  # export format → file extension
 
 
+def entry_notes(unit: Unit) -> tuple[str, ...]:
+    """The notes a file shows for a unit: its own, and for a ``--dedupe`` entry the
+    other units its translation goes to (PO and XLIFF; XLSX has a column for them)."""
+    if not unit.also:
+        return unit.notes
+    return (
+        *unit.notes,
+        f"Translated once for {len(unit.also) + 1} units; the translation also goes to:",
+        *(f"  {key}" for key in unit.also),
+    )
+
+
 def write_translation_file(
     path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: dict[str, str]
 ) -> None:

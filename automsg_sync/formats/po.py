@@ -22,7 +22,7 @@ import polib
 from .. import __version__
 from ..errors import FormatError
 from ..model import FileEntry, FileMeta, TranslationFile, Unit, normalise_language
-from . import atomic_path
+from . import atomic_path, entry_notes
 
 HEADER_PREFIX = "X-Automsg-"
 
@@ -46,7 +46,8 @@ def write_po(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
     }
     parts = [header.__unicode__()]
     for unit in units:
-        if "\x00" in unit.source or "\x00" in unit.target:
+        notes = entry_notes(unit)
+        if "\x00" in unit.source or "\x00" in unit.target or any("\x00" in n for n in notes):
             raise FormatError(
                 path, None, f"NUL character in {unit.key} [{unit.language}]: gettext cannot hold it"
             )
@@ -56,7 +57,7 @@ def write_po(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
                 str(unit.key),
                 unit.source,
                 unit.target,
-                notes=unit.notes,
+                notes=notes,
                 flags=("fuzzy",) if fuzzy else (),
                 previous_msgid=unit.previous_source,
             )
@@ -131,9 +132,10 @@ _NEEDS_ESCAPE = re.compile(r'[\\\t\r\n\v\x08\f"]')  # what polib.escape() escape
 
 
 def fuzzy_in_po(unit: Unit) -> bool:
-    """Written fuzzy: the source changed since the translation, or line breaks at
-    the ends differ from the source's (``msgfmt -c`` would reject the entry)."""
-    return unit.previous_source is not None or _breaks_differ(unit.source, unit.target)
+    """Written fuzzy: the source changed since the translation, the target was
+    pre-filled from another context (``--prefill``), or line breaks at the ends
+    differ from the source's (``msgfmt -c`` would reject the entry)."""
+    return unit.previous_source is not None or unit.prefilled or _breaks_differ(unit.source, unit.target)
 
 
 def _breaks_differ(source: str, target: str) -> bool:

@@ -39,7 +39,7 @@ from lxml import etree  # type: ignore[import-untyped]  # (lxml-stubs lag behind
 from .. import __version__
 from ..errors import FormatError
 from ..model import FileEntry, FileMeta, TranslationFile, Unit
-from . import NOT_XML_CHARS, atomic_path
+from . import NOT_XML_CHARS, atomic_path, entry_notes
 from .po import HEADER_PREFIX, fuzzy_in_po, meta_fields, meta_from_fields
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
@@ -74,7 +74,8 @@ def write_xliff(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
     body = etree.SubElement(file, _q("body"))
     for unit in units:
         key = str(unit.key)
-        for text in (key, unit.source, unit.target, unit.previous_source or ""):
+        notes = entry_notes(unit)  # pre-filled candidates come from other units' targets
+        for text in (key, unit.source, unit.target, unit.previous_source or "", *notes):
             bad = _NOT_XML.search(text)
             if bad:
                 raise FormatError(
@@ -96,7 +97,7 @@ def write_xliff(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
             target.set("state", "needs-review-translation")
         else:
             target.set("state", "translated")
-        for note in unit.notes:
+        for note in notes:
             etree.SubElement(tu, _q("note"), {"from": TOOL}).text = note
         if unit.previous_source is not None:
             alt = etree.SubElement(tu, _q("alt-trans"), {"alttranstype": "previous-version"})

@@ -10,6 +10,15 @@ password; right-to-left for RTL languages. The Key column is hidden. A hidden
 sheet ``automsg`` holds the file's metadata. The reader finds columns by
 header name, so a translator may reorder or add columns.
 
+Two columns appear only when the export needs them. ``Status`` (after
+Translation, editable) when ``--prefill`` filled a row: it says
+``needs review`` there, the spreadsheet's equivalent of PO's fuzzy flag — an
+import leaves such a row out unless ``--include-fuzzy``; the translator
+confirms a row by clearing its Status (anything but ``needs review`` counts
+as confirmed). ``Also used in`` (last) when ``--dedupe`` folded units: the
+keys of the other units the row's translation goes to, one per line (shown
+only; the import takes the grouping from the state store).
+
 Every cell is written as a typed string, never a formula, so ``=``, ``+``,
 ``-``, ``@`` at the start stay text with nothing added. Text is escaped the way
 the OOXML standard escapes strings (ECMA-376 ST_Xstring, what Excel itself
@@ -45,7 +54,17 @@ MAX_MEMBERS = 500
 MAX_UNCOMPRESSED = 256 << 20  # bytes, all parts unpacked
 MAX_RATIO = 200  # a part unpacking more than this many times its packed size is a bomb
 META_REQUIRED = ("account", "language", "export_id", "revision", "source_language")
-WIDTHS = {"Key": 30, "Skill": 16, "Message": 28, "Source": 50, "Translation": 50, "Notes": 48}
+WIDTHS = {
+    "Key": 30,
+    "Skill": 16,
+    "Message": 28,
+    "Source": 50,
+    "Translation": 50,
+    "Status": 14,
+    "Notes": 48,
+    "Also": 30,
+}
+NEEDS_REVIEW = "needs review"  # a Status cell that marks a row fuzzy
 
 
 def escape(text: str) -> str:
@@ -64,13 +83,17 @@ def write_xlsx(path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: d
     from openpyxl.styles import Alignment, Font, Protection
     from openpyxl.utils import get_column_letter
 
+    with_status = any(u.prefilled for u in units)
+    with_also = any(u.also for u in units)
     headers = [
         "Key",
         "Skill",
         "Message",
         f"Source ({meta.source_language})",
         f"Translation ({meta.language})",
+        *(["Status"] if with_status else []),
         "Notes",
+        *(["Also used in"] if with_also else []),
     ]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(SHEET)
@@ -122,16 +145,19 @@ def write_xlsx(path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: d
         notes = list(unit.notes)
         if unit.previous_source is not None:
             notes.append(f"Previous source: {unit.previous_source}")
-        ws.append(
-            [
-                cell(str(unit.key)),
-                cell(skill_label),
-                cell(unit.key.message),
-                cell(unit.source),
-                cell(unit.target, editable=True, rtl_text=target_rtl),
-                cell("\n".join(notes)),
-            ]
-        )
+        row = [
+            cell(str(unit.key)),
+            cell(skill_label),
+            cell(unit.key.message),
+            cell(unit.source),
+            cell(unit.target, editable=True, rtl_text=target_rtl),
+        ]
+        if with_status:
+            row.append(cell(NEEDS_REVIEW if unit.prefilled else "", editable=True))
+        row.append(cell("\n".join(notes)))
+        if with_also:
+            row.append(cell("\n".join(str(k) for k in unit.also)))
+        ws.append(row)
     meta_ws = wb.create_sheet(META_SHEET)
     meta_ws.sheet_state = "hidden"
     for name, value in _meta_rows(meta):
@@ -202,6 +228,7 @@ def read_xlsx(path: Path) -> TranslationFile:
                 key=sys.intern(key),
                 source=sys.intern(_at(values, columns["source"])),
                 target=_at(values, columns["translation"]),
+                fuzzy="status" in columns and _at(values, columns["status"]).strip().lower() == NEEDS_REVIEW,
                 where=index,
                 formula=(index, columns["translation"]) in facts.formulas,
                 hidden=index in facts.hidden_rows,
@@ -214,7 +241,7 @@ def _columns(path: Path, header: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for index, name in enumerate(header):
         word = name.strip().split(" ")[0].lower()
-        if word in ("key", "source", "translation") and word not in found:
+        if word in ("key", "source", "translation", "status") and word not in found:
             found[word] = index
     for needed in ("key", "source", "translation"):
         if needed not in found:
