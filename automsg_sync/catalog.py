@@ -304,25 +304,32 @@ def word_counts(
     with a target) and ``untranslated``. Words are counted by the toolkit's own
     ``pocount.wordcount``, so the numbers are the same as pocount's.
     """
-    counts = {name: Count() for name in (*QUOTE_COLUMNS, *FILE_COLUMNS)}
+    sums = {name: [0, 0, 0] for name in (*QUOTE_COLUMNS, *FILE_COLUMNS)}  # units, words, chars
+
+    def add(name: str, source: str) -> None:
+        words, chars = _words_chars(source)
+        total = sums[name]
+        total[0] += 1
+        total[1] += words
+        total[2] += chars
+
     seen: set[str] = set()
     for u in exported:
         if u.prefilled:
-            counts["prefilled"] += _count(u.source)
+            add("prefilled", u.source)
         elif u.source in seen:
-            counts["repeated"] += _count(u.source)
+            add("repeated", u.source)
         elif not u.target:
-            counts["new"] += _count(u.source)
+            add("new", u.source)
         seen.add(u.source)
     for u in written:
-        column = "untranslated" if not u.target else "fuzzy" if fuzzy(u) else "translated"
-        counts[column] += _count(u.source)
-        counts["total"] += _count(u.source)
-    return counts
+        add("untranslated" if not u.target else "fuzzy" if fuzzy(u) else "translated", u.source)
+        add("total", u.source)
+    return {name: Count(*total) for name, total in sums.items()}
 
 
 @functools.lru_cache(maxsize=65536)
-def _count(source: str) -> Count:
+def _words_chars(source: str) -> tuple[int, int]:
     from translate.tools.pocount import wordcount
 
-    return Count(1, wordcount(source), len(source))  # type: ignore[no-untyped-call]
+    return wordcount(source), len(source)  # type: ignore[no-untyped-call]
