@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -139,8 +139,6 @@ def export_for_translation(
     units = build_units(contexts, skill_names, source_language, languages, origins, request.max_length)
     dedupe_on = account.dedupe if request.dedupe is None else request.dedupe
     prefill_on = account.prefill if request.prefill is None else request.prefill
-    # what the files show: pre-filled targets; the baseline keeps the live units
-    shown = prefill(units) if prefill_on else units
     export_id = request.export_id or new_export_id(account.id)
     if request.unless_unchanged and _same_as_last_export(state, account.id, units, request.only):
         state.set_checked_revision(account.id, snapshot.revision)
@@ -149,17 +147,19 @@ def export_for_translation(
         )
     summaries = []
     exported: list[Unit] = []
-    by_language: dict[str, list[tuple[Unit, Unit]]] = {}
-    for unit, show in zip(units, shown, strict=True):
-        by_language.setdefault(language_key(unit.language), []).append((unit, show))
+    by_language = _by_language(units)
+    # what the files show: with --prefill, pre-filled targets; the baseline keeps the live units
+    shown_by_language = _by_language(prefill(units)) if prefill_on else by_language
     groups: list[tuple[str, str, str]] = []  # (language, member key, entry key) of --dedupe
     jobs: list[_FileJob] = []
     base = request.out_dir / account.id
     for lang in languages:
-        pairs = by_language.get(language_key(lang), [])
-        selected = [u for u, _ in pairs if u.state in request.only]
-        states = Counter(u.state for u, _ in pairs)
-        on_file = [show for u, show in pairs if u.state in request.only]
+        lang_units = by_language.get(language_key(lang), [])
+        selected = [u for u in lang_units if u.state in request.only]
+        states = Counter(u.state for u in lang_units)
+        on_file = selected
+        if prefill_on:  # pre-filling keeps each unit's state
+            on_file = [u for u in shown_by_language.get(language_key(lang), []) if u.state in request.only]
         entries = dedupe(on_file) if dedupe_on else on_file
         files: list[Path] = []
         if not selected:
@@ -170,25 +170,22 @@ def export_for_translation(
         else:
             files = [base / f"{lang}{EXTENSIONS[fmt]}" for fmt in FORMATS if fmt in request.formats]
             meta = FileMeta(account.id, lang, export_id, snapshot.revision, source_language)
-            jobs.append(_FileJob(meta, entries, files, skill_names))
+            jobs.append(_FileJob(meta, on_file, entries, files, skill_names))
             exported += selected
             groups += [(lang, str(m), str(e.key)) for e in entries for m in e.also]
         summaries.append(
             LanguageSummary(
-                lang,
-                {s: states.get(s, 0) for s in UNIT_STATES},
-                len(selected),
-                files,
-                len(entries) if selected else 0,
-                word_counts(on_file, entries, fuzzy_in_po) if selected else {},
+                lang, {s: states.get(s, 0) for s in UNIT_STATES}, len(selected), files, len(entries)
             )
         )
     by_address = {(c.key, m.id): m for c, ms in contexts.items() for m in ms}
     wanted = sorted({(u.key.context.key, u.message_id) for u in exported})
+    word_counts_of: dict[str, dict[str, Count]] = {}
     with _writing(jobs, len(exported)) as written:
 
         def files_written() -> None:
-            for done, lang in enumerate(written, start=1):
+            for done, (lang, counts) in enumerate(written, start=1):
+                word_counts_of[lang] = counts
                 if progress:
                     progress(lang, done, len(jobs))
 
@@ -206,22 +203,25 @@ def export_for_translation(
             before_commit=files_written,
         )
     state.set_checked_revision(account.id, snapshot.revision)
+    summaries = [replace(s, counts=word_counts_of.get(s.language, {})) for s in summaries]
     return ExportResult(export_id, account.id, snapshot.revision, summaries, conn.http.requests_sent)
 
 
 @dataclass(frozen=True)
 class _FileJob:
-    """One language's files to write."""
+    """One language's files to write, and its word counts (``units`` as exported,
+    ``entries`` as written: fewer with --dedupe)."""
 
     meta: FileMeta
     units: list[Unit]
+    entries: list[Unit]
     files: list[Path]
     skill_names: dict[str, str]
 
-    def run(self) -> str:
+    def run(self) -> tuple[str, dict[str, Count]]:
         for path in self.files:
-            write_translation_file(path, self.meta, self.units, self.skill_names)
-        return self.meta.language
+            write_translation_file(path, self.meta, self.entries, self.skill_names)
+        return self.meta.language, word_counts(self.units, self.entries, fuzzy_in_po)
 
 
 POOL_MIN_UNITS = 20_000  # below this, starting worker processes costs more than it saves
@@ -229,8 +229,8 @@ _jobs: list[_FileJob] = []  # handed to forked workers by inheritance, not by pi
 
 
 @contextmanager
-def _writing(jobs: list[_FileJob], units: int) -> Iterator[Iterator[str]]:
-    """Write every job's files; the iterator yields each language as it is done.
+def _writing(jobs: list[_FileJob], units: int) -> Iterator[Iterator[tuple[str, dict[str, Count]]]]:
+    """Write every job's files; the iterator yields each language (and its word counts) as it is done.
 
     Writing is per language and CPU-bound (XLSX above all: openpyxl takes ~0.2 ms
     a row), so a large export writes in worker processes started on entry,
@@ -259,7 +259,9 @@ def _writing(jobs: list[_FileJob], units: int) -> Iterator[Iterator[str]]:
         _jobs.clear()
 
 
-def _take_back(jobs: list[_FileJob], futures: list[Future[str]]) -> Iterator[str]:
+def _take_back(
+    jobs: list[_FileJob], futures: list[Future[tuple[str, dict[str, Count]]]]
+) -> Iterator[tuple[str, dict[str, Count]]]:
     """This process writes the last jobs itself while it can cancel them; then waits for the rest."""
     pending = list(zip(jobs, futures, strict=True))
     while pending and pending[-1][1].cancel():
@@ -268,8 +270,15 @@ def _take_back(jobs: list[_FileJob], futures: list[Future[str]]) -> Iterator[str
         yield future.result()
 
 
-def _run_job(index: int) -> str:
+def _run_job(index: int) -> tuple[str, dict[str, Count]]:
     return _jobs[index].run()
+
+
+def _by_language(units: list[Unit]) -> dict[str, list[Unit]]:
+    out: dict[str, list[Unit]] = {}
+    for unit in units:
+        out.setdefault(language_key(unit.language), []).append(unit)
+    return out
 
 
 def _new_target(unit: Unit, origins: Mapping[tuple[str, str], Origin]) -> bool:

@@ -186,10 +186,8 @@ def test_worker_failure_is_the_same_clear_error(
     meta = FileMeta(ACCOUNT, "fr-FR", "x", "1", "en-US")
     good = Unit(UnitKey(Context.account(), "Welcome message"), "fr-FR", "Hi", "Salut", "translated", "1")
     bad = dataclasses.replace(good, target="a\x00b")
-    jobs = [
-        export_module._FileJob(meta, [bad if n == bad_job else good], [tmp_path / f"{n}.po"], {})
-        for n in range(8)
-    ]
+    units = [[bad if n == bad_job else good] for n in range(8)]
+    jobs = [export_module._FileJob(meta, u, u, [tmp_path / f"{n}.po"], {}) for n, u in enumerate(units)]
     with (
         pytest.raises(FormatError, match=r"NUL character in account\|Welcome message"),
         export_module._writing(jobs, 8) as written,
@@ -207,26 +205,17 @@ def test_this_process_takes_back_jobs_no_worker_started(
     monkeypatch.setattr(export_module, "POOL_MIN_UNITS", 0)
     monkeypatch.setattr(export_module, "worker_count", lambda tasks: 2)
     langs = [f"fr-{n:02d}" for n in range(12)]
+    key = UnitKey(Context.account(), "Welcome message")
+    units = [[Unit(key, lang, "Hi there", f"Salut {lang}", "translated", "1")] for lang in langs]
     jobs = [
         export_module._FileJob(
-            FileMeta(ACCOUNT, lang, "x", "1", "en-US"),
-            [
-                Unit(
-                    UnitKey(Context.account(), "Welcome message"),
-                    lang,
-                    "Hi",
-                    f"Salut {lang}",
-                    "translated",
-                    "1",
-                )
-            ],
-            [tmp_path / f"{lang}.po"],
-            {},
+            FileMeta(ACCOUNT, lang, "x", "1", "en-US"), u, u, [tmp_path / f"{lang}.po"], {}
         )
-        for lang in langs
+        for lang, u in zip(langs, units, strict=True)
     ]
     with export_module._writing(jobs, 12) as written:
         done = list(written)
-    assert sorted(done) == langs
+    assert sorted(lang for lang, _ in done) == langs
+    assert all(counts["translated"].words == 2 for _, counts in done)  # counted wherever the job ran
     for lang in langs:
         assert f'msgstr "Salut {lang}"' in (tmp_path / f"{lang}.po").read_text(encoding="utf-8")
