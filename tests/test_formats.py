@@ -235,3 +235,65 @@ def test_entry_text_writes_what_polib_writes(
         msgctxt, msgid, msgstr, notes=notes, references=references, flags=flags, previous_msgid=previous
     )
     assert mine == reference
+
+
+po_entries = st.lists(
+    st.tuples(
+        st.tuples(po_texts.filter(bool), po_texts.filter(bool), po_texts),  # msgctxt, msgid, msgstr
+        st.lists(po_texts, max_size=3),  # notes
+        st.booleans(),  # fuzzy
+        st.one_of(st.none(), po_texts),  # previous msgid
+    ),
+    max_size=6,
+)
+edits = st.lists(
+    st.tuples(st.integers(min_value=0), st.sampled_from(['"', "\n", "\\", "#", " ", "\r", "x", ""]))
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(entries=po_entries, wrap=st.sampled_from([0, 40, 78]), edits=edits)
+def test_fast_po_parser_reads_what_the_line_parser_reads(
+    entries: list[tuple[tuple[str, str, str], list[str], bool, str | None]],
+    wrap: int,
+    edits: list[tuple[int, str]],
+) -> None:
+    """The regular-shape fast path either declines or gives exactly the line parser's result,
+    on files as this tool and polib (wrapped, as Poedit does) write them, and on damaged ones."""
+    import polib
+
+    from automsg_sync.formats.po import _parse_lines, _parse_regular
+
+    po = polib.POFile(wrapwidth=wrap)
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "X-Automsg-Account": "1"}
+    for (msgctxt, msgid, msgstr), notes, fuzzy, previous in entries:
+        po.append(
+            polib.POEntry(
+                msgctxt=msgctxt,
+                msgid=msgid,
+                msgstr=msgstr,
+                comment="\n".join(notes),
+                flags=["fuzzy"] if fuzzy else [],
+                previous_msgid=previous,
+            )
+        )
+    text = po.__unicode__()
+    path = Path("x.po")
+    clean = _parse_regular(path, text)
+    assert clean is not None or not entries, text  # a clean file of entries: the fast path takes it
+    assert clean == _parse_lines(path, text) or not entries
+    for position, char in edits:  # damage: insert or delete characters
+        at = position % (len(text) + 1)
+        text = text[:at] + char + text[at:] if char else text[:at] + text[at + 1 :]
+    fast = _parse_regular(path, text)
+    if fast is not None:
+        assert fast == _parse_lines(path, text)
+
+
+def test_fast_po_parser_takes_the_files_this_tool_writes(tmp_path: Path) -> None:
+    from automsg_sync.formats.po import _parse_regular
+
+    units = [unit(i, s, s[::-1]) for i, s in enumerate(t for t in TRICKY if "\x00" not in t)]
+    write_po(tmp_path / "x.po", META, units)
+    parsed = _parse_regular(tmp_path / "x.po", (tmp_path / "x.po").read_text(encoding="utf-8"))
+    assert parsed is not None and len(parsed[1]) == len(units)
