@@ -81,21 +81,23 @@ def by_key(path: Path) -> dict[str, polib.POEntry]:
     return {e.msgctxt: e for e in polib.pofile(str(path))}
 
 
+def export_missing_french(
+    conn: Connection, settings: Settings, tmp_path: Path, **options: Any
+) -> tuple[ExportResult, Path, dict[str, polib.POEntry]]:
+    """The missing French units as PO: the export, its file and the file's entries by key."""
+    out = tmp_path / "out"
+    result = export(
+        conn, settings, out, languages=[FR], formats=["po"], only=frozenset({"missing"}), **options
+    )
+    path = out / ACCOUNT / "fr-FR.po"
+    return result, path, by_key(path)
+
+
 def test_dedupe_writes_a_repeated_text_once_and_fans_its_translation_out(
     emu: Emu, data: dict[str, Any], conn: Connection, settings: Settings, tmp_path: Path
 ) -> None:
     hold = _account_text(data, HOLD, "en-US")
-    result = export(
-        conn,
-        settings,
-        tmp_path / "out",
-        languages=[FR],
-        formats=["po"],
-        only=frozenset({"missing"}),
-        dedupe=True,
-    )
-    path = tmp_path / "out" / ACCOUNT / "fr-FR.po"
-    entries = by_key(path)
+    result, path, entries = export_missing_french(conn, settings, tmp_path, dedupe=True)
     holding = [e for e in entries.values() if e.msgid == hold]
     assert len(holding) == 1 and holding[0].msgctxt == "account|On-hold message #2"
     for context in SKILLS_WITH_HOLD:
@@ -160,17 +162,7 @@ def test_prefill_fills_a_missing_unit_fuzzy_and_import_leaves_it_out_until_confi
     emu: Emu, data: dict[str, Any], conn: Connection, settings: Settings, tmp_path: Path
 ) -> None:
     welcome_fr, routing_fr = _account_text(data, WELCOME, FR), _account_text(data, ROUTING, FR)
-    result = export(
-        conn,
-        settings,
-        tmp_path / "out",
-        languages=[FR],
-        formats=["po"],
-        only=frozenset({"missing"}),
-        prefill=True,
-    )
-    path = tmp_path / "out" / ACCOUNT / "fr-FR.po"
-    entries = by_key(path)
+    result, path, entries = export_missing_french(conn, settings, tmp_path, prefill=True)
     welcome = entries["skill/12|Welcome message"]
     assert welcome.msgstr == welcome_fr and "fuzzy" in welcome.flags
     assert "Pre-filled from account|Welcome message: confirm or correct it" in welcome.comment
