@@ -20,8 +20,6 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from . import __version__
 from .config import APIS, AccountSettings, Settings, load_settings
@@ -146,48 +144,14 @@ def _tune_gc() -> None:
 def status(settings: Settings, account: AccountSettings, as_json: bool) -> None:
     """Per context and language: custom-translated, LivePerson default, missing."""
     from .lp import connect
+    from .render import print_status
     from .status import account_status
 
     result = account_status(connect(settings, account), account.api)
     if as_json:
-        rows = [
-            {
-                "context": r.context.key,
-                "name": r.context_name,
-                "language": r.language,
-                "custom": r.custom,
-                "default": r.default,
-                "missing": r.missing,
-            }
-            for r in result.rows
-        ]
-        click.echo(
-            json.dumps(
-                {"account": result.account, "revision": result.revision, "rows": rows},
-                ensure_ascii=False,
-            )
-        )
-        return
-    table = Table(title=f"Automatic messages of account {result.account} (revision {result.revision})")
-    for column in ("context", "name", "language"):
-        table.add_column(column)
-    for column in ("custom", "default", "missing"):
-        table.add_column(column, justify="right")
-    last = None
-    for r in result.rows:
-        first = r.context != last
-        if first and last is not None:
-            table.add_section()
-        table.add_row(
-            r.context.key if first else "",
-            escape(r.context_name) if first else "",
-            r.language,
-            str(r.custom),
-            str(r.default),
-            str(r.missing),
-        )
-        last = r.context
-    out().print(table)
+        _print_json(result.to_json())
+    else:
+        print_status(out(), result)
 
 
 def _csv(value: str | None) -> list[str] | None:
@@ -284,9 +248,9 @@ def export_for_translation(
 
         result = run_export(connect(settings, account), account, request, state, progress)
     if as_json:
-        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
-        return
-    print_export_result(console, result, out_dir)
+        _print_json(result.to_json())
+    else:
+        print_export_result(console, result, out_dir)
 
 
 @main.command("import-translations")
@@ -424,10 +388,15 @@ def verify(
         skill=skill,
     )
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        _print_json(result.to_json())
     else:
         print_verify_result(out(), result)
     sys.exit(result.exit_code)
+
+
+def _print_json(document: object) -> None:
+    """``--json``: one document on stdout, for machines."""
+    click.echo(json.dumps(document, ensure_ascii=False))
 
 
 def _write_json(path: Path, document: object) -> None:

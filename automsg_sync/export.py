@@ -91,12 +91,16 @@ class ExportResult:
     def files(self) -> list[Path]:
         return [f for lang in self.languages for f in lang.files]
 
-    def to_json(self) -> dict[str, Any]:
-        """The summary for machines (``export-for-translation --json``)."""
+    def totals(self) -> dict[str, Count]:
+        """Every language's word counts added up (empty when no file was written)."""
         total: dict[str, Count] = {}
         for lang in self.languages:
             for name, count in lang.counts.items():
                 total[name] = total.get(name, Count()) + count
+        return total
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary for machines (``export-for-translation --json``)."""
         return {
             "export_id": self.export_id,
             "account": self.account,
@@ -104,7 +108,7 @@ class ExportResult:
             "unchanged": self.unchanged,
             "requests": self.requests,
             "languages": [lang.to_json() for lang in self.languages],
-            "total": {name: asdict(count) for name, count in total.items()},
+            "total": {name: asdict(count) for name, count in self.totals().items()},
         }
 
 

@@ -15,6 +15,7 @@ from .export import ExportResult
 from .imports import ImportReport
 from .model import UNIT_STATES
 from .restore import CONFLICT, GONE, NOOP, RESTORE, RestoreReport
+from .status import Status
 from .verify import MISMATCH, PASS, TIMEOUT, VerifyResult
 
 MAX_ROWS = 100  # per table on a terminal; the JSON report (--report) has every unit
@@ -33,6 +34,30 @@ def _short(text: str | None, width: int = 60) -> str:
     return escape(text if len(text) <= width else text[: width - 1] + "…")
 
 
+def print_status(console: Console, result: Status) -> None:
+    """One section per context: its languages' custom, default and missing counts."""
+    table = Table(title=f"Automatic messages of account {result.account} (revision {result.revision})")
+    for column in ("context", "name", "language"):
+        table.add_column(column)
+    for column in ("custom", "default", "missing"):
+        table.add_column(column, justify="right")
+    last = None
+    for r in result.rows:
+        first = r.context != last
+        if first and last is not None:
+            table.add_section()
+        table.add_row(
+            r.context.key if first else "",
+            escape(r.context_name) if first else "",
+            r.language,
+            str(r.custom),
+            str(r.default),
+            str(r.missing),
+        )
+        last = r.context
+    console.print(table)
+
+
 def print_export_result(console: Console, result: ExportResult, out_dir: Path) -> None:
     """Per language: units by state, units exported and file entries; then the
     words for a quote: source words / characters of the new, pre-filled and
@@ -46,7 +71,6 @@ def print_export_result(console: Console, result: ExportResult, out_dir: Path) -
     quote.add_column("language")
     for column in (*QUOTE_COLUMNS, "in the files"):
         quote.add_column(column, justify="right")
-    totals: dict[str, Count] = {}
     for lang in result.languages:
         counts = [str(lang.states[s]) for s in UNIT_STATES]
         files = ", ".join(f.name for f in lang.files) or "(nothing to export)"
@@ -55,7 +79,6 @@ def print_export_result(console: Console, result: ExportResult, out_dir: Path) -
             cells = []
             for name in (*QUOTE_COLUMNS, "total"):
                 count = lang.counts.get(name, Count())
-                totals[name] = totals.get(name, Count()) + count
                 cells.append(f"{count.words} / {count.chars}" if count.units else "")
             quote.add_row(lang.language, *cells)
     console.print(table)
@@ -64,6 +87,7 @@ def print_export_result(console: Console, result: ExportResult, out_dir: Path) -
     where = f" in {out_dir / result.account}" if result.files else ""
     folded = f" as {entries} entries" if entries != units else ""
     console.print(f"{units} units{folded} in {len(result.files)} files{where}; {result.requests} requests.")
+    totals = result.totals()
     if totals:
         console.print(quote)
         words = ", ".join(

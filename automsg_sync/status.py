@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .catalog import StatusRow, status_rows
 from .lp import Connection
@@ -16,6 +17,21 @@ class Status:
     revision: str
     rows: list[StatusRow]
     requests: int
+
+    def to_json(self) -> dict[str, Any]:
+        """``status --json``."""
+        rows = [
+            {
+                "context": r.context.key,
+                "name": r.context_name,
+                "language": r.language,
+                "custom": r.custom,
+                "default": r.default,
+                "missing": r.missing,
+            }
+            for r in self.rows
+        ]
+        return {"account": self.account, "revision": self.revision, "rows": rows}
 
 
 def account_status(conn: Connection, flavour: str = "auto-messages") -> Status:

@@ -32,6 +32,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from .catalog import PLACEHOLDER
 from .config import AccountSettings, Secret, VerifySettings
 from .errors import ConfigError
 from .lp import Connection
@@ -41,7 +42,6 @@ from .model import Context, language_key
 from .state import StateStore
 
 log = logging.getLogger("automsg_sync.verify")
-PLACEHOLDER = re.compile(r"\{[A-Za-z][A-Za-z0-9_]*\}")
 MAX_WEBHOOK_BYTES = 1 << 20
 
 PASS, MISMATCH, TIMEOUT, NOTHING_EXPECTED = "pass", "mismatch", "timeout", "no expected text"
