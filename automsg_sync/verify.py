@@ -6,12 +6,17 @@
    and, where automsg-sync wrote that unit, the text it wrote (so a later
    edit in the UI shows as a mismatch, with both texts).
 2. A webhook listener (a real HTTP server) that accepts only bodies whose
-   ``x-liveperson-signature`` is right (compared in constant time); anything
-   else gets 401 and a log line.
+   ``x-liveperson-signature`` is right — ``sha1=`` (LivePerson's default) or
+   ``sha256=`` (some accounts), compared in constant time; anything else gets
+   401 — and whose ``x-liveperson-account-id`` is the account being verified
+   (else 403). Refusals are counted and logged, never taken as evidence.
 3. An AppJWT, a ConsumerJWS, a conversation requested with the
    ``Client-Properties`` AUTO_MESSAGES header, a first message with the same
-   header; then the first ``ContentEvent`` not sent by the consumer is the
-   automatic message. Placeholders in the expected text match any text.
+   header; then the first ``ContentEvent`` not sent by the consumer and
+   visible to them (not ``messageAudience: AGENTS_AND_MANAGERS``) is the
+   automatic message. "First" is by the changes' ``sequence``, as deliveries
+   may repeat (counted once) or come out of order. Placeholders in the
+   expected text match any text.
 4. The conversation is closed. Exit 0 on a match, 3 on a mismatch or when
    nothing arrives in time, 1 on an error.
 """
@@ -20,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
 import re
 import secrets
 import threading
@@ -34,15 +38,23 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .catalog import PLACEHOLDER
 from .config import AccountSettings, Secret, VerifySettings
-from .errors import ConfigError
+from .errors import ApiError, ConfigError
 from .lp import Connection
 from .lp.automessages import AutoMessagesApi
-from .lp.connector import SIGNATURE_HEADER, ConnectorClient, signature_valid
+from .lp.connector import (
+    ACCOUNT_HEADER,
+    SIGNATURE_HEADER,
+    ConnectorClient,
+    signature_algorithm,
+    signature_valid,
+)
 from .model import Context, language_key
 from .state import StateStore
 
 log = logging.getLogger("automsg_sync.verify")
 MAX_WEBHOOK_BYTES = 1 << 20
+HIDDEN_AUDIENCE = "AGENTS_AND_MANAGERS"  # a ContentEvent the consumer never sees
+SETTLE = 2.0  # seconds to wait for an earlier sequence that may still arrive out of order
 
 PASS, MISMATCH, TIMEOUT, NOTHING_EXPECTED = "pass", "mismatch", "timeout", "no expected text"
 
@@ -68,6 +80,8 @@ class VerifyResult:
     received: str | None
     status: str
     rejected_webhooks: int
+    duplicate_webhooks: int = 0  # changes delivered more than once, counted once
+    hidden_events: int = 0  # AGENTS_AND_MANAGERS ContentEvents, not what the consumer saw
 
     @property
     def exit_code(self) -> int:
@@ -90,14 +104,49 @@ def matches(expected: str, received: str) -> bool:
     return re.fullmatch(pattern, received.strip(), re.S) is not None
 
 
-class WebhookListener:
-    """The connector's webhook endpoint; collects the ContentEvents of valid webhooks."""
+@dataclass(frozen=True)
+class _Change:
+    """One ContentEvent of a webhook notification, as the listener keeps it."""
 
-    def __init__(self, host: str, port: int, secret: Secret) -> None:
+    conversation: str | None
+    sequence: int | None
+    role: str | None
+    audience: str | None
+    message: str
+    arrival: int
+
+    @property
+    def consumer_visible(self) -> bool:
+        return self.audience != HIDDEN_AUDIENCE
+
+    @property
+    def automatic_candidate(self) -> bool:
+        return self.role != "CONSUMER" and self.consumer_visible
+
+
+class WebhookListener:
+    """The connector's webhook endpoint; keeps the ContentEvents of valid webhooks, by conversation.
+
+    A call is taken only with a valid ``x-liveperson-signature`` (``sha1=`` or
+    ``sha256=``; else 401) and ``x-liveperson-account-id`` equal to the
+    account being verified (else 403); refusals are counted and logged, and
+    their bodies never read. A change delivered again (same conversation and
+    ``sequence``) is counted once (``duplicates``). ``hidden`` counts the
+    ContentEvents with ``messageAudience: AGENTS_AND_MANAGERS``, which the
+    consumer never sees.
+    """
+
+    def __init__(self, host: str, port: int, secret: Secret, account_id: str) -> None:
         self.secret = secret
-        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.account_id = account_id
         self.rejected = 0
-        self._lock = threading.Lock()
+        self.rejections: dict[str, int] = {}
+        self.duplicates = 0
+        self.hidden = 0
+        self.signatures: dict[str, int] = {}  # accepted calls by signature algorithm
+        self._changes: dict[str | None, dict[object, _Change]] = {}
+        self._arrivals = 0
+        self._cond = threading.Condition()
         self.server: BaseWSGIServer = make_server(
             host, port, self._app, threaded=True, request_handler=_Quiet
         )
@@ -119,6 +168,14 @@ class WebhookListener:
         self.server.server_close()
         self._thread.join(timeout=10)
 
+    def _reject(self, reason: str, status: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with self._cond:
+            self.rejected += 1
+            self.rejections[reason] = self.rejections.get(reason, 0) + 1
+        log.warning("webhook rejected: %s", reason)
+        start_response(status, [("Content-Type", "text/plain")])
+        return [reason.encode("utf-8") + b"\n"]
+
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -128,41 +185,130 @@ class WebhookListener:
             start_response("400 Bad Request", [("Content-Type", "text/plain")])
             return [b"bad request\n"]
         body = environ["wsgi.input"].read(length)
-        header = environ.get("HTTP_" + SIGNATURE_HEADER.upper().replace("-", "_"))
+        header = environ.get(_environ_key(SIGNATURE_HEADER))
         if not signature_valid(self.secret.reveal(), body, header):
-            with self._lock:
-                self.rejected += 1
-            log.warning("webhook rejected: %s signature", "missing" if not header else "bad")
-            start_response("401 Unauthorized", [("Content-Type", "text/plain")])
-            return [b"bad signature\n"]
+            reason = "missing signature" if not header else "bad signature"
+            if header and signature_algorithm(header) is None:
+                reason = "signature of an unknown kind (neither sha1= nor sha256=)"
+            return self._reject(reason, "401 Unauthorized", start_response)
+        account = environ.get(_environ_key(ACCOUNT_HEADER))
+        if account != self.account_id:
+            reason = f"{ACCOUNT_HEADER} {account!r} is not account {self.account_id}"
+            return self._reject(reason, "403 Forbidden", start_response)
         try:
             changes = json.loads(body)["body"]["changes"]
         except (ValueError, KeyError, TypeError):
             changes = []
         for change in changes if isinstance(changes, list) else []:
-            event = change.get("event") or {} if isinstance(change, dict) else {}
-            if event.get("type") == "ContentEvent":
-                self.events.put(
-                    {
-                        "conversation": change.get("dialogId") or change.get("conversationId"),
-                        "role": (change.get("originatorMetadata") or {}).get("role"),
-                        "message": str(event.get("message", "")),
-                    }
-                )
+            if isinstance(change, dict):
+                self._keep(change)
+        algorithm = str(signature_algorithm(header))
+        with self._cond:
+            self.signatures[algorithm] = self.signatures.get(algorithm, 0) + 1
+            self._cond.notify_all()
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"ok\n"]
 
-    def wait_for_automatic(self, conversation: str, timeout: float) -> str | None:
-        """The first ContentEvent of ``conversation`` not sent by the consumer, or None."""
+    def _keep(self, change: dict[str, Any]) -> None:
+        event = change.get("event")
+        if not isinstance(event, dict) or event.get("type") != "ContentEvent":
+            return
+        conversation = change.get("dialogId") or change.get("conversationId")
+        sequence = change.get("sequence")
+        if not isinstance(sequence, int) or isinstance(sequence, bool):
+            sequence = None
+        audience = change.get("messageAudience") or event.get("messageAudience")
+        role = (change.get("originatorMetadata") or {}).get("role")
+        # A redelivery is the same change again: same sequence in the same dialog (or, without a
+        # sequence, the same change exactly).
+        key: object = ("seq", sequence) if sequence is not None else json.dumps(change, sort_keys=True)
+        with self._cond:
+            kept = self._changes.setdefault(None if conversation is None else str(conversation), {})
+            if key in kept:
+                self.duplicates += 1
+                log.info("webhook change delivered again (sequence %s); counted once", sequence)
+                return
+            self._arrivals += 1
+            found = _Change(
+                None if conversation is None else str(conversation),
+                sequence,
+                None if role is None else str(role),
+                None if audience is None else str(audience),
+                str(event.get("message", "")),
+                self._arrivals,
+            )
+            kept[key] = found
+            if not found.consumer_visible:
+                self.hidden += 1
+                log.info("ignoring a ContentEvent for %s only: the consumer does not see it", audience)
+            self._cond.notify_all()
+
+    @property
+    def accepted(self) -> int:
+        """Calls taken (valid signature and account), duplicates included."""
+        with self._cond:
+            return sum(self.signatures.values())
+
+    def wait_for_calls(self, count: int, timeout: float) -> bool:
+        """Wait until ``count`` calls have been taken; False if that did not happen within ``timeout``."""
+        with self._cond:
+            return self._cond.wait_for(lambda: sum(self.signatures.values()) >= count, timeout)
+
+    def changes(self, conversation: str) -> list[_Change]:
+        """The conversation's ContentEvents so far, once each, in ``sequence`` order (then arrival)."""
+        with self._cond:
+            kept = list(self._changes.get(conversation, {}).values())
+        return sorted(kept, key=_order)
+
+    def _decided(self, conversation: str) -> tuple[_Change | None, bool]:
+        """The first visible non-consumer change, and whether nothing earlier can still arrive."""
+        kept = sorted(self._changes.get(conversation, {}).values(), key=_order)
+        first = next((c for c in kept if c.automatic_candidate), None)
+        if first is None or first.sequence is None:
+            return first, False
+        seen = {c.sequence for c in kept}
+        return first, all(s in seen for s in range(first.sequence))
+
+    def wait_for_automatic(self, conversation: str, timeout: float, settle: float = SETTLE) -> str | None:
+        """The first consumer-visible ContentEvent of ``conversation`` not sent by the consumer, or None.
+
+        "First" is by ``sequence``, not by arrival: deliveries may come out of
+        order. A candidate is taken at once when every lower sequence of the
+        dialog has arrived; otherwise after ``settle`` seconds more of waiting
+        for an earlier one (sequences of events the webhook does not carry
+        never come).
+        """
         deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                event = self.events.get(timeout=left)
-            except queue.Empty:
-                return None
-            if event["conversation"] == conversation and event["role"] != "CONSUMER":
-                return str(event["message"])
-        return None
+        settle_until: float | None = None
+        with self._cond:
+            while True:
+                first, certain = self._decided(conversation)
+                now = time.monotonic()
+                if first is not None:
+                    if certain:
+                        return first.message
+                    if settle_until is None:
+                        settle_until = min(deadline, now + settle)
+                    if now >= settle_until:
+                        log.info(
+                            "taking sequence %s: nothing earlier arrived within %.3g s",
+                            first.sequence,
+                            settle,
+                        )
+                        return first.message
+                    self._cond.wait(settle_until - now)
+                elif now >= deadline:
+                    return None
+                else:
+                    self._cond.wait(deadline - now)
+
+
+def _order(change: _Change) -> tuple[int, int]:
+    return (change.sequence if change.sequence is not None else 1 << 62, change.arrival)
+
+
+def _environ_key(header: str) -> str:
+    return "HTTP_" + header.upper().replace("-", "_")
 
 
 class _Quiet(WSGIRequestHandler):
@@ -219,7 +365,7 @@ def verify(
     client = ConnectorClient(
         conn.http, conn.domains, account.connector_client_id, account.connector_client_secret
     )
-    with WebhookListener(host, int(port), account.connector_client_secret) as hook:
+    with WebhookListener(host, int(port), account.connector_client_secret, account.id) as hook:
         url = options.public_url or hook.url
         log.info("webhook listener at %s (reachable as %s)", hook.url, url)
         client.login(f"automsg-verify-{secrets.token_hex(6)}")
@@ -227,8 +373,11 @@ def verify(
             language=language, skill=skill, first_message="automsg-sync verify: hello"
         )
         received = hook.wait_for_automatic(conversation, options.timeout)
-        client.close(conversation)
-        rejected = hook.rejected
+        try:
+            client.close(conversation)
+        except ApiError as exc:  # the result stands; an open test conversation times out by itself
+            log.warning("could not close the test conversation %s: %s", conversation, exc)
+        rejected, duplicates, hidden = hook.rejected, hook.duplicates, hook.hidden
     if expected is None:
         status = NOTHING_EXPECTED
     elif received is None:
@@ -236,7 +385,18 @@ def verify(
     else:
         status = PASS if matches(expected.text, received) else MISMATCH
     return VerifyResult(
-        account.id, language, skill, options.message, url, conversation, expected, received, status, rejected
+        account.id,
+        language,
+        skill,
+        options.message,
+        url,
+        conversation,
+        expected,
+        received,
+        status,
+        rejected,
+        duplicates,
+        hidden,
     )
 
 

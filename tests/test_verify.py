@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
@@ -12,12 +17,21 @@ import requests
 from click.testing import CliRunner
 from conftest import ACCOUNT, CONNECTOR, USER, Emu, Sleeps, free_port
 from test_import import edit_po, export, run_import, set_text
+from werkzeug.serving import make_server
 
 from automsg_sync.cli import main
 from automsg_sync.config import Secret, Settings, VerifySettings, load_settings
 from automsg_sync.cron import cron_run
+from automsg_sync.errors import ApiError
 from automsg_sync.lp import Connection, connect
-from automsg_sync.lp.connector import ConnectorClient, webhook_signature
+from automsg_sync.lp.connector import (
+    ConnectorClient,
+    conversation_id,
+    explain,
+    signature_algorithm,
+    signature_valid,
+    webhook_signature,
+)
 from automsg_sync.state import StateStore
 from automsg_sync.verify import MISMATCH, PASS, TIMEOUT, WebhookListener, matches, verify
 
@@ -120,7 +134,7 @@ def test_no_header_no_automatic_message(emu: Emu, vsettings: Settings) -> None:
     secret = Secret(CLIENT["AUTOMSG_CONNECTOR_CLIENT_SECRET"])
     conn = connect(vsettings, vsettings.account(ACCOUNT))
     client = ConnectorClient(conn.http, conn.domains, CLIENT["AUTOMSG_CONNECTOR_CLIENT_ID"], secret)
-    with WebhookListener("127.0.0.1", port, secret) as hook:
+    with WebhookListener("127.0.0.1", port, secret, ACCOUNT) as hook:
         client.login("no-header-consumer")
         plain = client.open_conversation(
             language="fr-FR", skill=None, first_message="hi", auto_messages=False
@@ -160,51 +174,6 @@ def test_verify_says_clearly_when_nothing_arrives(emu: Emu, vsettings: Settings)
         "No automatic message arrived. Is the AUTO_MESSAGES feature enabled for the account"
         in console.export_text()
     )
-
-
-def test_webhook_signatures(vsettings: Settings) -> None:
-    port = free_port()
-    secret = "w3bh00k-s1gning-secret"
-    body = json.dumps(
-        {
-            "body": {
-                "changes": [
-                    {
-                        "dialogId": "c1",
-                        "originatorMetadata": {"role": "CONTROLLER"},
-                        "event": {"type": "ContentEvent", "message": "hello"},
-                    }
-                ]
-            }
-        }
-    ).encode()
-    with WebhookListener("127.0.0.1", port, Secret(secret)) as hook:
-        url = hook.url
-        assert requests.post(url, data=body, timeout=5).status_code == 401
-        assert (
-            requests.post(
-                url, data=body, headers={"x-liveperson-signature": "sha1=AAAA"}, timeout=5
-            ).status_code
-            == 401
-        )
-        wrong = webhook_signature("another-secret", body)
-        assert (
-            requests.post(url, data=body, headers={"x-liveperson-signature": wrong}, timeout=5).status_code
-            == 401
-        )
-        tampered = webhook_signature(secret, body)
-        assert (
-            requests.post(
-                url, data=body + b" ", headers={"x-liveperson-signature": tampered}, timeout=5
-            ).status_code
-            == 401
-        )
-        assert hook.rejected == 4 and hook.events.empty()
-        good = requests.post(
-            url, data=body, headers={"x-liveperson-signature": webhook_signature(secret, body)}, timeout=5
-        )
-        assert good.status_code == 200
-        assert hook.wait_for_automatic("c1", 5) == "hello"
 
 
 @pytest.mark.parametrize(
@@ -252,3 +221,490 @@ formats = ["po"]
     [check] = report.accounts[0].verify
     assert (check["language"], check["skill"], check["status"]) == ("fr-FR", "9", "pass")
     assert "verified 1/1" in report.accounts[0].summary()
+
+
+# --------------------------------------------------------------------------------------------------
+# Connector API and webhooks as documented (tests/data/lp-docs/connector/README.md names each page)
+
+DOCS = Path(__file__).resolve().parent / "data" / "lp-docs" / "connector"
+CLIENT_ID = CLIENT["AUTOMSG_CONNECTOR_CLIENT_ID"]
+SECRET = CLIENT["AUTOMSG_CONNECTOR_CLIENT_SECRET"]
+CONVERSATION_URL = f"/msg/api/account/{ACCOUNT}/messaging/consumer/conversation"
+
+
+def doc(name: str) -> Any:
+    return json.loads((DOCS / name).read_text(encoding="utf-8"))
+
+
+def doc_bytes(name: str) -> bytes:
+    return (DOCS / name).read_bytes()
+
+
+def doc_with_account(name: str, **values: str) -> Any:
+    """A documented request with its ``{accountid}``-style placeholders filled."""
+    text = (DOCS / name).read_text(encoding="utf-8").replace("{accountid}", ACCOUNT)
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return json.loads(text)
+
+
+def post_webhook(url: str, body: bytes, signature: str | None, account: str | None = ACCOUNT) -> int:
+    headers = {"Content-Type": "application/json", "x-liveperson-client-id": CLIENT_ID}
+    if signature is not None:
+        headers["x-liveperson-signature"] = signature
+    if account is not None:
+        headers["x-liveperson-account-id"] = account
+    return requests.post(url, data=body, headers=headers, timeout=5).status_code
+
+
+def set_app(emu: Emu, **fields: Any) -> None:
+    emu.hook("PUT", f"accounts/{ACCOUNT}/connector-apps/{CLIENT_ID}", fields)
+
+
+class Clock:
+    """An injectable monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def connector(settings: Settings, clock: Clock | None = None) -> ConnectorClient:
+    conn = connect(settings, settings.account(ACCOUNT), sleep=Sleeps())
+    if clock is None:
+        return ConnectorClient(conn.http, conn.domains, CLIENT_ID, Secret(SECRET))
+    return ConnectorClient(conn.http, conn.domains, CLIENT_ID, Secret(SECRET), clock=clock)
+
+
+def sentinel_calls(emu: Emu) -> int:
+    return sum(1 for r in emu.requests() if r["path"].endswith("/app/token"))
+
+
+def change(sequence: int, role: str, message: str, audience: str = "ALL", dialog: str = "conv-1") -> Any:
+    """A change shaped like the documented consumer ContentEvent (webhook-content-event-consumer.json)."""
+    out = doc("webhook-content-event-consumer.json")["body"]["changes"][0]
+    out.update(sequence=sequence, conversationId=dialog, dialogId=dialog, messageAudience=audience)
+    out["originatorMetadata"]["role"] = role
+    out["event"]["message"] = message
+    return out
+
+
+def notification(*changes: Any) -> bytes:
+    body = {
+        "kind": "notification",
+        "body": {"changes": list(changes)},
+        "type": "ms.MessagingEventNotification",
+    }
+    return json.dumps(body).encode()
+
+
+class Recorder:
+    """A plain webhook endpoint (a real HTTP server) keeping every call's headers and raw body."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[dict[str, str], bytes]] = []
+        self.cond = threading.Condition()
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/webhook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def app(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        headers = {
+            k[5:].lower().replace("_", "-"): str(v) for k, v in environ.items() if k.startswith("HTTP_")
+        }
+        with self.cond:
+            self.calls.append((headers, body))
+            self.cond.notify_all()
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok\n"]
+
+    def wait(self, count: int, timeout: float = 10) -> list[tuple[dict[str, str], bytes]]:
+        with self.cond:
+            assert self.cond.wait_for(lambda: len(self.calls) >= count, timeout), self.calls
+            return list(self.calls)
+
+    def __enter__(self) -> Recorder:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# 1. signatures ------------------------------------------------------------------------------------
+
+
+def test_webhook_signatures_sha1_and_sha256_anything_else_refused() -> None:
+    payload = doc_bytes("webhook-signature-payload.example.json")  # the body notification-protocol.md signs
+    agent = doc_bytes("webhook-content-event-agent.json")  # documented notification, sequence 2
+    dialog = doc("webhook-content-event-agent.json")["body"]["changes"][0]["dialogId"]
+    sha1_digest = webhook_signature(SECRET, agent).removeprefix("sha1=")
+    sha512 = base64.b64encode(hmac.new(SECRET.encode(), agent, hashlib.sha512).digest()).decode()
+    refused = [
+        None,
+        "",
+        "sha1=AAAA",
+        webhook_signature("another-secret", agent),
+        webhook_signature("another-secret", agent, "sha256"),
+        webhook_signature(SECRET, agent + b" "),  # tampered body
+        sha1_digest,  # no prefix
+        "SHA1=" + sha1_digest,
+        "sha256=" + sha1_digest,  # a SHA1 digest labelled sha256
+        "sha512=" + sha512,
+        webhook_signature(SECRET, agent) + "x",
+    ]
+    with WebhookListener("127.0.0.1", free_port(), Secret(SECRET), ACCOUNT) as hook:
+        for header in refused:
+            assert post_webhook(hook.url, agent, header) == 401, header
+        assert hook.rejected == len(refused) and hook.accepted == 0 and hook.changes(dialog) == []
+        assert hook.wait_for_automatic(dialog, 0.2) is None  # refused calls are never evidence
+        assert post_webhook(hook.url, payload, webhook_signature(SECRET, payload)) == 200
+        assert post_webhook(hook.url, payload, webhook_signature(SECRET, payload, "sha256")) == 200
+        assert post_webhook(hook.url, agent, webhook_signature(SECRET, agent, "sha256")) == 200
+        assert hook.signatures == {"sha1": 1, "sha256": 2}
+        # sequence 2 with 0 and 1 never delivered: taken once nothing earlier came within `settle`
+        assert hook.wait_for_automatic(dialog, 5, settle=0.2) == "Hello from the Agent\n"
+    assert hook.rejected == len(refused)
+
+
+def test_signature_format_is_the_documented_one() -> None:
+    payload = doc_bytes("webhook-signature-payload.example.json")
+    for algorithm, digest in (("sha1", hashlib.sha1), ("sha256", hashlib.sha256)):
+        mac = base64.b64encode(hmac.new(b"THE_CLIENT_SECRET", payload, digest).digest()).decode()
+        assert webhook_signature("THE_CLIENT_SECRET", payload, algorithm) == f"{algorithm}={mac}"
+        assert signature_valid("THE_CLIENT_SECRET", payload, f"{algorithm}={mac}")
+    # notification-protocol.md's sample headers: no usable secret comes with them, so only their
+    # shape can be checked — a 20-byte (SHA1) and a 32-byte (SHA256) digest, base64, with the prefix.
+    for header, algorithm, size in (
+        ("sha1=12DcfY3NhieG0uMlGlNX/SHWBeQ=", "sha1", 20),
+        ("sha256=xcF8VakxqTEyCxiQTwStupGCz3NC4FFTqXifBmmIRBM=", "sha256", 32),
+    ):
+        assert signature_algorithm(header) == algorithm
+        ours = webhook_signature("s", payload, algorithm)
+        assert (
+            len(base64.b64decode(header.split("=", 1)[1]))
+            == size
+            == len(base64.b64decode(ours[len(algorithm) + 1 :]))
+        )
+        assert not signature_valid("THE_CLIENT_SECRET", payload, header)
+    assert signature_algorithm("sha512=abc") is None and signature_algorithm(None) is None
+
+
+# 2. account header --------------------------------------------------------------------------------
+
+
+def test_account_header_must_be_the_verified_account() -> None:
+    body = doc_bytes("webhook-content-event-consumer.json")
+    dialog = doc("webhook-content-event-consumer.json")["body"]["changes"][0]["dialogId"]
+    sig = webhook_signature(SECRET, body)
+    with WebhookListener("127.0.0.1", free_port(), Secret(SECRET), ACCOUNT) as hook:
+        assert post_webhook(hook.url, body, sig, account="70071529") == 403
+        assert post_webhook(hook.url, body, sig, account=None) == 403
+        assert post_webhook(hook.url, body, sig, account=ACCOUNT + " ") == 403
+        assert hook.rejected == 3 and hook.changes(dialog) == []
+        assert set(hook.rejections) == {
+            "x-liveperson-account-id '70071529' is not account 70071528",
+            "x-liveperson-account-id None is not account 70071528",
+            "x-liveperson-account-id '70071528 ' is not account 70071528",
+        }
+        assert post_webhook(hook.url, body, sig) == 200
+        assert [(c.role, c.sequence, c.audience) for c in hook.changes(dialog)] == [("CONSUMER", 39, "ALL")]
+        assert hook.wait_for_automatic(dialog, 0.2) is None  # the consumer's own text is no automatic message
+
+
+# 3 and 4. duplicates, order, AGENTS_AND_MANAGERS --------------------------------------------------
+
+
+def test_listener_orders_by_sequence_counts_duplicates_once_and_ignores_agents_only() -> None:
+    note = change(0, "CONTROLLER", "Internal: VIP customer", audience="AGENTS_AND_MANAGERS")
+    welcome = change(1, "CONTROLLER", "Bienvenue !")
+    echo = change(2, "CONSUMER", "hello")
+    follow = change(3, "CONTROLLER", "Vous êtes 2e dans la file.")
+    with WebhookListener("127.0.0.1", free_port(), Secret(SECRET), ACCOUNT) as hook:
+
+        def deliver(*changes: Any) -> None:
+            body = notification(*changes)
+            assert post_webhook(hook.url, body, webhook_signature(SECRET, body)) == 200
+
+        deliver(follow)  # the latest first
+        got: list[str | None] = []
+        waiter = threading.Thread(target=lambda: got.append(hook.wait_for_automatic("conv-1", 20, settle=20)))
+        waiter.start()
+        deliver(welcome)
+        deliver(welcome)  # delivered again
+        deliver(echo, follow)  # and again, within another notification
+        deliver(note)  # sequence 0 completes 0..1: the welcome is first, for sure
+        waiter.join(timeout=10)
+        assert not waiter.is_alive()  # decided when sequence 0 came, not after the 20 s settle
+        assert got == ["Bienvenue !"]
+        assert hook.duplicates == 2 and hook.hidden == 1
+        assert [c.sequence for c in hook.changes("conv-1")] == [0, 1, 2, 3]
+        assert [c.consumer_visible for c in hook.changes("conv-1")] == [False, True, True, True]
+
+
+def test_agents_only_message_is_never_what_the_consumer_saw() -> None:
+    with WebhookListener("127.0.0.1", free_port(), Secret(SECRET), ACCOUNT) as hook:
+        body = notification(change(0, "CONTROLLER", "for agents only", audience="AGENTS_AND_MANAGERS"))
+        assert post_webhook(hook.url, body, webhook_signature(SECRET, body)) == 200
+        assert hook.wait_for_automatic("conv-1", 0.3) is None
+        assert hook.hidden == 1
+
+
+def test_verify_through_sha256_repeated_reordered_webhooks_and_an_agents_note(
+    emu: Emu, vsettings: Settings, tmp_path: Path
+) -> None:
+    conn = connect(vsettings, vsettings.account(ACCOUNT))
+    push_welcome(conn, vsettings, tmp_path)
+    set_app(
+        emu,
+        signature="sha256",
+        agentsOnlyNote="Internal: VIP customer, be nice",
+        followUpMessage="Vous êtes le {PlaceInQ}e dans la file.",
+        outOfOrder=True,
+        duplicateDeliveries=True,
+    )
+    result = run_verify(vsettings, "fr-FR")
+    assert result.status == PASS, result.to_json()
+    assert result.received == "Bonjour et bienvenue ! Un conseiller vous répond dans 5 minutes."
+    assert result.hidden_events == 1 and result.rejected_webhooks == 0
+    [conversation] = emu.hook("GET", "conversations")["conversations"].values()
+    assert [(e["sequence"], e["audience"], e["role"]) for e in conversation["events"]] == [
+        (0, "AGENTS_AND_MANAGERS", "CONTROLLER"),
+        (1, "ALL", "CONTROLLER"),
+        (2, "ALL", "CONTROLLER"),
+        (3, "ALL", "CONSUMER"),
+    ]
+
+
+def test_emulator_delivers_twice_out_of_order_counted_once(emu: Emu, vsettings: Settings) -> None:
+    set_app(emu, agentsOnlyNote="note", followUpMessage="second", outOfOrder=True, duplicateDeliveries=True)
+    port = int(vsettings.verify.listen.rsplit(":", 1)[1])
+    client = connector(vsettings)
+    with WebhookListener("127.0.0.1", port, Secret(SECRET), ACCOUNT) as hook:
+        client.login("reorder-consumer")
+        conversation = client.open_conversation(language="fr-FR", skill=None, first_message="hi")
+        received = hook.wait_for_automatic(conversation, 5)
+        events = emu.hook("GET", "conversations")["conversations"][conversation]["events"]
+        assert [e["message"] for e in events][:3] == ["note", received, "second"]
+        # 3 create-time changes, one notification each, twice; the consumer echo twice: 8 calls
+        assert hook.wait_for_calls(8, 10)
+        assert hook.duplicates == 4 and hook.hidden == 1 and hook.signatures == {"sha1": 8}
+        assert [c.sequence for c in hook.changes(conversation)] == [0, 1, 2, 3]
+
+
+# 7. the emulator's webhook headers ----------------------------------------------------------------
+
+
+def test_emulator_webhooks_carry_the_documented_headers(emu: Emu, vsettings: Settings) -> None:
+    client = connector(vsettings)
+    client.login("headers-consumer")
+    with Recorder() as recorder:
+        for algorithm, expected_calls in (("sha256", 2), ("sha1", 4)):
+            set_app(emu, webhookUrl=recorder.url, signature=algorithm)
+            conversation = client.open_conversation(language="fr-FR", skill=None, first_message="hi")
+            calls = recorder.wait(expected_calls)[expected_calls - 2 :]
+            sequences = []
+            for headers, body in calls:
+                assert headers["x-liveperson-account-id"] == ACCOUNT
+                assert headers["x-liveperson-client-id"] == CLIENT_ID
+                assert headers["x-liveperson-signature"] == webhook_signature(SECRET, body, algorithm)
+                [item] = json.loads(body)["body"]["changes"]
+                assert item["dialogId"] == item["conversationId"] == conversation
+                assert item["messageAudience"] == "ALL"
+                sequences.append(item["sequence"])
+            assert sorted(sequences) == [0, 1]
+        answer = client.send(conversation, "again")
+    documented = doc("connector-send.response.json")
+    assert set(answer) == set(documented) and answer["code"] == "OK" and answer["body"] == {"sequence": 2}
+
+
+# 5. create-conversation answers, close bodies, refusals in words ----------------------------------
+
+
+def test_documented_create_conversation_answer_is_understood() -> None:
+    documented = doc("connector-create-conversation.response.json")
+    assert conversation_id(documented) == "8602832d-dce1-446b-8445-0d51f5926a42"
+    kind_resp = [
+        {"kind": "resp", "reqId": "1,", "code": 200, "body": "OK", "type": "GenericResponse"},
+        {"kind": "resp", "reqId": "2,", "code": 200, "body": {"conversationId": "c-9"}, "type": "x"},
+    ]
+    assert conversation_id(kind_resp) == "c-9"
+    refused = [documented[0], {**doc("connector-auth-error.401.response.json"), "reqId": "2,"}]
+    with pytest.raises(ApiError, match=r"refused: 40104: the ConsumerJWS is missing"):
+        conversation_id(refused)
+    with pytest.raises(ApiError, match="holds no conversationId"):
+        conversation_id([documented[0]])
+
+
+def test_emulator_accepts_the_minimal_documented_body_and_answers_as_documented(
+    emu: Emu, vsettings: Settings
+) -> None:
+    client = connector(vsettings)
+    client.login("minimal-consumer")
+    url = emu.url + CONVERSATION_URL
+    r = requests.post(
+        url,
+        params={"v": "3"},
+        headers=client.headers(),
+        json=doc_with_account("connector-create-conversation-minimal.request.json"),
+        timeout=5,
+    )
+    assert r.status_code == 200, r.text
+    answer, documented = r.json(), doc("connector-create-conversation.response.json")
+    assert (
+        [set(item) for item in answer]
+        == [set(item) for item in documented]
+        == [{"code", "body", "reqId"}] * 2
+    )
+    assert [i["reqId"] for i in answer] == ["1,", "2,"] and {i["code"] for i in answer} == {"OK"}
+    assert answer[0]["body"] == documented[0]["body"]
+    conversations = emu.hook("GET", "conversations")["conversations"]
+    created = conversations[conversation_id(answer)]
+    assert (created["state"], created["skill"], created["lang"]) == ("OPEN", None, None)
+    # the kind/numeric-code variant works through the client too
+    set_app(emu, answers="kind-resp")
+    other = client.open_conversation(language="fr-FR", skill=None, first_message="hi")
+    assert emu.hook("GET", "conversations")["conversations"][other]["state"] == "OPEN"
+
+
+def test_close_with_conversation_field_object_or_array(emu: Emu, vsettings: Settings) -> None:
+    client = connector(vsettings)
+    client.login("close-consumer")
+    send_url = emu.url + CONVERSATION_URL + "/send"
+    ids = [client.open_conversation(language=None, skill=None, first_message="hi") for _ in range(3)]
+    documented = doc_with_account("connector-close-conversation.request.json", conversationId=ids[0])
+    assert isinstance(documented["body"]["conversationField"], dict)
+    array = {
+        **documented,
+        "body": {"conversationId": ids[1], "conversationField": [documented["body"]["conversationField"]]},
+    }
+    for body in (documented, array):
+        r = requests.post(send_url, params={"v": "3"}, headers=client.headers(), json=body, timeout=5)
+        assert r.status_code == 200 and r.json()["code"] == "OK", r.text
+    client.close(ids[2])  # the client sends the documented object
+    states = {k: v["state"] for k, v in emu.hook("GET", "conversations")["conversations"].items()}
+    assert [states[i] for i in ids] == ["CLOSE"] * 3
+
+
+def test_refusals_carry_the_documented_error_codes_explained_in_words(emu: Emu, vsettings: Settings) -> None:
+    documented = doc("connector-auth-error.401.response.json")
+    words = explain(documented)
+    assert words is not None and words.startswith("40104: the ConsumerJWS is missing")
+    assert "LivePerson said: AppJWT is missing: AUTHORIZATION header is not present" in words
+    client = connector(vsettings)
+    client.login("refused-consumer")
+    good = client.headers()
+    minimal = doc_with_account("connector-create-conversation-minimal.request.json")
+    no_brand = json.loads(json.dumps(minimal))
+    del no_brand[1]["body"]["brandId"]
+    cases = [
+        ({}, minimal, 401, 40105, "40105: the AppJWT is missing"),
+        (
+            {**good, "Authorization": "appjwt.forged"},
+            minimal,
+            401,
+            40102,
+            "40102: the AppJWT has expired or is invalid",
+        ),
+        ({"Authorization": good["Authorization"]}, minimal, 401, 40104, "40104: the ConsumerJWS is missing"),
+        (
+            {**good, "X-LP-ON-BEHALF": "consumerjws.forged"},
+            minimal,
+            401,
+            40103,
+            "40103: the ConsumerJWS (X-LP-ON-BEHALF) is invalid",
+        ),
+        (good, no_brand, 400, 40001, "40001: a mandatory parameter is missing"),
+    ]
+    for headers, body, status, code, meaning in cases:
+        r = requests.post(
+            emu.url + CONVERSATION_URL, params={"v": "3"}, headers=headers, json=body, timeout=5
+        )
+        answer = r.json()
+        assert (r.status_code, answer["code"], answer["body"]["errorCode"]) == (status, status, code)
+        assert set(answer) == set(documented) and set(answer["body"]) == set(documented["body"])
+        assert (explain(answer) or "").startswith(meaning)
+
+
+def test_cli_explains_a_refused_appjwt_in_words_never_a_traceback(
+    emu: Emu, vsettings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = ["verify", "--account", ACCOUNT, "--csds-url", emu.url, "--language", "fr-FR"]
+    args += ["--state-dir", str(vsettings.state_dir), "--listen", vsettings.verify.listen, "--timeout", "2"]
+    set_app(emu, tokenTtl=0)  # every AppJWT is dead on arrival: 40102, renewed once, 40102 again
+    emu.clear_requests()
+    cli = CliRunner().invoke(main, args, env={**USER, **CLIENT})
+    assert cli.exit_code == 1 and isinstance(cli.exception, SystemExit), cli.output
+    assert "Traceback" not in cli.output
+    flat = " ".join(cli.stderr.split())
+    assert "answered 401: 40102: the AppJWT has expired or is invalid" in flat
+    assert "(LivePerson said: Invalid AppJWT: AppJWT has expired or is invalid)" in flat
+    assert sentinel_calls(emu) == 2
+    set_app(emu, tokenTtl=None)
+    cli = CliRunner().invoke(main, args, env={**USER, **CLIENT, "AUTOMSG_CONNECTOR_CLIENT_SECRET": "wrong"})
+    assert cli.exit_code == 1 and "Traceback" not in cli.output
+    assert "sentinel refused the connector app's client credentials" in " ".join(cli.stderr.split())
+    assert "wrong" not in cli.output  # the secret is never printed
+
+
+# 6. AppJWT renewal --------------------------------------------------------------------------------
+
+
+def test_sentinel_and_idp_answers_are_the_documented_ones(emu: Emu) -> None:
+    url = f"{emu.url}/sentinel/sentinel/api/account/{ACCOUNT}/app/token"
+    r = requests.post(
+        url,
+        params={"v": "1.0", "grant_type": "client_credentials"},
+        data={"client_id": CLIENT_ID, "client_secret": SECRET},
+        timeout=5,
+    )
+    assert r.status_code == 200 and set(r.json()) == set(
+        doc("sentinel-appjwt.response.json")
+    )  # no expires_in
+    r = requests.post(
+        f"{emu.url}/idp/api/account/{ACCOUNT}/consumer",
+        params={"v": "1.0"},
+        headers={"Authorization": r.json()["access_token"]},
+        json=doc("idp-consumerjws.request.json"),
+        timeout=5,
+    )
+    assert r.status_code == 201 and set(r.json()) == set(doc("idp-consumerjws.201.response.json"))
+
+
+def test_appjwt_renewed_after_its_hour(emu: Emu, vsettings: Settings) -> None:
+    clock = Clock()
+    client = connector(vsettings, clock)
+    emu.clear_requests()
+    client.login("renewal-consumer")
+    conversation = client.open_conversation(language="fr-FR", skill=None, first_message="hi")
+    first = client.headers()["Authorization"]
+    clock.now += 3600 - 61  # the documented answer has no expires_in: one hour, renewed a minute early
+    client.send(conversation, "still within the hour")
+    assert client.app_jwts_fetched == 1 and sentinel_calls(emu) == 1
+    clock.now += 2
+    client.send(conversation, "after the hour")
+    assert client.app_jwts_fetched == 2 and sentinel_calls(emu) == 2
+    assert client.headers()["Authorization"] != first
+    # LivePerson says 40102 anyway (revoked, clock skew): renewed once and the send goes through
+    emu.hook("POST", "connector/tokens/expire")
+    assert client.send(conversation, "after a 40102")["code"] == "OK"
+    assert client.app_jwts_fetched == 3 and sentinel_calls(emu) == 3
+
+
+def test_appjwt_renewed_sooner_when_expires_in_says_so(emu: Emu, vsettings: Settings) -> None:
+    set_app(emu, tokenTtl=120)
+    clock = Clock()
+    client = connector(vsettings, clock)
+    client.login("short-token-consumer")
+    conversation = client.open_conversation(language="fr-FR", skill=None, first_message="hi")
+    clock.now += 107  # 120 s less a margin of a tenth: renewed from 108 s on
+    client.send(conversation, "before")
+    assert client.app_jwts_fetched == 1
+    clock.now += 2
+    client.send(conversation, "after")
+    assert client.app_jwts_fetched == 2

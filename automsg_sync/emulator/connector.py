@@ -1,16 +1,33 @@
 """The Connector API side of the emulator: AppJWT (sentinel), ConsumerJWS (idp),
-conversations (asyncMessagingEnt) and signed webhooks.
+conversations (asyncMessagingEnt) and signed webhooks, in the documented shapes
+(tests/data/lp-docs/connector/README.md names each document).
 
 - ``POST /sentinel/sentinel/api/account/<id>/app/token`` (form ``client_id``,
-  ``client_secret``, ``grant_type=client_credentials``) → ``access_token``, 1 h;
+  ``client_secret``, ``grant_type=client_credentials``) → ``{"access_token",
+  "token_type"}``, valid one hour, no ``expires_in`` (as documented); an app
+  with ``"tokenTtl": <seconds>`` gets tokens of that life, and the answer
+  then says ``expires_in``;
 - ``POST /idp/api/account/<id>/consumer`` (``Authorization: <AppJWT>``, body
   ``{"ext_consumer_id"}``) → 201 ``{"token"}``;
 - ``POST /msg/api/account/<id>/messaging/consumer/conversation`` (AppJWT,
   ``X-LP-ON-BEHALF``, optional ``Client-Properties``) with
-  ``[userprofile.SetUserProfile, cm.ConsumerRequestConversation]`` → the
-  second response item's ``body.conversationId``;
-- ``POST …/conversation/send``: ``ms.PublishEvent`` (a consumer message) or
-  ``cm.UpdateConversationField`` with ``conversationState: CLOSE``.
+  ``[userprofile.SetUserProfile, cm.ConsumerRequestConversation]`` (the
+  minimal documented body, only ``brandId``, is enough) → one item per
+  request, ``{"code": "OK", "body": {…}, "reqId": "2,"}`` (an app with
+  ``"answers": "kind-resp"`` gets ``{"kind": "resp", "code": 200, …}`` items);
+- ``POST …/conversation/send``: ``ms.PublishEvent`` (a consumer message; the
+  answer is ``{"reqId", "code": "OK", "body": {"sequence"}}``) or
+  ``cm.UpdateConversationField`` with ``conversationField`` as an object (the
+  Connector API example) or an array, ``conversationState: CLOSE``.
+
+``POST /_emulator/connector/tokens/expire`` makes every AppJWT expire now (test hook).
+
+Refusals are the documented Send API error bodies ``{"kind": "resp", "code":
+401, "body": {"title", "details", "errorCode"}, "type": ".ReqBody$ErrorResp"}``
+with the documented table's codes: 40105 no Authorization, 40102 AppJWT
+expired or invalid, 40104 no ``X-LP-ON-BEHALF``, 40103 ConsumerJWS invalid,
+40001 (HTTP 400) no ``brandId``. idp answers bad AppJWTs the same way (the
+emulator's choice; its error body is not documented).
 
 When a conversation is created with ``"features": ["AUTO_MESSAGES"]`` in the
 ``Client-Properties`` header (and the account has the feature:
@@ -27,8 +44,20 @@ choice where the documentation says no more).
 Webhooks go to the ``webhookUrl`` of the app in the account's
 ``"connectorApps"`` (overridable through ``PUT
 /_emulator/accounts/<id>/connector-apps/<clientId>``), loopback addresses
-only, signed ``x-liveperson-signature: sha1=`` + base64(HMAC-SHA1(client
-secret, raw body)).
+only, as ``ms.MessagingEventNotification`` whose changes carry a per-dialog
+``sequence`` and ``messageAudience``, with the headers
+``x-liveperson-account-id``, ``x-liveperson-client-id`` and
+``x-liveperson-signature: sha1=`` + base64(HMAC-SHA1(client secret, raw
+body)). Optional fields of a connector app::
+
+    {"clientId": …, "clientSecret": …, "webhookUrl": …,
+     "signature": "sha256",           # sign sha256= + HMAC-SHA256 (default "sha1")
+     "tokenTtl": 120,                  # AppJWT life in seconds; the answer says expires_in
+     "answers": "kind-resp",           # create-conversation items with kind/numeric code
+     "agentsOnlyNote": "…",            # a ContentEvent for AGENTS_AND_MANAGERS before the welcome
+     "followUpMessage": "…",           # a second automatic message after the welcome
+     "outOfOrder": true,               # one notification per change, the last first
+     "duplicateDeliveries": true}      # every notification delivered twice
 """
 
 from __future__ import annotations
@@ -47,7 +76,13 @@ from urllib.parse import urlsplit
 import requests
 from flask import Flask, Response, jsonify, request
 
-from ..lp.connector import SIGNATURE_HEADER, webhook_signature
+from ..lp.connector import (
+    ACCOUNT_HEADER,
+    CLIENT_HEADER,
+    SIGNATURE_ALGORITHMS,
+    SIGNATURE_HEADER,
+    webhook_signature,
+)
 from ..lp.http import is_loopback
 from ..model import language_key
 from .responses import error
@@ -55,6 +90,8 @@ from .store import ACCOUNT, Account, Store
 
 log = logging.getLogger("automsg_sync.emulator.connector")
 
+APPJWT_LIFETIME = 3600.0
+PROFILE_SET = "OK User Profile set successfully"  # the documented SetUserProfile answer
 FILLERS = {
     "{expectedResponseTime}": "5 minutes",
     "{agentNickname}": "Alex",
@@ -86,7 +123,7 @@ class Connector:
         source = account.extra.get("sourceLanguage", "en-US")
         contexts = ([f"skill/{skill}"] if skill else []) + [ACCOUNT]
         objects = [
-            o for c in contexts for o in account.messages.get(c, []) if o.get("messageEventId") == event
+            o for c in contexts for o in account.context_objects(c) if o.get("messageEventId") == event
         ]
         for wanted in [x for x in (lang, source) if x]:
             for obj in objects:
@@ -95,19 +132,25 @@ class Connector:
                         return _fill(str(entry["msg"]), name)
         return None
 
+    def add_event(self, conversation: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        """Give ``event`` the dialog's next ``sequence`` and keep it (call with ``self.lock`` held)."""
+        event = {"audience": "ALL", **event, "sequence": len(conversation["events"])}
+        conversation["events"].append(event)
+        return event
+
     def deliver(
         self, account: Account, client_id: str, conversation: str, events: list[dict[str, Any]]
     ) -> None:
         app = self.app(account, client_id)
         url = (app or {}).get("webhookUrl")
-        if not app or not url:
+        if not app or not url or not events:
             return
         if not is_loopback(urlsplit(url).hostname or ""):
             log.warning("not delivering a webhook to non-loopback %s", url)
             return
         changes = [
             {
-                "sequence": i,
+                "sequence": e["sequence"],
                 "originatorClientProperties": {"type": ".ClientProperties"},
                 "originatorId": e["originator"],
                 "originatorMetadata": {"id": e["originator"], "role": e["role"]},
@@ -115,19 +158,34 @@ class Connector:
                 "event": {"type": "ContentEvent", "message": e["message"], "contentType": "text/plain"},
                 "conversationId": conversation,
                 "dialogId": conversation,
+                "messageAudience": e["audience"],
             }
-            for i, e in enumerate(events)
+            for e in events
         ]
-        body = json.dumps(
-            {"kind": "notification", "body": {"changes": changes}, "type": "ms.MessagingEventNotification"},
-            ensure_ascii=False,
-        ).encode("utf-8")
-        headers = {
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: webhook_signature(str(app.get("clientSecret", "")), body),
-        }
+        # One notification for the moment's changes; or, out of order, one per change, the last first.
+        groups = [[c] for c in reversed(changes)] if app.get("outOfOrder") else [changes]
+        if app.get("duplicateDeliveries"):
+            groups = groups + groups
+        algorithm = str(app.get("signature", "sha1"))
+        if algorithm not in SIGNATURE_ALGORITHMS:
+            log.warning("unknown signature %r for app %s; signing sha1", algorithm, client_id)
+            algorithm = "sha1"
+        secret = str(app.get("clientSecret", ""))
+        bodies = [
+            json.dumps(
+                {"kind": "notification", "body": {"changes": g}, "type": "ms.MessagingEventNotification"},
+                ensure_ascii=False,
+            ).encode("utf-8")
+            for g in groups
+        ]
 
-        def post() -> None:
+        def post(body: bytes) -> None:
+            headers = {
+                "Content-Type": "application/json",
+                SIGNATURE_HEADER: webhook_signature(secret, body, algorithm),
+                ACCOUNT_HEADER: account.id,
+                CLIENT_HEADER: client_id,
+            }
             for attempt in range(3):
                 try:
                     r = requests.post(url, data=body, headers=headers, timeout=5)
@@ -140,7 +198,40 @@ class Connector:
                         self.deliveries.append({"url": url, "status": 0, "error": type(exc).__name__})
                 time.sleep(0.2 * (attempt + 1))
 
-        threading.Thread(target=post, name="emulator-webhook", daemon=True).start()
+        def post_all() -> None:
+            for body in bodies:  # one after the other: the order they arrive in is the order here
+                post(body)
+
+        threading.Thread(target=post_all, name="emulator-webhook", daemon=True).start()
+
+
+def auth_error(error_code: int, title: str, details: str) -> Response:
+    """The documented Send API refusal; the HTTP status is the code's first three digits."""
+    status = error_code // 100
+    response = jsonify(
+        {
+            "kind": "resp",
+            "code": status,
+            "body": {"title": title, "details": details, "errorCode": error_code},
+            "type": ".ReqBody$ErrorResp",
+        }
+    )
+    response.status_code = status
+    return response
+
+
+def bad_request(details: str, status: int = 400) -> Response:
+    """A refusal in the Send API's shape, without an errorCode (none is documented for it)."""
+    response = jsonify(
+        {
+            "kind": "resp",
+            "code": status,
+            "body": {"title": "Bad request", "details": details},
+            "type": ".ReqBody$ErrorResp",
+        }
+    )
+    response.status_code = status
+    return response
 
 
 def _fill(text: str, name: str) -> str:
@@ -159,13 +250,15 @@ def _client_properties(value: str | None) -> bool:
 def register_connector(app: Flask, store: Store, connector: Connector) -> None:
     """Add the Connector API routes and their test hooks to the emulator app."""
 
-    def app_token(account_id: str) -> dict[str, Any] | None:
+    def app_token(account_id: str) -> tuple[dict[str, Any] | None, Response | None]:
         value = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not value:
+            return None, auth_error(40105, "AppJWT is missing", "AUTHORIZATION header is not present")
         with connector.lock:
             token = connector.app_tokens.get(value)
         if token and token["account"] == account_id and token["expires"] > time.time():
-            return token
-        return None
+            return token, None
+        return None, auth_error(40102, "Invalid AppJWT", "AppJWT has expired or is invalid")
 
     @app.post("/sentinel/sentinel/api/account/<account_id>/app/token")
     def sentinel(account_id: str) -> Response:
@@ -179,19 +272,25 @@ def register_connector(app: Flask, store: Store, connector: Connector) -> None:
         if not found or not hmac.compare_digest(secret, request.form.get("client_secret", "")):
             return error(401, "invalid client credentials")
         token = "appjwt." + secrets.token_urlsafe(32)
+        ttl = found.get("tokenTtl")
+        life = float(ttl) if isinstance(ttl, int | float) else APPJWT_LIFETIME
         with connector.lock:
             connector.app_tokens[token] = {
                 "account": account_id,
                 "clientId": found["clientId"],
-                "expires": time.time() + 3600,
+                "expires": time.time() + life,
             }
-        return jsonify({"access_token": token, "token_type": "Bearer", "expires_in": 3600})
+        answer: dict[str, Any] = {"access_token": token, "token_type": "Bearer"}  # documented: no expires_in
+        if ttl is not None:
+            answer["expires_in"] = ttl
+        return jsonify(answer)
 
     @app.post("/idp/api/account/<account_id>/consumer")
     def idp(account_id: str) -> Response:
-        token = app_token(account_id)
-        if token is None:
-            return error(401, "a valid AppJWT is required")
+        token, denied = app_token(account_id)
+        if denied:
+            return denied
+        assert token is not None
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not body.get("ext_consumer_id"):
             return error(400, "ext_consumer_id is required")
@@ -203,13 +302,17 @@ def register_connector(app: Flask, store: Store, connector: Connector) -> None:
         return response
 
     def consumer(account_id: str) -> tuple[dict[str, Any] | None, Response | None]:
-        token = app_token(account_id)
-        if token is None:
-            return None, error(401, "a valid AppJWT is required")
+        token, denied = app_token(account_id)
+        if denied:
+            return None, denied
+        assert token is not None
+        jws = request.headers.get("X-LP-ON-BEHALF", "").strip()
+        if not jws:
+            return None, auth_error(40104, "ConsumerJWS is missing", "X_ON_BEHALF_HEADER is not present")
         with connector.lock:
-            found = connector.consumers.get(request.headers.get("X-LP-ON-BEHALF", ""))
-        if not found or found["account"] != account_id:
-            return None, error(401, "a valid ConsumerJWS is required in X-LP-ON-BEHALF")
+            found = connector.consumers.get(jws)
+        if not found or found["account"] != account_id or found["clientId"] != token["clientId"]:
+            return None, auth_error(40103, "Invalid ConsumerJWS", "ConsumerJWS is invalid")
         return found, None
 
     @app.post("/msg/api/account/<account_id>/messaging/consumer/conversation")
@@ -222,61 +325,84 @@ def register_connector(app: Flask, store: Store, connector: Connector) -> None:
         assert account is not None
         body = request.get_json(silent=True)
         if not isinstance(body, list):
-            return error(
-                400, "expected the array [userprofile.SetUserProfile, cm.ConsumerRequestConversation]"
+            return bad_request(
+                "expected the array [userprofile.SetUserProfile, cm.ConsumerRequestConversation]"
             )
         requests_by_type = {item.get("type"): item for item in body if isinstance(item, dict)}
         ask = requests_by_type.get("cm.ConsumerRequestConversation")
         if not ask or not isinstance(ask.get("body"), dict):
-            return error(400, "cm.ConsumerRequestConversation is missing")
+            return bad_request("cm.ConsumerRequestConversation is missing")
         details = ask["body"]
-        if details.get("channelType") != "MESSAGING" or str(details.get("brandId")) != account_id:
-            return error(400, "channelType MESSAGING and the account's brandId are required")
-        profile = requests_by_type.get("userprofile.SetUserProfile", {}).get("body", {})
-        name = _first_name(profile)
+        if not details.get("brandId"):
+            return auth_error(40001, "Missing parameter", "Brand Id is missing")
+        if str(details["brandId"]) != account_id:
+            return bad_request(f"brandId {details['brandId']} is not account {account_id}")
+        if details.get("channelType", "MESSAGING") != "MESSAGING":
+            return bad_request("channelType must be MESSAGING")
+        profile = (requests_by_type.get("userprofile.SetUserProfile") or {}).get("body") or {}
+        name = _first_name(profile if isinstance(profile, dict) else {})
         auto = _client_properties(request.headers.get("Client-Properties"))
         conversation_id = str(uuid.uuid4())
         skill = details.get("skillId")
         lang = (details.get("conversationContext") or {}).get("lang")
-        with connector.lock:
-            connector.conversations[conversation_id] = {
-                "account": account_id,
-                "consumer": who["ext"],
-                "clientId": who["clientId"],
-                "skill": str(skill) if skill not in (None, "", "-1") else None,
-                "lang": lang,
-                "autoMessages": auto,
-                "state": "OPEN",
-                "created": time.time(),
-                "events": [],
-            }
+        app_data = connector.app(account, who["clientId"]) or {}
+        conversation: dict[str, Any] = {
+            "account": account_id,
+            "consumer": who["ext"],
+            "clientId": who["clientId"],
+            "skill": str(skill) if skill not in (None, "", "-1") else None,
+            "lang": lang,
+            "autoMessages": auto,
+            "state": "OPEN",
+            "created": time.time(),
+            "events": [],
+        }
+        text = None
         if auto and account.extra.get("autoMessagesFeature", True):
             with store.lock:
                 text = connector.welcome_text(account, str(skill) if skill else None, lang, name)
+        events = []
+        with connector.lock:
+            connector.conversations[conversation_id] = conversation
             if text is not None:
-                event = {"originator": "automatic-messages", "role": "CONTROLLER", "message": text}
-                connector.conversations[conversation_id]["events"].append(event)
-                connector.deliver(account, who["clientId"], conversation_id, [event])
-        answers = [
-            {
-                "kind": "resp",
-                "reqId": str(item.get("id", "")),
-                "code": 200,
-                "body": "OK",
-                "type": "GenericResponse",
-            }
-            for item in body
-            if isinstance(item, dict) and item.get("type") != "cm.ConsumerRequestConversation"
-        ]
-        answers.append(
-            {
-                "kind": "resp",
-                "reqId": str(ask.get("id", "")),
-                "code": 200,
-                "body": {"conversationId": conversation_id},
-                "type": "cm.RequestConversationResponse",
-            }
-        )
+                if app_data.get("agentsOnlyNote"):
+                    note = {
+                        "originator": "automatic-messages",
+                        "role": "CONTROLLER",
+                        "message": str(app_data["agentsOnlyNote"]),
+                        "audience": "AGENTS_AND_MANAGERS",
+                    }
+                    events.append(connector.add_event(conversation, note))
+                welcome = {"originator": "automatic-messages", "role": "CONTROLLER", "message": text}
+                events.append(connector.add_event(conversation, welcome))
+                if app_data.get("followUpMessage"):
+                    follow = {
+                        "originator": "automatic-messages",
+                        "role": "CONTROLLER",
+                        "message": _fill(str(app_data["followUpMessage"]), name),
+                    }
+                    events.append(connector.add_event(conversation, follow))
+        connector.deliver(account, who["clientId"], conversation_id, events)
+        kind_resp = app_data.get("answers") == "kind-resp"
+        answers = []
+        for item in body:
+            if not isinstance(item, dict):
+                continue
+            asks = item.get("type") == "cm.ConsumerRequestConversation"
+            result: Any = {"conversationId": conversation_id} if asks else {"msg": PROFILE_SET}
+            if kind_resp:
+                kind = "cm.RequestConversationResponse" if asks else "GenericResponse"
+                answers.append(
+                    {
+                        "kind": "resp",
+                        "reqId": str(item.get("id", "")),
+                        "code": 200,
+                        "body": result,
+                        "type": kind,
+                    }
+                )
+            else:
+                answers.append({"code": "OK", "body": result, "reqId": str(item.get("id", ""))})
         return jsonify(answers)
 
     @app.post("/msg/api/account/<account_id>/messaging/consumer/conversation/send")
@@ -287,35 +413,38 @@ def register_connector(app: Flask, store: Store, connector: Connector) -> None:
         assert who is not None
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("body"), dict):
-            return error(400, "expected a request object")
+            return bad_request("expected a request object")
         inner = body["body"]
         conversation_id = str(inner.get("dialogId") or inner.get("conversationId") or "")
         with connector.lock:
             conversation = connector.conversations.get(conversation_id)
         if conversation is None or conversation["account"] != account_id:
-            return error(404, f"no conversation {conversation_id}")
+            return bad_request(f"no conversation {conversation_id}", 404)
         if conversation["autoMessages"] and not _client_properties(request.headers.get("Client-Properties")):
-            return error(
-                400,
-                "this conversation enabled AUTO_MESSAGES: every send must carry the Client-Properties header",
+            return bad_request(
+                "this conversation enabled AUTO_MESSAGES: every send must carry the Client-Properties header"
             )
         if conversation["state"] != "OPEN":
-            return error(400, "the conversation is closed")
+            return bad_request("the conversation is closed")
         if body.get("type") == "cm.UpdateConversationField":
+            # The Connector API example gives an object; the Messaging Window API builds an array.
             fields = inner.get("conversationField") or []
-            if any(f.get("conversationState") == "CLOSE" for f in fields if isinstance(f, dict)):
-                conversation["state"] = "CLOSE"
-            return jsonify({"kind": "resp", "reqId": str(body.get("id", "")), "code": 200, "body": "OK"})
+            fields = [fields] if isinstance(fields, dict) else fields if isinstance(fields, list) else []
+            if any(isinstance(f, dict) and f.get("conversationState") == "CLOSE" for f in fields):
+                with connector.lock:
+                    conversation["state"] = "CLOSE"
+            return jsonify({"reqId": str(body.get("id", "")), "code": "OK", "body": "OK"})
         event = inner.get("event") or {}
         if body.get("type") != "ms.PublishEvent" or event.get("type") != "ContentEvent":
-            return error(400, "expected ms.PublishEvent with a ContentEvent")
+            return bad_request("expected ms.PublishEvent with a ContentEvent")
         account = store.account(account_id)
         assert account is not None
         echo = {"originator": who["ext"], "role": "CONSUMER", "message": str(event.get("message", ""))}
-        conversation["events"].append(echo)
+        with connector.lock:
+            echo = connector.add_event(conversation, echo)
         connector.deliver(account, conversation["clientId"], conversation_id, [echo])
         return jsonify(
-            {"kind": "resp", "reqId": str(body.get("id", "")), "code": 200, "body": {"sequence": 0}}
+            {"reqId": str(body.get("id", "")), "code": "OK", "body": {"sequence": echo["sequence"]}}
         )
 
     @app.put("/_emulator/accounts/<account_id>/connector-apps/<client_id>")
@@ -331,6 +460,13 @@ def register_connector(app: Flask, store: Store, connector: Connector) -> None:
                 account.extra.setdefault("connectorApps", []).append(found)
             found.update(body)
         return jsonify(found)
+
+    @app.post("/_emulator/connector/tokens/expire")
+    def hook_expire_app_tokens() -> Response:
+        with connector.lock:
+            for token in connector.app_tokens.values():
+                token["expires"] = 0.0
+        return jsonify({})
 
     @app.get("/_emulator/conversations")
     def hook_conversations() -> Response:
