@@ -3,14 +3,20 @@
 1. The pre-image of every object to change goes into a backup file
    (``<state-dir>/backups/<run-id>.json``, mode 0600) and the journal, before
    the first write.
-2. One PUT per context, the changed objects as an array, ``If-Match`` = the
-   revision the diff was computed on (then the revision our own write
-   returned). Each object sent is the live object with only the imported
-   languages' ``msg``/``isDefault`` changed.
-3. ``409``/``412``: re-fetch, re-decide the units not yet written (a unit
-   changed live meanwhile becomes a conflict), retry — at most
-   ``MAX_CONFLICT_RETRIES`` times, then stop with a clear error.
-4. Read back once and confirm every written unit; a mismatch is an error.
+2. One PUT per context, the changed objects as an array to the collection,
+   ``If-Match`` = the revision the diff was computed on (then the revision
+   our own write returned). Each object sent is the live object with only
+   the imported languages' ``msg`` (and ``isDefault``, where present)
+   changed. A server that refuses the array (400, 404, 405, its revision
+   unmoved) gets one PUT per object, each with the revision the previous
+   answer returned — still one backup, one journal, one read-back.
+3. Any failed write: re-read with ``If-Match`` = the revision sent. A moved
+   revision means somebody wrote meanwhile: re-decide the units not yet
+   written (a unit changed live meanwhile becomes a conflict) and retry — at
+   most ``MAX_CONFLICT_RETRIES`` times, then stop with a clear error. An
+   unmoved revision means the write changed nothing: a clear error.
+4. Read back once and confirm every written unit, in its context; a
+   mismatch is an error.
 
 A run killed anywhere can be re-run with the same files: what was written is
 then a no-op, because ``new == live``.
@@ -19,6 +25,7 @@ then a no-op, because ``new == live``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,15 +33,15 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from .diff import UPDATE, Decision, LiveView, Plan, Proposal
-from .errors import ApiError, RevisionConflict
+from .errors import ApiError, ApiStatusError
 from .lp.automessages import AutoMessagesApi
 from .model import AutoMessage, Context
 from .state import StateStore, now_utc
 
 MAX_CONFLICT_RETRIES = 3
 
-T = TypeVar("T")
-Refetch = Callable[[], LiveView]
+W = TypeVar("W")
+log = logging.getLogger("automsg_sync.apply")
 Rediff = Callable[[LiveView, Sequence[Proposal]], Plan]
 
 
@@ -64,6 +71,23 @@ def write_private_json(path: Path, document: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def fetch_live(api: AutoMessagesApi, if_match: str | None = None) -> LiveView | None:
+    """The live view from one ``view=BY_CONTEXT`` read; None if ``if_match`` is
+    still the revision (304: nothing moved)."""
+    listing = api.list_by_context(if_match=if_match)
+    if listing.not_modified:
+        return None
+    assert listing.contexts is not None
+    return LiveView.from_listing(listing.contexts, listing.revision, listing.contexts_proven)
+
+
+def read_live(api: AutoMessagesApi) -> LiveView:
+    """The live view, read in full."""
+    view = fetch_live(api)
+    assert view is not None
+    return view
+
+
 def apply_plan(
     plan: Plan,
     live_box: list[LiveView],
@@ -73,7 +97,6 @@ def apply_plan(
     run_id: str,
     account: str,
     backup_dir: Path,
-    refetch: Refetch,
     rediff: Rediff,
     kind: str = "import",
 ) -> ApplyResult:
@@ -90,7 +113,7 @@ def apply_plan(
     if not pending:
         return result
     result.backup = backup_dir / f"{run_id}.json"
-    changes = {ctx: _changes(decisions) for ctx, decisions in pending.items()}
+    changes = {ctx: _changes(by_message) for ctx, by_message in pending.items()}
     write_private_json(result.backup, _backup_document(run_id, account, api.flavour, plan, live, changes))
     state.start_run(
         run_id,
@@ -104,28 +127,27 @@ def apply_plan(
         ],
     )
 
-    def replan(view: LiveView, left: dict[Context, list[Decision]]) -> dict[Context, list[Decision]]:
-        remaining = [d.proposal for ds in left.values() for d in ds]
+    def replan(
+        view: LiveView, left: dict[Context, dict[str, list[Decision]]]
+    ) -> dict[Context, dict[str, list[Decision]]]:
+        remaining = [d.proposal for by_message in left.values() for ds in by_message.values() for d in ds]
         replanned = rediff(view, remaining)
         result.late.extend(d for d in replanned.decisions if d.outcome != UPDATE)
         return _by_context(replanned.updates)
 
-    def objects_of(view: LiveView, context: Context, decisions: list[Decision]) -> list[AutoMessage]:
-        return [
-            _message(view, context, event_id).with_texts(changes)
-            for event_id, changes in _changes(decisions).items()
-        ]
+    def object_of(view: LiveView, context: Context, event_id: str, decisions: list[Decision]) -> AutoMessage:
+        return _message(view, context, event_id).with_texts({d.language: d.proposal.new for d in decisions})
 
-    def written(context: Context, decisions: list[Decision], objects: list[AutoMessage]) -> None:
-        state.mark_written(run_id, context.key, [o.id for o in objects])
+    def written(context: Context, event_id: str, decisions: list[Decision], obj: AutoMessage) -> None:
+        state.mark_written(run_id, context.key, [obj.id])
         result.written.extend(decisions)
 
     try:
-        writer: ContextWriter[list[Decision]] = ContextWriter(api, refetch)
-        result.revision = writer.run(pending, live, objects_of, replan, written)
+        writer: ContextWriter[list[Decision]] = ContextWriter(api)
+        result.revision = writer.run(pending, live, object_of, replan, written)
         result.conflict_retries, result.puts = writer.conflict_retries, writer.puts
         live = None  # the only reference left: free it before the read-back's copy arrives
-        _read_back(refetch(), result.written)
+        _read_back(read_live(api), result.written)
     except BaseException:
         state.finish_run(run_id, "failed")
         raise
@@ -138,43 +160,69 @@ def apply_plan(
     return result
 
 
-class ContextWriter(Generic[T]):
-    """One PUT per context, ``If-Match`` the revision in hand; on 409/412 re-fetch,
-    re-decide what is left, retry — at most ``MAX_CONFLICT_RETRIES`` times.
+ARRAY_REFUSED = (400, 404, 405)  # what a server that takes no array at the collection URL may answer
 
-    ``pending`` maps each context to the work for it; ``objects_of`` turns that
-    work into the whole objects to send, from a live view; ``replan`` decides
-    the work left anew from a fresh view and what was left (it may only
-    shrink it); ``written`` is told what each PUT wrote.
+
+class ContextWriter(Generic[W]):
+    """Writes whole objects, context by context, each ``If-Match`` the revision in hand.
+
+    ``pending`` maps each context to its work per message (messageEventId →
+    work); ``object_of`` turns one message's work into the whole object to
+    send, from a live view (None: nothing to send); ``replan`` decides the
+    work left anew from a fresh view (it may only shrink it); ``written`` is
+    told of every object a write carried.
+
+    A context's objects go in one array PUT while the server takes arrays
+    (``api.arrays``), else one PUT per object. After any failed write the
+    account is re-read with ``If-Match`` = the revision sent: moved → someone
+    wrote meanwhile, so re-decide and retry (at most ``MAX_CONFLICT_RETRIES``
+    times); unmoved and an array refused → one object per PUT from now on;
+    unmoved otherwise → the error, said with "nothing was changed".
     """
 
-    def __init__(self, api: AutoMessagesApi, refetch: Refetch) -> None:
+    def __init__(self, api: AutoMessagesApi) -> None:
         self.api = api
-        self.refetch = refetch
         self.conflict_retries = 0
         self.puts = 0
 
     def run(
         self,
-        pending: dict[Context, T],
+        pending: dict[Context, dict[str, W]],
         live: LiveView,
-        objects_of: Callable[[LiveView, Context, T], list[AutoMessage]],
-        replan: Callable[[LiveView, dict[Context, T]], dict[Context, T]],
-        written: Callable[[Context, T, list[AutoMessage]], None],
+        object_of: Callable[[LiveView, Context, str, W], AutoMessage | None],
+        replan: Callable[[LiveView, dict[Context, dict[str, W]]], dict[Context, dict[str, W]]],
+        written: Callable[[Context, str, W, AutoMessage], None],
     ) -> str:
         """Write everything; return the revision after the last write."""
-        pending = dict(pending)
+        pending = {context: dict(work) for context, work in pending.items()}
         revision = live.revision
         while pending:
             context = min(pending)
-            objects = objects_of(live, context, pending[context])
+            work = pending[context]
+            objects = {}
+            for event_id, item in work.items():
+                obj = object_of(live, context, event_id, item)
+                if obj is not None:
+                    objects[event_id] = obj
             if not objects:
                 del pending[context]
                 continue
+            batch = objects if self.api.arrays else dict([next(iter(objects.items()))])
             try:
                 self.puts += 1
-                _, revision = self.api.update(context, objects, revision)
-            except RevisionConflict:
+                _, revision = self.api.update(context, list(batch.values()), revision)
+            except ApiStatusError as exc:
+                fresh = fetch_live(self.api, if_match=revision)
+                if fresh is None:  # the revision did not move: the write changed nothing
+                    if len(batch) > 1 and exc.status in ARRAY_REFUSED:
+                        log.info(
+                            "the server refused an array of objects (%s); writing one per call", exc.status
+                        )
+                        self.api.arrays = False
+                        continue
+                    raise ApiError(
+                        f"{exc} (the account's revision did not move: nothing was changed)"
+                    ) from None
                 self.conflict_retries += 1
                 if self.conflict_retries > MAX_CONFLICT_RETRIES:
                     raise ApiError(
@@ -182,15 +230,23 @@ class ContextWriter(Generic[T]):
                         "between our read and our write (another writer is active); "
                         "nothing was overwritten, re-run later"
                     ) from None
-                live = self.refetch()
+                live = fresh
                 revision = live.revision
-                pending = replan(live, pending)
+                pending = {c: dict(w) for c, w in replan(live, pending).items()}
                 continue
-            written(context, pending.pop(context), objects)
+            for event_id, obj in batch.items():
+                written(context, event_id, work.pop(event_id), obj)
+            if not work:
+                del pending[context]
         return revision
 
 
 def _read_back(after: LiveView, written: list[Decision]) -> None:
+    if not after.contexts_proven and any(not d.key.context.is_account for d in written):
+        raise ApiError(
+            "read-back after the writes: the server's answer shows no contexts, so the skill "
+            "texts just written cannot be confirmed in their contexts"
+        )
     wrong = []
     for d in written:
         message = after.message(d.key)
@@ -204,18 +260,15 @@ def _read_back(after: LiveView, written: list[Decision]) -> None:
         )
 
 
-def _by_context(decisions: list[Decision]) -> dict[Context, list[Decision]]:
-    out: dict[Context, list[Decision]] = {}
+def _by_context(decisions: list[Decision]) -> dict[Context, dict[str, list[Decision]]]:
+    out: dict[Context, dict[str, list[Decision]]] = {}
     for d in decisions:
-        out.setdefault(d.key.context, []).append(d)
+        out.setdefault(d.key.context, {}).setdefault(d.key.message, []).append(d)
     return out
 
 
-def _changes(decisions: list[Decision]) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for d in decisions:
-        out.setdefault(d.key.message, {})[d.language] = d.proposal.new
-    return out
+def _changes(by_message: dict[str, list[Decision]]) -> dict[str, dict[str, str]]:
+    return {event_id: {d.language: d.proposal.new for d in ds} for event_id, ds in by_message.items()}
 
 
 def _message(live: LiveView, context: Context, event_id: str) -> AutoMessage:

@@ -138,12 +138,17 @@ def build_units(
     languages: Iterable[str],
     origins: Mapping[tuple[str, str], Origin],
     max_length: int | None = None,
+    shared: Mapping[tuple[Context, str], Sequence[Context]] | None = None,
 ) -> list[Unit]:
     """Every (context, message, target language) whose context has source text.
 
     A skill context's units are only the messages it overrides; deleted
     messages have none. ``origins`` is keyed by (unit key, language key).
+    An object several contexts share (``shared``: home context and
+    messageEventId → the other contexts) is one unit set, under its home
+    context; its notes name the others, since a translation of it shows there too.
     """
+    shared = shared or {}
     langs = [normalise_language(x) for x in languages]
     langs = [x for x in langs if language_key(x) != language_key(source_language)]
     units: list[Unit] = []
@@ -154,7 +159,7 @@ def build_units(
                 continue
             source = source_text.msg
             key = UnitKey(context, message.message_event_id)
-            base_notes = _notes(message, context, skill_names, source)
+            base_notes = _notes(message, context, skill_names, source, shared.get((context, key.message), ()))
             for lang in langs:
                 target = message.text(lang)
                 origin = origins.get((str(key), language_key(lang)))
@@ -183,14 +188,22 @@ def build_units(
 
 
 def _notes(
-    message: AutoMessage, context: Context, skill_names: Mapping[str, str], source: str
+    message: AutoMessage,
+    context: Context,
+    skill_names: Mapping[str, str],
+    source: str,
+    shared_with: Sequence[Context] = (),
 ) -> tuple[str, ...]:
     notes = [f"Message: {message.message_event_id}"]
     if context.is_account:
         notes.append("Context: account default")
     else:
-        name = skill_names.get(context.skill_id or "", "")
-        notes.append(f"Skill: {name} ({context.skill_id})" if name else f"Skill: {context.skill_id}")
+        notes.append(f"Skill: {_skill_label(context, skill_names)}")
+    if shared_with:
+        others = ", ".join(
+            "account default" if c.is_account else _skill_label(c, skill_names) for c in shared_with
+        )
+        notes.append(f"Shared with: {others} (one text for all of them)")
     channel = channel_of(message.message_event_id, source)
     notes.append(f"Channel: {channel} ({MESSAGING_RULES if channel == 'messaging' else CHAT_RULES})")
     found = placeholders(source)
@@ -200,6 +213,11 @@ def _notes(
     if timer:
         notes.append(f"Timer: {timer} s")
     return tuple(notes)
+
+
+def _skill_label(context: Context, skill_names: Mapping[str, str]) -> str:
+    name = skill_names.get(context.skill_id or "", "")
+    return f"{name} ({context.skill_id})" if name else f"{context.skill_id}"
 
 
 # --------------------------------------------------------------------------- translator economics

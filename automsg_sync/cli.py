@@ -61,7 +61,8 @@ def account_options(f: F) -> F:
         "--api",
         type=click.Choice(APIS),
         default=None,
-        help="Automatic Messages API flavour (default: the config's, else auto-messages).",
+        help="Automatic Messages API: auto (Unified, else legacy on a 404; the default), "
+        "unified-auto-messages or auto-messages.",
     )
     @click.option(
         "--state-dir",
@@ -147,7 +148,8 @@ def status(settings: Settings, account: AccountSettings, as_json: bool) -> None:
     from .render import print_status
     from .status import account_status
 
-    result = account_status(connect(settings, account), account.api)
+    with connect(settings, account) as conn:
+        result = account_status(conn, account)
     if as_json:
         _print_json(result.to_json())
     else:
@@ -246,7 +248,8 @@ def export_for_translation(
         def progress(language: str, done: int, total: int) -> None:
             bar.update(task, description=f"exporting {language}", completed=done, total=total)
 
-        result = run_export(connect(settings, account), account, request, state, progress)
+        with connect(settings, account) as conn:
+            result = run_export(conn, account, request, state, progress)
     if as_json:
         _print_json(result.to_json())
     else:
@@ -287,9 +290,8 @@ def import_translations(
         do_apply, accept_stale, prefer_file, include_fuzzy, account.max_length, settings.max_file_bytes
     )
     state = StateStore(settings.state_dir)
-    report = run_import(
-        connect(settings, account), account, list(files), options, state, settings.state_dir / "backups"
-    )
+    with connect(settings, account) as conn:
+        report = run_import(conn, account, list(files), options, state, settings.state_dir / "backups")
     if report_path is not None:
         _write_json(report_path, report.to_json())
     print_import_report(out(), report)
@@ -335,9 +337,16 @@ def restore(settings: Settings, account: AccountSettings, backup: Path, do_apply
     from .state import StateStore
 
     state = StateStore(settings.state_dir)
-    report = restore_backup(
-        connect(settings, account), account.id, backup, state, settings.state_dir / "backups", apply=do_apply
-    )
+    with connect(settings, account) as conn:
+        report = restore_backup(
+            conn,
+            account.id,
+            backup,
+            state,
+            settings.state_dir / "backups",
+            apply=do_apply,
+            put_override=account.put_override,
+        )
     print_restore_report(out(), report)
     sys.exit(report.exit_code)
 
@@ -379,14 +388,10 @@ def verify(
         lang = normalise_language(language)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--language") from None
-    result = run_verify(
-        connect(settings, account),
-        account,
-        StateStore(settings.state_dir),
-        options,
-        language=lang,
-        skill=skill,
-    )
+    with connect(settings, account) as conn:
+        result = run_verify(
+            conn, account, StateStore(settings.state_dir), options, language=lang, skill=skill
+        )
     if as_json:
         _print_json(result.to_json())
     else:

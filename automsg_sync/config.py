@@ -28,10 +28,12 @@ from .model import UNIT_STATES, normalise_language
 
 DEFAULT_CSDS_URL = "https://api.liveperson.net"
 DEFAULT_CONFIG = Path("automsg.toml")
-APIS = ("auto-messages", "unified-auto-messages")
+APIS = ("auto", "unified-auto-messages", "auto-messages")
 FORMATS = ("po", "xlsx", "xliff")
 DEFAULT_FORMATS = ("po", "xlsx")
 AuthMethod = Literal["bearer", "oauth"]
+LoginKind = Literal["user", "app"]
+LOGINS: tuple[LoginKind, ...] = ("user", "app")
 
 
 class Secret:
@@ -59,9 +61,15 @@ class Secret:
 
 @dataclass(frozen=True)
 class Credentials:
-    """How to authenticate one account; only one method's fields are set."""
+    """How to authenticate one account; only one method's fields are set.
+
+    ``login = "app"`` (application login): the Login Service takes the user
+    name and the four API-key secrets and hands out a bearer (``method`` is
+    ``"bearer"``); no request is signed.
+    """
 
     method: AuthMethod
+    login: LoginKind = "user"
     username: str | None = None
     password: Secret | None = None
     app_key: Secret | None = None
@@ -124,7 +132,8 @@ class AccountSettings:
 
     id: str
     credentials: Credentials
-    api: str = "auto-messages"
+    api: str = "auto"  # Unified Automatic Messages, else the legacy API on a 404 (lp-api.md)
+    put_override: bool = False  # POST with X-HTTP-Method-Override: PUT, for proxies that block PUT
     source_language: str = "en-US"
     languages: tuple[str, ...] = ()
     skills: tuple[str, ...] | None = None  # None: every skill
@@ -277,10 +286,13 @@ def _policies(t: _Table, defaults: Policies, *, done: bool = True) -> Policies:
 
 def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policies) -> AccountSettings:
     account_id = str(t.require("id", (str, int)))
-    api = t.get("api", str, "auto-messages")
+    api = t.get("api", str, "auto")
     if api not in APIS:
         raise ConfigError(f"{t.where('api')}: {api!r} is not one of {', '.join(APIS)}")
     method = t.get("auth", str, "")
+    login = t.get("login", str, "user")
+    if login not in LOGINS:
+        raise ConfigError(f"{t.where('login')}: {login!r} is not one of {', '.join(LOGINS)}")
     names = {
         "username": "AUTOMSG_USERNAME",
         "password": "AUTOMSG_PASSWORD",
@@ -301,7 +313,7 @@ def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policie
                 f"file is readable by group or others (chmod 600 it, or use {name}_env)"
             )
         values[name] = inline if inline is not None else env.get(var)
-    credentials = _credentials(method or None, values, t.where("auth"))
+    credentials = _credentials(method or None, values, t.where("auth"), login)
     skills_raw = t.get("skills", (str, list), "all")
     skills: tuple[str, ...] | None
     if skills_raw == "all":
@@ -318,6 +330,7 @@ def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policie
         id=account_id,
         credentials=credentials,
         api=api,
+        put_override=t.get("put_override", bool, False),
         source_language=_language(t, "source_language", t.get("source_language", str, "en-US")),
         languages=tuple(_language(t, "languages", x) for x in t.get("languages", list[str], [])),
         skills=skills,
@@ -345,7 +358,24 @@ def _env_credentials(env: Mapping[str, str]) -> Credentials:
     return _credentials(env.get("AUTOMSG_AUTH") or None, values, "AUTOMSG_AUTH")
 
 
-def _credentials(method: str | None, v: Mapping[str, str | None], where: str) -> Credentials:
+def _credentials(
+    method: str | None, v: Mapping[str, str | None], where: str, login: str = "user"
+) -> Credentials:
+    if login == "app":
+        if method not in (None, "bearer"):
+            raise ConfigError(
+                f'{where}: {method!r} does not go with login = "app" (an application login '
+                'sends the bearer it is given; auth = "oauth" signs every request instead)'
+            )
+        return Credentials(
+            method="bearer",
+            login="app",
+            username=v.get("username"),
+            app_key=_secret(v.get("app_key")),
+            app_secret=_secret(v.get("app_secret")),
+            access_token=_secret(v.get("access_token")),
+            access_token_secret=_secret(v.get("access_token_secret")),
+        )
     if method is None:
         method = "oauth" if v.get("app_key") else "bearer"
     if method == "bearer":

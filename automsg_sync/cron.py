@@ -195,6 +195,7 @@ def _run_account(
         result.worsen(ERROR)
     finally:
         if conn is not None:
+            conn.close()  # logs a Login Service session out; never raises
             result.requests = conn.http.requests_sent
         lock.release()
     return result
@@ -283,7 +284,9 @@ def _verify(
 def _export(
     settings: Settings, account: AccountSettings, conn: Connection, state: StateStore, result: AccountResult
 ) -> None:
-    snapshot = fetch_snapshot(conn, account, if_match=state.checked_revision(account.id))
+    snapshot = fetch_snapshot(
+        conn, account, if_match=state.checked_revision(account.id), hint=state.last_api(account.id)
+    )
     if snapshot is None:
         result.export = "unchanged"
         return

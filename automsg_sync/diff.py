@@ -79,14 +79,23 @@ class Decision:
 
 @dataclass(frozen=True)
 class LiveView:
-    """The live objects by context and messageEventId, and their revision."""
+    """The live objects by context and messageEventId, and their revision.
+
+    ``contexts_proven`` is false when the server's answer showed no contexts
+    (everything is then under the account, and no skill context may be written).
+    """
 
     contexts: Mapping[Context, Mapping[str, AutoMessage]]
     revision: str
+    contexts_proven: bool = True
 
     @classmethod
-    def from_listing(cls, contexts: Mapping[Context, Iterable[AutoMessage]], revision: str) -> LiveView:
-        return cls({c: {m.message_event_id: m for m in ms} for c, ms in contexts.items()}, revision)
+    def from_listing(
+        cls, contexts: Mapping[Context, Iterable[AutoMessage]], revision: str, contexts_proven: bool = True
+    ) -> LiveView:
+        return cls(
+            {c: {m.message_event_id: m for m in ms} for c, ms in contexts.items()}, revision, contexts_proven
+        )
 
     def message(self, key: UnitKey) -> AutoMessage | None:
         return self.contexts.get(key.context, {}).get(key.message)

@@ -24,7 +24,7 @@ from .errors import ConfigError
 from .formats import EXTENSIONS, write_translation_file
 from .formats.po import fuzzy_in_po
 from .lp import Connection
-from .lp.automessages import AutoMessagesApi
+from .lp.automessages import UNIFIED, AutoMessagesApi
 from .lp.skills import Skill, list_skills
 from .model import (
     UNIT_STATES,
@@ -86,6 +86,8 @@ class ExportResult:
     languages: list[LanguageSummary]
     requests: int
     unchanged: bool = False
+    api: str = ""
+    notices: list[str] = field(default_factory=list)  # how the account was read, one line each
 
     @property
     def files(self) -> list[Path]:
@@ -106,6 +108,8 @@ class ExportResult:
             "account": self.account,
             "revision": self.revision,
             "unchanged": self.unchanged,
+            "api": self.api,
+            "notices": self.notices,
             "requests": self.requests,
             "languages": [lang.to_json() for lang in self.languages],
             "total": {name: asdict(count) for name, count in self.totals().items()},
@@ -140,14 +144,23 @@ def export_for_translation(
     languages = _languages(request.languages or account.languages, contexts, source_language)
     skill_names = {sid: s.name for sid, s in skills.items()}
     origins = state.origins(account.id)
-    units = build_units(contexts, skill_names, source_language, languages, origins, request.max_length)
+    units = build_units(
+        contexts, skill_names, source_language, languages, origins, request.max_length, snapshot.shared
+    )
     dedupe_on = account.dedupe if request.dedupe is None else request.dedupe
     prefill_on = account.prefill if request.prefill is None else request.prefill
     export_id = request.export_id or new_export_id(account.id)
     if request.unless_unchanged and _same_as_last_export(state, account.id, units, request.only):
         state.set_checked_revision(account.id, snapshot.revision)
         return ExportResult(
-            export_id, account.id, snapshot.revision, [], conn.http.requests_sent, unchanged=True
+            export_id,
+            account.id,
+            snapshot.revision,
+            [],
+            conn.http.requests_sent,
+            unchanged=True,
+            api=snapshot.api,
+            notices=snapshot.notices(),
         )
     summaries = []
     exported: list[Unit] = []
@@ -199,7 +212,7 @@ def export_for_translation(
             account=account.id,
             revision=snapshot.revision,
             source_language=source_language,
-            api=account.api,
+            api=snapshot.api,
             exported=exported,
             new_targets=[u for u in units if _new_target(u, origins)],
             objects=[(c, m, json.dumps(by_address[c, m].raw, ensure_ascii=False)) for c, m in wanted],
@@ -208,7 +221,15 @@ def export_for_translation(
         )
     state.set_checked_revision(account.id, snapshot.revision)
     summaries = [replace(s, counts=word_counts_of.get(s.language, {})) for s in summaries]
-    return ExportResult(export_id, account.id, snapshot.revision, summaries, conn.http.requests_sent)
+    return ExportResult(
+        export_id,
+        account.id,
+        snapshot.revision,
+        summaries,
+        conn.http.requests_sent,
+        api=snapshot.api,
+        notices=snapshot.notices(),
+    )
 
 
 @dataclass(frozen=True)
@@ -294,25 +315,48 @@ def _new_target(unit: Unit, origins: Mapping[tuple[str, str], Origin]) -> bool:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The account as one export sees it: every context's messages, the skills, the revision."""
+    """The account as one export sees it: every context's messages, the skills, the
+    revision, the API read, and the objects several contexts share (home context and
+    messageEventId → the other contexts)."""
 
     contexts: dict[Context, list[AutoMessage]]
     skills: dict[str, Skill]
     revision: str
+    api: str = UNIFIED
+    shared: dict[tuple[Context, str], tuple[Context, ...]] = field(default_factory=dict)
+    contexts_proven: bool = True
+
+    def notices(self) -> list[str]:
+        """What the user must know about how the account was read (one line each)."""
+        if self.contexts_proven:
+            return []
+        return [
+            f"the {self.api} API showed no contexts (view=BY_CONTEXT not understood): "
+            "only the account level was read; skill overrides are not exported or written"
+        ]
 
 
 def fetch_snapshot(
-    conn: Connection, account: AccountSettings, *, if_match: str | None = None
+    conn: Connection, account: AccountSettings, *, if_match: str | None = None, hint: str | None = None
 ) -> Snapshot | None:
     """One ``view=BY_CONTEXT`` call (conditional with ``if_match``) and one skills call.
 
     None when ``if_match`` is still the account's revision (304): nothing changed.
+    ``hint`` is the API to try first with ``api = "auto"`` (the last export's).
     """
-    listing = AutoMessagesApi(conn, account.api).list_by_context(if_match=if_match)
+    api = AutoMessagesApi.for_account(conn, account, hint=hint)
+    listing = api.list_by_context(if_match=if_match)
     if listing.not_modified:
         return None
     assert listing.contexts is not None
-    return Snapshot(listing.contexts, list_skills(conn, include_deleted=True), listing.revision)
+    return Snapshot(
+        listing.contexts,
+        list_skills(conn, include_deleted=True),
+        listing.revision,
+        api.flavour,
+        listing.shared,
+        listing.contexts_proven,
+    )
 
 
 def _same_as_last_export(state: StateStore, account: str, units: list[Unit], only: frozenset[str]) -> bool:

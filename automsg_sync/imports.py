@@ -25,7 +25,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from .apply import ApplyResult, apply_plan
+from .apply import ApplyResult, apply_plan, read_live
 from .config import AccountSettings
 from .diff import SKIPPED, UPDATE, Decision, LiveView, Plan, Proposal, three_way
 from .errors import ApiError, AutomsgError, ConfigError, FormatError
@@ -190,7 +190,7 @@ def import_translations(
         report.requests = conn.http.requests_sent
         return report
     source_language = _source_language(baselines)
-    api = AutoMessagesApi(conn, account.api, writable=True)
+    api = AutoMessagesApi.for_account(conn, account, writable=True, hint=_api_of(baselines))
     try:
         with report.timed("live"):
             live = _live_view(api, baselines, state, report)
@@ -224,7 +224,6 @@ def import_translations(
                     run_id=report.run_id,
                     account=account.id,
                     backup_dir=backup_dir,
-                    refetch=lambda: _fetch(api),
                     rediff=rediff,
                 )
         except AutomsgError as exc:
@@ -420,29 +419,35 @@ def _source_language(baselines: dict[str, Baseline]) -> str:
     return languages.pop()
 
 
+def _api_of(baselines: dict[str, Baseline]) -> str | None:
+    apis = {b.api for b in baselines.values()}
+    return apis.pop() if len(apis) == 1 else None
+
+
 def _live_view(
     api: AutoMessagesApi, baselines: dict[str, Baseline], state: StateStore, report: ImportReport
 ) -> LiveView:
-    """Live objects; one conditional GET answered 304 when nothing changed since the export."""
+    """Live objects; one conditional GET answered 304 when nothing changed since the export.
+
+    The 304 stands for the export's objects only when this run reads through
+    the same API as the export did (the two APIs shape objects differently).
+    """
     revisions = {b.revision for b in baselines.values()}
     if len(baselines) == 1 and len(revisions) == 1:
         [baseline] = baselines.values()
         listing = api.list_by_context(if_match=baseline.revision)
-        if listing.not_modified:
+        if listing.not_modified and api.resolved == baseline.api:
             report.used_304 = True
             contexts: dict[Context, list[AutoMessage]] = {}
             for (ctx, _), raw in state.baseline_objects(baseline.export_id).items():
                 contexts.setdefault(Context.parse(ctx), []).append(AutoMessage(json.loads(raw)))
+            # the export only filed objects under skills from an answer that showed contexts
+            api.contexts_proven = any(not c.is_account for c in contexts) or None
             return LiveView.from_listing(contexts, listing.revision)
-        assert listing.contexts is not None
-        return LiveView.from_listing(listing.contexts, listing.revision)
-    return _fetch(api)
-
-
-def _fetch(api: AutoMessagesApi) -> LiveView:
-    listing = api.list_by_context()
-    assert listing.contexts is not None
-    return LiveView.from_listing(listing.contexts, listing.revision)
+        if not listing.not_modified:
+            assert listing.contexts is not None
+            return LiveView.from_listing(listing.contexts, listing.revision, listing.contexts_proven)
+    return read_live(api)
 
 
 def _decision_json(d: Decision) -> dict[str, Any]:

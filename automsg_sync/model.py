@@ -2,8 +2,9 @@
 
 An :class:`AutoMessage` keeps the object exactly as LivePerson sent it
 (``raw``) and offers a typed view of the parts this tool reads; changing a
-text returns a new object in which only that language's ``msg`` and
-``isDefault`` differ, so a PUT sends back every field it received.
+text returns a new object in which only that language's ``msg`` (and its
+``isDefault``, where the entry has one) differ, so a PUT sends back every
+field it received and no field it did not.
 """
 
 from __future__ import annotations
@@ -126,14 +127,22 @@ class AutoMessage:
     """An automatic message: the server's object, lossless, plus a typed view.
 
     ``isDefault`` absent is read as custom text: only LivePerson's stock
-    entries are marked ``isDefault: true``.
+    entries are marked ``isDefault: true``, and the Unified API marks none
+    (lp-api.md), so there every text is custom or missing.
     """
 
     raw: Mapping[str, Any]
 
     @property
     def id(self) -> str:
-        return str(self.raw.get("id", self.raw.get("messageEventId", "")))
+        """The object's ``id`` where it has one (legacy API), else its ``messageEventId``."""
+        value = self.raw.get("id")
+        return str(value) if value not in (None, "") else str(self.raw.get("messageEventId", ""))
+
+    @property
+    def address(self) -> str:
+        """How a URL names this object: its ``id`` when it has one, else its ``messageEventId``."""
+        return self.id
 
     @property
     def message_event_id(self) -> str:
@@ -187,11 +196,13 @@ class AutoMessage:
         return out
 
     def with_texts(self, changes: Mapping[str, str]) -> AutoMessage:
-        """A copy with the given languages' ``msg`` set and ``isDefault: false``.
+        """A copy with the given languages' ``msg`` set.
 
         Existing languages keep the server's spelling of ``lang`` and every
-        other key of their entry; a new language is appended. Nothing else in
-        the object changes.
+        other key of their entry; ``isDefault`` becomes false where the entry
+        has that key, and is never added where it has not. A new language is
+        appended in the shape of its siblings (``isDefault: false`` only if
+        they carry ``isDefault``). Nothing else in the object changes.
         """
         # only the object, its data list and their entries are changed: copied;
         # anything else is shared with the original, which is never changed in place
@@ -205,9 +216,14 @@ class AutoMessage:
                 found = pending.pop(language_key(entry["lang"]), None)
                 if found is not None:
                     entry["msg"] = found[1]
-                    entry["isDefault"] = False
+                    if "isDefault" in entry:
+                        entry["isDefault"] = False
+        with_default = any(isinstance(e, Mapping) and "isDefault" in e for e in data)
         for lang, msg in pending.values():
-            data.append({"msg": msg, "lang": normalise_language(lang), "isDefault": False})
+            added: dict[str, Any] = {"msg": msg, "lang": normalise_language(lang)}
+            if with_default:
+                added["isDefault"] = False
+            data.append(added)
         return AutoMessage(raw)
 
     def __eq__(self, other: object) -> bool:

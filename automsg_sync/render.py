@@ -36,7 +36,9 @@ def _short(text: str | None, width: int = 60) -> str:
 
 def print_status(console: Console, result: Status) -> None:
     """One section per context: its languages' custom, default and missing counts."""
-    table = Table(title=f"Automatic messages of account {result.account} (revision {result.revision})")
+    table = Table(
+        title=f"Automatic messages of account {result.account} (revision {result.revision}, {result.api} API)"
+    )
     for column in ("context", "name", "language"):
         table.add_column(column)
     for column in ("custom", "default", "missing"):
@@ -56,13 +58,15 @@ def print_status(console: Console, result: Status) -> None:
         )
         last = r.context
     console.print(table)
+    for notice in result.notices:
+        console.print(f"note: {escape(notice)}")
 
 
 def print_export_result(console: Console, result: ExportResult, out_dir: Path) -> None:
     """Per language: units by state, units exported and file entries; then the
     words for a quote: source words / characters of the new, pre-filled and
     repeated units and of the file's entries (words as pocount counts them)."""
-    table = Table(title=f"Export {result.export_id} (revision {result.revision})")
+    table = Table(title=f"Export {result.export_id} (revision {result.revision}, {result.api} API)")
     table.add_column("language")
     for column in (*UNIT_STATES, "units", "entries"):
         table.add_column(column, justify="right")
@@ -87,6 +91,8 @@ def print_export_result(console: Console, result: ExportResult, out_dir: Path) -
     where = f" in {out_dir / result.account}" if result.files else ""
     folded = f" as {entries} entries" if entries != units else ""
     console.print(f"{units} units{folded} in {len(result.files)} files{where}; {result.requests} requests.")
+    for notice in result.notices:
+        console.print(f"note: {escape(notice)}")
     totals = result.totals()
     if totals:
         console.print(quote)

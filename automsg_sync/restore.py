@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .apply import ContextWriter, write_private_json
+from .apply import ContextWriter, read_live, write_private_json
 from .diff import LiveView
 from .errors import FormatError
 from .imports import new_run_id
 from .lp import Connection
-from .lp.automessages import AutoMessagesApi
+from .lp.automessages import LEGACY, UNIFIED, AutoMessagesApi
 from .model import AutoMessage, Context, UnitKey, language_key
 from .state import StateStore, now_utc
 
@@ -146,6 +146,7 @@ def restore_backup(
     backup_dir: Path,
     *,
     apply: bool = False,
+    put_override: bool = False,
 ) -> RestoreReport:
     document = load_backup(backup_path)
     if str(document.get("account")) != account:
@@ -153,14 +154,12 @@ def restore_backup(
             backup_path, None, f"the backup is for account {document.get('account')}, not {account}"
         )
     report = RestoreReport(new_run_id(account), str(backup_path), account, dry_run=not apply)
-    api = AutoMessagesApi(conn, str(document.get("api", "auto-messages")), writable=True)
-
-    def fetch() -> LiveView:
-        listing = api.list_by_context()
-        assert listing.contexts is not None
-        return LiveView.from_listing(listing.contexts, listing.revision)
-
-    live = fetch()
+    # the backup's objects are in the shape of the API that wrote them: restore through that one
+    flavour = str(document.get("api", LEGACY))
+    if flavour not in (UNIFIED, LEGACY):
+        raise FormatError(backup_path, None, f"the backup names an unknown API {flavour!r}")
+    api = AutoMessagesApi(conn, flavour, writable=True, put_override=put_override)
+    live = read_live(api)
     report.items = [decide(i, live) for i in _items(backup_path, document)]
     todo = _by_context(report.by_outcome(RESTORE))
     if apply and todo:
@@ -178,15 +177,11 @@ def restore_backup(
             ],
         )
 
-        def objects_of(
-            view: LiveView, context: Context, by: dict[str, list[RestoreItem]]
-        ) -> list[AutoMessage]:
-            out = []
-            for event_id, its in by.items():
-                message = view.message(UnitKey(context, event_id))
-                if message is not None:
-                    out.append(restored(message, its))
-            return out
+        def object_of(
+            view: LiveView, context: Context, event_id: str, items: list[RestoreItem]
+        ) -> AutoMessage | None:
+            message = view.message(UnitKey(context, event_id))
+            return restored(message, items) if message is not None else None
 
         def replan(
             view: LiveView, left: dict[Context, dict[str, list[RestoreItem]]]
@@ -195,13 +190,13 @@ def restore_backup(
             report.items = [i for i in report.items if i not in _flatten(left)] + again
             return _by_context([i for i in again if i.outcome == RESTORE])
 
-        def written(context: Context, by: dict[str, list[RestoreItem]], objects: list[AutoMessage]) -> None:
-            state.mark_written(report.run_id, context.key, list(by))
-            report.written += [i for its in by.values() for i in its]
+        def written(context: Context, event_id: str, items: list[RestoreItem], obj: AutoMessage) -> None:
+            state.mark_written(report.run_id, context.key, [event_id])
+            report.written += items
 
         try:
-            writer: ContextWriter[dict[str, list[RestoreItem]]] = ContextWriter(api, fetch)
-            writer.run(todo, live, objects_of, replan, written)
+            writer: ContextWriter[list[RestoreItem]] = ContextWriter(api)
+            writer.run(todo, live, object_of, replan, written)
         except BaseException:
             state.finish_run(report.run_id, "failed")
             raise

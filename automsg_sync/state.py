@@ -377,6 +377,14 @@ class StateStore:
 
     # ------------------------------------------------------------ cron helpers
 
+    def last_api(self, account: str) -> str | None:
+        """The Automatic Messages API the account's latest export read through."""
+        row = self.db.execute(
+            "SELECT api FROM exports WHERE account = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (account,),
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def checked_revision(self, account: str) -> str | None:
         row = self.db.execute("SELECT revision FROM checked WHERE account = ?", (account,)).fetchone()
         return row[0] if row else None

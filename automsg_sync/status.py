@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .catalog import StatusRow, status_rows
+from .config import AccountSettings
 from .lp import Connection
-from .lp.automessages import AutoMessagesApi
-from .lp.skills import list_skills
 
 
 @dataclass(frozen=True)
@@ -17,6 +16,8 @@ class Status:
     revision: str
     rows: list[StatusRow]
     requests: int
+    api: str = ""  # the Automatic Messages API the account was read through
+    notices: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """``status --json``."""
@@ -31,14 +32,28 @@ class Status:
             }
             for r in self.rows
         ]
-        return {"account": self.account, "revision": self.revision, "rows": rows}
+        return {
+            "account": self.account,
+            "api": self.api,
+            "revision": self.revision,
+            "notices": list(self.notices),
+            "rows": rows,
+        }
 
 
-def account_status(conn: Connection, flavour: str = "auto-messages") -> Status:
-    """Two requests after login: the skills, and every context in one BY_CONTEXT call."""
-    skills = list_skills(conn, include_deleted=True)
-    listing = AutoMessagesApi(conn, flavour).list_by_context()
-    assert listing.contexts is not None
-    names = {sid: s.name for sid, s in skills.items()}
-    rows = status_rows(listing.contexts, names)
-    return Status(conn.account_id, listing.revision, rows, conn.http.requests_sent)
+def account_status(conn: Connection, account: AccountSettings) -> Status:
+    """Two requests after login: every context in one BY_CONTEXT call, and the skills."""
+    from .export import fetch_snapshot
+
+    snapshot = fetch_snapshot(conn, account)
+    assert snapshot is not None
+    names = {sid: s.name for sid, s in snapshot.skills.items()}
+    rows = status_rows(snapshot.contexts, names)
+    return Status(
+        conn.account_id,
+        snapshot.revision,
+        rows,
+        conn.http.requests_sent,
+        snapshot.api,
+        tuple(snapshot.notices()),
+    )

@@ -37,18 +37,26 @@ def test_status_json(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert code == 0, err
     body = json.loads(out)
     assert body["account"] == ACCOUNT and body["revision"] == "1"
+    assert body["api"] == "unified-auto-messages" and body["notices"] == []
     rows = {(r["context"], r["language"]): (r["custom"], r["default"], r["missing"]) for r in body["rows"]}
     assert rows[("account", "en-US")] == (16, 0, 0)
-    assert rows[("account", "ja-JP")] == (1, 2, 13)
+    assert rows[("account", "ja-JP")] == (3, 0, 13)  # Unified: stock text cannot be told from custom
     assert rows[("skill/7", "fr-FR")] == (1, 0, 2)
     assert rows[("skill/9", "es-ES")] == (1, 0, 0)
+    code, out, err = run(
+        ["status", "--account", ACCOUNT, "--csds-url", emu.url, "--json", "--api", "auto-messages"], USER
+    )
+    legacy = json.loads(out)
+    assert code == 0 and legacy["api"] == "auto-messages"
+    rows = {(r["context"], r["language"]): (r["custom"], r["default"], r["missing"]) for r in legacy["rows"]}
+    assert rows[("account", "ja-JP")] == (1, 2, 13)
 
 
 def test_status_table(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(["status", "--account", ACCOUNT, "--csds-url", emu.url], USER)
     assert code == 0
-    assert "Automatic messages of account 70071528 (revision 1)" in out
+    assert "Automatic messages of account 70071528 (revision 1, unified-auto-messages API)" in out
     assert re.search(r"skill/7\s*│\s*Billing\s*│\s*ar\s*│\s*0\s*│\s*0\s*│\s*3", out)
 
 

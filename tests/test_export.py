@@ -49,8 +49,23 @@ def test_sample_exports_every_language(conn: Connection, settings: Settings, tmp
     assert (
         "Channel: chat (HTML allowed; keep the source's tags)" in entries["account|Agents unavailable"].notes
     )
+    # through the Unified API (the default) no text is marked as LivePerson's stock text
+    ja = {e.key: e for e in read_po(tmp_path / ACCOUNT / "ja-JP.po").entries}
+    assert result.api == "unified-auto-messages"
+    assert "LivePerson default text" not in ja["account|Welcome message"].notes
+
+
+def test_legacy_api_marks_livepersons_default_text(
+    conn: Connection, settings: Settings, tmp_path: Path
+) -> None:
+    """Only the legacy API says which texts are LivePerson's stock ones (isDefault)."""
+    legacy = dataclasses.replace(settings.account(ACCOUNT), api="auto-messages")
+    request = ExportRequest(out_dir=tmp_path, languages=["ja-JP"], formats=["po"])
+    result = export_for_translation(conn, legacy, request, StateStore(settings.state_dir))
+    assert result.api == "auto-messages" and result.languages[0].states["default"] == 2
     ja = {e.key: e for e in read_po(tmp_path / ACCOUNT / "ja-JP.po").entries}
     assert "LivePerson default text" in ja["account|Welcome message"].notes
+    assert StateStore(settings.state_dir).baseline(result.export_id).api == "auto-messages"  # type: ignore[union-attr]
 
 
 def test_request_budget(emu: Emu, conn: Connection, settings: Settings, tmp_path: Path) -> None:
@@ -59,7 +74,7 @@ def test_request_budget(emu: Emu, conn: Connection, settings: Settings, tmp_path
     assert calls == [
         ("GET", "baseURI.json", None),
         ("POST", "login", None),
-        ("GET", "auto-messages", "BY_CONTEXT"),
+        ("GET", "unified-auto-messages", "BY_CONTEXT"),
         ("GET", "skills", None),
     ]
     assert result.requests == 4
@@ -73,7 +88,7 @@ def test_baseline_recorded(conn: Connection, settings: Settings, tmp_path: Path)
     assert len(baseline.units) == 20
     unit = baseline.units[("account|On-hold message #1", "fr-fr")]
     assert (unit.message_id, unit.source, unit.target, unit.state) == (
-        "14",
+        "On-hold message #1",  # the Unified API shows no id: an object is addressed by its event id
         "I'll be right with you.",
         "Je suis à vous dans un instant.",
         "translated",
@@ -91,8 +106,9 @@ def test_source_change_marks_exactly_those_units_stale(
     emu.ui_edit("account", "Welcome message", "en-US", new)
     second = export(conn, settings, tmp_path / "2")
     stale = {(lang.language, lang.states["stale"]) for lang in second.languages if lang.states["stale"]}
-    assert stale == {("ar", 1), ("de-DE", 1), ("fr-FR", 1), ("he-IL", 1)}  # ja-JP is LivePerson's default
-    for lang in ("ar", "de-DE", "fr-FR", "he-IL"):
+    # ja-JP too: its text is LivePerson's stock one, but the Unified API cannot tell
+    assert stale == {("ar", 1), ("de-DE", 1), ("fr-FR", 1), ("he-IL", 1), ("ja-JP", 1)}
+    for lang in ("ar", "de-DE", "fr-FR", "he-IL", "ja-JP"):
         po = tmp_path / "2" / ACCOUNT / f"{lang}.po"
         entry = next(e for e in read_po(po).entries if e.key == "account|Welcome message")
         assert entry.fuzzy and entry.previous_source == old and entry.source == new

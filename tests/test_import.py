@@ -140,7 +140,11 @@ def test_dry_run_uses_the_revision_check_and_writes_nothing(
     report = run_import(settings, [fr_po])
     assert report.used_304 and report.dry_run and len(report.to_json()["planned"]) == 13
     calls = [(r["method"], r["path"].split("/")[-1], r["status"]) for r in emu.requests()]
-    assert calls == [("GET", "baseURI.json", 200), ("POST", "login", 200), ("GET", "auto-messages", 304)]
+    assert calls == [
+        ("GET", "baseURI.json", 200),
+        ("POST", "login", 200),
+        ("GET", "unified-auto-messages", 304),
+    ]
 
 
 def test_second_run_of_an_applied_file_writes_nothing(emu: Emu, settings: Settings, fr_po: Path) -> None:

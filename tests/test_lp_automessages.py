@@ -10,7 +10,7 @@ from conftest import ACCOUNT, Emu, sample_data
 
 from automsg_sync.errors import AuthError, RevisionConflict
 from automsg_sync.lp import Connection
-from automsg_sync.lp.automessages import AutoMessagesApi
+from automsg_sync.lp.automessages import LEGACY, UNIFIED, AutoMessagesApi
 from automsg_sync.lp.domain import READ_ONLY, READ_WRITE
 from automsg_sync.model import AutoMessage, Context
 
@@ -25,7 +25,7 @@ def _without_revisions(dump: dict) -> dict:
 
 
 def test_list_account_context(conn: Connection) -> None:
-    listing = AutoMessagesApi(conn).list_messages(Context.account())
+    listing = AutoMessagesApi(conn, LEGACY).list_messages(Context.account())
     assert listing.revision == "1" and not listing.not_modified
     assert listing.messages is not None
     ids = [m.message_event_id for m in listing.messages]
@@ -33,13 +33,13 @@ def test_list_account_context(conn: Connection) -> None:
 
 
 def test_include_deleted(conn: Connection) -> None:
-    listing = AutoMessagesApi(conn).list_messages(Context.account(), include_deleted=True)
+    listing = AutoMessagesApi(conn, LEGACY).list_messages(Context.account(), include_deleted=True)
     assert listing.messages is not None
     assert "Disconnected" in [m.message_event_id for m in listing.messages]
 
 
 def test_skill_merged_and_overrides_only(conn: Connection) -> None:
-    api = AutoMessagesApi(conn)
+    api = AutoMessagesApi(conn, LEGACY)
     merged = api.list_messages(SKILL7).messages
     only = api.list_messages(SKILL7, merge_data=False).messages
     assert merged is not None and only is not None
@@ -57,7 +57,7 @@ def test_by_context_is_one_request(emu: Emu, conn: Connection) -> None:
     conn.domains.base_url(READ_ONLY)
     conn.auth.auth()
     emu.clear_requests()
-    listing = AutoMessagesApi(conn).list_by_context()
+    listing = AutoMessagesApi(conn, LEGACY).list_by_context()
     assert listing.contexts is not None
     assert sorted(c.key for c in listing.contexts) == ["account", "skill/7", "skill/9"]
     assert [m.id for m in listing.contexts[Context.skill(9)]] == ["1"]
@@ -67,14 +67,14 @@ def test_by_context_is_one_request(emu: Emu, conn: Connection) -> None:
 
 
 def test_lang_filter_is_case_insensitive(conn: Connection) -> None:
-    listing = AutoMessagesApi(conn).list_messages(Context.account(), langs=["FR-fr", "en-us"])
+    listing = AutoMessagesApi(conn, LEGACY).list_messages(Context.account(), langs=["FR-fr", "en-us"])
     assert listing.messages is not None
     for message in listing.messages:
         assert {t.lang.lower() for t in message.texts()} <= {"fr-fr", "en-us"}
 
 
 def test_if_match_current_revision_is_304(emu: Emu, conn: Connection) -> None:
-    api = AutoMessagesApi(conn)
+    api = AutoMessagesApi(conn, LEGACY)
     first = api.list_messages(Context.account())
     again = api.list_messages(Context.account(), if_match=first.revision)
     assert again.not_modified and again.messages is None and again.revision == "1"
@@ -92,16 +92,19 @@ def test_if_match_current_revision_is_304(emu: Emu, conn: Connection) -> None:
 
 
 def test_get_by_id_and_by_event_id(conn: Connection) -> None:
-    message, revision = AutoMessagesApi(conn).get("14", SKILL7)
+    message, revision = AutoMessagesApi(conn, LEGACY).get("14", SKILL7)
     assert message.attributes() == {"timer": "90"} and revision == "1"
-    unified, _ = AutoMessagesApi(conn, "unified-auto-messages").get("On-hold message #1", Context.account())
-    assert unified.id == "14"
+    unified, _ = AutoMessagesApi(conn, UNIFIED).get("On-hold message #1", Context.account())
+    # the Unified API shows no id, templateId or isDefault, and attributes as {"timer": …}
+    assert "id" not in unified.raw and "templateId" not in unified.raw
+    assert unified.address == "On-hold message #1"
+    assert all("isDefault" not in e for e in unified.raw["data"])
 
 
 def test_round_trip_is_lossless(emu: Emu, conn: Connection) -> None:
     """Both attribute shapes, lowercase lang, missing isDefault, unknown fields survive."""
     before = emu.dump()
-    api = AutoMessagesApi(conn, writable=True)
+    api = AutoMessagesApi(conn, LEGACY, writable=True)
     listing = api.list_messages(Context.account(), include_deleted=True)
     assert listing.messages is not None
     written, revision = api.update(Context.account(), listing.messages, listing.revision)
@@ -114,7 +117,8 @@ def test_round_trip_is_lossless(emu: Emu, conn: Connection) -> None:
 
 
 def test_single_put_changes_one_text(emu: Emu, conn: Connection) -> None:
-    api = AutoMessagesApi(conn, writable=True)
+    api = AutoMessagesApi(conn, LEGACY, writable=True)
+    api.list_by_context()  # shows the server understands contexts: only then is a skill written
     message, revision = api.get("7", SKILL7)
     [written], new_revision = api.update(
         SKILL7, [message.with_texts({"fr-FR": "{agentNickname} (Facturation) est là."})], revision
@@ -130,7 +134,8 @@ def test_single_put_changes_one_text(emu: Emu, conn: Connection) -> None:
 
 
 def test_array_put_unified(emu: Emu, conn: Connection) -> None:
-    api = AutoMessagesApi(conn, "unified-auto-messages", writable=True)
+    api = AutoMessagesApi(conn, UNIFIED, writable=True)
+    api.list_by_context()
     listing = api.list_messages(SKILL7, merge_data=False)
     assert listing.messages is not None
     changed = [m.with_texts({"ja-JP": f"テスト {m.id}"}) for m in listing.messages]
@@ -142,7 +147,7 @@ def test_array_put_unified(emu: Emu, conn: Connection) -> None:
 
 
 def test_stale_revision_is_a_conflict_not_a_retry(emu: Emu, conn: Connection) -> None:
-    api = AutoMessagesApi(conn, writable=True)
+    api = AutoMessagesApi(conn, LEGACY, writable=True)
     message, revision = api.get("1", Context.account())
     emu.ui_edit("account", "Welcome message", "fr-FR", "Bonjour (édité)")
     with pytest.raises(RevisionConflict) as caught:
@@ -153,7 +158,7 @@ def test_stale_revision_is_a_conflict_not_a_retry(emu: Emu, conn: Connection) ->
 
 
 def test_write_through_read_only_domain_is_403(conn: Connection) -> None:
-    api = AutoMessagesApi(conn)  # read-only
+    api = AutoMessagesApi(conn, LEGACY)  # read-only
     message, revision = api.get("1", Context.account())
     with pytest.raises(AuthError) as caught:
         api.update(Context.account(), [message], revision)
@@ -189,7 +194,7 @@ def test_method_override_and_bad_bodies(conn: Connection) -> None:
 
 
 def test_unknown_fields_in_written_objects_survive(emu: Emu, conn: Connection) -> None:
-    api = AutoMessagesApi(conn, writable=True)
+    api = AutoMessagesApi(conn, LEGACY, writable=True)
     message, revision = api.get("2", Context.account())
     extended = AutoMessage(dict(message.raw, futureField={"a": [1, "b"]}))
     api.update(Context.account(), [extended], revision)
@@ -199,7 +204,7 @@ def test_unknown_fields_in_written_objects_survive(emu: Emu, conn: Connection) -
 
 def test_revision_never_goes_back_on_load(emu: Emu, conn: Connection) -> None:
     """As on LivePerson: reloading the store must not let a stale If-Match match again."""
-    api = AutoMessagesApi(conn, writable=True)
+    api = AutoMessagesApi(conn, LEGACY, writable=True)
     message, revision = api.get("2", Context.account())
     emu.ui_edit("account", "Welcome message", "fr-FR", "x")  # revision 2
     emu.hook("PUT", "load", sample_data())  # the data says revision 1

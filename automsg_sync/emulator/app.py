@@ -30,6 +30,8 @@ Test hooks under ``/_emulator/`` answer loopback clients only:
   "messageEventId" | "id": …, "lang": "fr-FR", "msg": …}``: a human edit in
   the LivePerson UI (bumps the revision);
 - ``POST /_emulator/tokens/expire`` — every bearer token expires now;
+- ``GET /_emulator/sessions`` — the open Login Service sessions (logged in, not
+  logged out, not expired) per account: ``{"<id>": [{"login", "loginName", "expiresIn"}]}``;
 - ``GET /_emulator/dump`` and ``PUT /_emulator/load`` — the whole store in the
   data-file format.
 """
@@ -48,11 +50,11 @@ from flask import Flask, Response, g, jsonify, request
 from oauthlib.oauth1 import SignatureOnlyEndpoint
 
 from ..lp.http import is_loopback
-from .auth import OAuthValidator, Tokens
+from .auth import BAD_AUTHENTICATION, OAuthValidator, Tokens, login_service_error
 from .connector import Connector, register_connector
 from .faults import Faults
 from .responses import error
-from .store import ACCOUNT, NotFound, Store, filter_langs
+from .store import ACCOUNT, NotFound, Store, documented_contexts, filter_langs, unified_view
 
 log = logging.getLogger("automsg_sync.emulator")
 
@@ -203,52 +205,56 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         account = store.account(account_id)
         body = request.get_json(silent=True)
         if account is None:
-            return error(404, f"unknown account {account_id}")
+            return login_service_error(404, f"unknown account {account_id}", 404)
         if not isinstance(body, dict):
-            return error(400, "expected a JSON object")
+            return login_service_error(400, "expected a JSON object", 400)
+        username = body.get("username")
         user_ok = any(
-            u.get("username") == body.get("username") and u.get("password") == body.get("password")
-            for u in account.users
+            u.get("username") == username and u.get("password") == body.get("password") for u in account.users
         )
         app_fields = ("appKey", "secret", "accessToken", "accessTokenSecret")
-        app_ok = "appKey" in body and any(
-            all(k.get(f) == body.get(f) for f in app_fields) for k in account.api_keys
-        )
+        app_login = "appKey" in body
+        if app_login and not (isinstance(username, str) and username):
+            return login_service_error(400, "application login needs a username", 400)
+        app_ok = app_login and any(all(k.get(f) == body.get(f) for f in app_fields) for k in account.api_keys)
         if not (user_ok or app_ok):
-            return error(401, "bad credentials")
-        session = tokens.issue(account_id)
+            return login_service_error(401, BAD_AUTHENTICATION, 1)
+        session = tokens.issue(account_id, "app" if app_ok else "user", str(username))
+        # The documented answer (lp-examples/login.response.json), bearer last.
         response = jsonify(
             {
                 "csrf": session["csrf"],
-                "wasAlreadyLoggedIn": False,
-                "bearer": session["bearer"],
-                "sessionTTl": str(int(tokens.ttl * 1000)),
-                "config": {"userId": "1", "loginName": body.get("username") or "app"},
+                "wsuk": str(int(session["expires"] * 1000)),
+                "config": {"loginName": username, "userId": "1", "isAdmin": True},
                 "csdsCollectionResponse": {"baseURIs": base_uris(account_id)},
-                "accountData": {"accountId": account_id},
+                "accountData": {
+                    "agentGroupsData": {
+                        "items": [{"id": -1, "deleted": False, "name": "Main Group"}],
+                        "revision": 1,
+                    }
+                },
+                "sessionTTl": str(int(tokens.ttl * 1000)),
+                "bearer": session["bearer"],
             }
         )
-        response.set_cookie("Session_id", session["sessionId"], httponly=True)
+        response.set_cookie("Session_id", session["sessionId"], httponly=True, secure=request.is_secure)
         return response
 
-    @app.post("/vep/api/account/<account_id>/login/refresh")
     @app.post("/vep/api/account/<account_id>/refresh")
     def refresh(account_id: str) -> Response:
-        session = tokens.by_session(request.cookies.get("Session_id", ""))
-        body = request.get_json(silent=True) or {}
-        if not session or session["account"] != account_id or body.get("csrf") != session["csrf"]:
-            return error(401, "no such session")
-        if session["expires"] <= time.time():
-            return error(401, "session expired")
-        session["expires"] = time.time() + tokens.ttl
-        return jsonify({"sessionTTl": str(int(tokens.ttl * 1000))})
+        found = tokens.check(account_id, request.cookies.get("Session_id", ""), request.get_json(silent=True))
+        if isinstance(found, Response):
+            return found
+        tokens.refresh(found)
+        return Response(status=200)  # documented: 200 with an empty body
 
     @app.post("/vep/api/account/<account_id>/logout")
     def logout(account_id: str) -> Response:
-        session = tokens.by_session(request.cookies.get("Session_id", ""))
-        if session:
-            session["expires"] = 0.0
-        return jsonify({})
+        found = tokens.check(account_id, request.cookies.get("Session_id", ""), request.get_json(silent=True))
+        if isinstance(found, Response):
+            return found
+        tokens.log_out(found)
+        return Response(status=200)  # documented: 200 with an empty body
 
     # ------------------------------------------------------------------ skills
 
@@ -261,8 +267,9 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
             return denied
         account = store.account(account_id)
         assert account is not None
+        include_deleted = request.args.get("include_deleted", "false").lower() == "true"
         with store.lock:
-            response = jsonify(account.skills)
+            response = jsonify([s for s in account.skills if include_deleted or not s.get("deleted")])
             response.headers["ac-revision"] = str(account.skills_revision)
         return response
 
@@ -284,41 +291,48 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         unified = flavour == "unified-auto-messages"
         account = store.account(account_id)
         assert account is not None
-        context, problem = _context(request.args, account)
+        if not account.serves(unified):
+            return error(404, f"this account has no {flavour} API")
+        understood = account.behaviour["contexts"] == "understood"
+        context, problem = _context(request.args, account) if understood else (ACCOUNT, None)
         if problem:
             return error(400, problem)
         with store.lock:
             if method == "GET":
-                return _get(account, context, address, unified)
+                return _get(account, context, address, unified, understood)
             if svc == "ro":
                 return error(403, "the read-only domain does not accept writes")
             return _put(account, context, address, unified)
 
-    def _get(account: Any, context: str, address: str | None, unified: bool) -> Response:
+    def _revised(response: Response, account: Any) -> Response:
+        response.headers[account.behaviour["revisionHeader"]] = str(account.revision)
+        return response
+
+    def _get(account: Any, context: str, address: str | None, unified: bool, understood: bool) -> Response:
         revision = str(account.revision)
         if_match = request.headers.get("If-Match")
         if if_match is not None and if_match == revision:
-            response = Response(status=304)
-            response.headers["ac-revision"] = revision
-            return response
+            return _revised(Response(status=304), account)
         merge = request.args.get("merge_data", "true").lower() != "false"
         include_deleted = request.args.get("include_deleted", "false").lower() == "true"
-        if request.args.get("view", "").upper() == "BY_CONTEXT":
-            objects = []
-            for ctx, items in account.messages.items():
-                where = {"ACCOUNT": [account.id]} if ctx == ACCOUNT else {"SKILL": [ctx.split("/")[1]]}
-                objects += [dict(o, contexts=where) for o in items]
+        by_context = understood and request.args.get("view", "").upper() == "BY_CONTEXT"
+        if by_context:
+            objects = [
+                dict(o, contexts=documented_contexts(ctxs, account.id)) for o, ctxs in account.by_context()
+            ]
         elif context != ACCOUNT and merge:
             objects = account.merged(context)
         else:
             objects = account.context_objects(context)
         if address is not None:
-            found = [o for o in objects if str(o.get("messageEventId" if unified else "id")) == address]
+            found = [o for o in objects if _addressed(o, address, unified)]
             if not found:
                 return error(404, f"no automatic message {address} in {context}")
             objects = found
         if not include_deleted and address is None:
             objects = [o for o in objects if not o.get("deleted")]
+        if unified:
+            objects = [unified_view(o) for o in objects]
         langs = request.args.get("lang")
         if langs:
             objects = filter_langs(objects, {x.strip().lower() for x in langs.split(",") if x})
@@ -326,28 +340,34 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         if select:
             keep = {s.strip() for s in select.split(",")}
             objects = [{k: v for k, v in o.items() if k in keep} for o in objects]
-        response = jsonify(objects[0] if address is not None else objects)
-        response.headers["ac-revision"] = revision
-        return response
+        if address is not None and by_context:
+            return _revised(jsonify(_contexted(objects, account.id)), account)
+        return _revised(jsonify(objects[0] if address is not None else objects), account)
 
     def _put(account: Any, context: str, address: str | None, unified: bool) -> Response:
         if_match = request.headers.get("If-Match")
         if if_match is None:
             return error(428, "a write needs If-Match with the current revision")
         if if_match != str(account.revision):
-            return error(409, f"revision {if_match} is stale (current {account.revision})")
+            status = int(account.behaviour["staleWrite"])
+            return error(status, f"revision {if_match} is stale (current {account.revision})")
         try:
             body = json.loads(request.get_data(as_text=True))
         except ValueError:
             return error(400, "the body is not JSON")
+        if address is None and not account.behaviour["collectionArrays"]:
+            return error(405, "PUT is not supported on the collection; address one object")
         items = body if isinstance(body, list) else [body]
         key = "messageEventId" if unified else "id"
+        if address is not None and isinstance(body, dict) and not unified and "id" not in body:
+            # the documented legacy PUT body has no id: the URL names the object
+            body = items[0] = {"id": int(address) if address.isdigit() else address, **body}
         for item in items:
             problem = _bad_object(item, key)
             if problem:
                 return error(400, problem)
         if address is not None:
-            if isinstance(body, list) or str(body[key]) != address:
+            if isinstance(body, list) or not _addressed(body, address, unified):
                 return error(400, f"the body's {key} does not match the URL")
         elif not isinstance(body, list):
             return error(400, "a PUT to the collection takes an array")
@@ -355,9 +375,9 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
             written = account.put(context, items, unified)
         except NotFound as exc:
             return error(404, f"no automatic message {exc} in {context}")
-        response = jsonify(written[0] if address is not None else written)
-        response.headers["ac-revision"] = str(account.revision)
-        return response
+        if unified:
+            written = [unified_view(o) for o in written]
+        return _revised(jsonify(written[0] if address is not None else written), account)
 
     # ------------------------------------------------------------------ hooks
 
@@ -394,6 +414,10 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         except (KeyError, NotFound) as exc:
             return error(404, f"cannot edit: {exc}")
         return jsonify({"revision": revision})
+
+    @app.get("/_emulator/sessions")
+    def hook_sessions() -> Response:
+        return jsonify(tokens.open_sessions())
 
     @app.post("/_emulator/tokens/expire")
     def hook_expire() -> Response:
@@ -439,6 +463,29 @@ def _context(args: Any, account: Any) -> tuple[str, str | None]:
             return "", f"unknown skill {skill_id}"
         return f"skill/{skill_id}", None
     return "", f"unknown context_type {kind}"
+
+
+def _addressed(obj: dict[str, Any], address: str, unified: bool) -> bool:
+    """Unified: by ``messageEventId`` (or ``id``, where the object has one); legacy: by ``id``."""
+    if unified and str(obj.get("messageEventId")) == address:
+        return True
+    return "id" in obj and str(obj["id"]) == address
+
+
+def _contexted(objects: list[dict[str, Any]], account_id: str) -> dict[str, Any]:
+    """The documented contexted get-by-id answer:
+    ``{"SKILL": {"<n>": {…, "skillId": 3}}, "ACCOUNT": {"<n>": {…}}}``."""
+    out: dict[str, dict[str, Any]] = {}
+    number = 0
+    for obj in objects:
+        where = obj.get("contexts") or {"ACCOUNT": [account_id]}
+        plain = {k: v for k, v in obj.items() if k != "contexts"}
+        for kind, ids in where.items():
+            for one in ids:
+                number += 1
+                entry = dict(plain, skillId=int(one)) if kind == "SKILL" and str(one).isdigit() else plain
+                out.setdefault(kind, {})[str(number)] = entry
+    return out
 
 
 def _bad_object(item: Any, key: str) -> str | None:

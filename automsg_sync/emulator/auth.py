@@ -5,39 +5,110 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from flask import Response, jsonify
 from oauthlib.oauth1 import RequestValidator
+
+CSRF_INVALID = "CSRF token invalid! The CSRF token on request does not match the CSRF token on the session"
+BAD_AUTHENTICATION = "Bad Authentication (invalid site or agent)"
+
+
+def login_service_error(status: int, message: str, internal_code: int) -> Response:
+    """The Login Service's documented error body: ``{"error": {"time", "message", "internalCode",
+    "responseStatus"}}`` (lp-examples/login-refresh-logout-bad-csrf.401.response.json)."""
+    now = datetime.now()
+    names = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND"}
+    response = jsonify(
+        {
+            "error": {
+                "time": f"{now:%b} {now.day}, {now.year} {now.hour % 12 or 12}:{now:%M:%S %p}",
+                "message": message,
+                "internalCode": internal_code,
+                "responseStatus": names.get(status, str(status)),
+            }
+        }
+    )
+    response.status_code = status
+    return response
 
 
 class Tokens:
-    """Bearer sessions: token → (account, expiry, csrf, session id)."""
+    """Login Service sessions by bearer token: account, login kind and name, csrf,
+    ``Session_id``, expiry, logged out. ``clock`` (``time.time``) may be replaced by tests."""
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.time) -> None:
         self.ttl = ttl
+        self.clock = clock
         self.lock = threading.Lock()
         self.by_token: dict[str, dict[str, Any]] = {}
 
-    def issue(self, account: str) -> dict[str, Any]:
+    def issue(self, account: str, login: str = "user", login_name: str = "") -> dict[str, Any]:
         session: dict[str, Any] = {
-            "bearer": secrets.token_hex(24),
-            "csrf": secrets.token_hex(12),
-            "sessionId": secrets.token_hex(12),
+            "bearer": secrets.token_hex(32),
+            "csrf": secrets.token_hex(32),
+            "sessionId": secrets.token_hex(16),
             "account": account,
-            "expires": time.time() + self.ttl,
+            "login": login,
+            "loginName": login_name,
+            "expires": self.clock() + self.ttl,
+            "loggedOut": False,
         }
         with self.lock:
             self.by_token[session["bearer"]] = session
         return session
 
+    def _open(self, session: dict[str, Any]) -> bool:
+        return not session["loggedOut"] and session["expires"] > self.clock()
+
     def valid(self, token: str, account: str) -> bool:
         with self.lock:
             s = self.by_token.get(token)
-            return bool(s and s["account"] == account and s["expires"] > time.time())
+            return bool(s and s["account"] == account and self._open(s))
 
     def by_session(self, session_id: str) -> dict[str, Any] | None:
         with self.lock:
             return next((s for s in self.by_token.values() if s["sessionId"] == session_id), None)
+
+    def check(self, account: str, session_id: str, body: Any) -> dict[str, Any] | Response:
+        """The open session a refresh or logout names (cookie and csrf), else its 401 answer."""
+        session = self.by_session(session_id) if session_id else None
+        if session is None or session["account"] != account:
+            return login_service_error(401, BAD_AUTHENTICATION, 1)
+        csrf = body.get("csrf") if isinstance(body, dict) else None
+        if not isinstance(csrf, str) or not secrets.compare_digest(csrf, session["csrf"]):
+            return login_service_error(401, CSRF_INVALID, 10)
+        with self.lock:
+            if not self._open(session):
+                return login_service_error(401, BAD_AUTHENTICATION, 1)
+        return session
+
+    def refresh(self, session: dict[str, Any]) -> None:
+        with self.lock:
+            session["expires"] = self.clock() + self.ttl
+
+    def log_out(self, session: dict[str, Any]) -> None:
+        """The session ends; its bearer is refused from now on."""
+        with self.lock:
+            session["loggedOut"] = True
+
+    def open_sessions(self) -> dict[str, list[dict[str, Any]]]:
+        """Logged in, not logged out, not expired; per account (no secret in it)."""
+        now = self.clock()
+        found: dict[str, list[dict[str, Any]]] = {}
+        with self.lock:
+            for s in self.by_token.values():
+                if self._open(s):
+                    found.setdefault(s["account"], []).append(
+                        {
+                            "login": s["login"],
+                            "loginName": s["loginName"],
+                            "expiresIn": round(s["expires"] - now, 3),
+                        }
+                    )
+        return found
 
     def expire_all(self) -> None:
         with self.lock:

@@ -1,4 +1,4 @@
-"""The emulator's state: accounts, messages per context, revisions, tokens.
+"""The emulator's state: accounts, messages per context, revisions, switches.
 
 The data-file format is also the dump format::
 
@@ -6,13 +6,39 @@ The data-file format is also the dump format::
         "users":   [{"username": …, "password": …}],
         "apiKeys": [{"appKey": …, "secret": …, "accessToken": …, "accessTokenSecret": …}],
         "skills":  [{"id": 7, "name": "Billing", "deleted": false}],
-        "autoMessages": {"account": [<objects as the API returns them>],
-                         "skill/7": [<that skill's overrides>]},
+        "autoMessages": {"account": [<objects>], "skill/7": [<that skill's overrides>]},
+        "behaviour": {<switches, below>},
         "revision": 1}}}
 
-Objects are stored exactly as written (unknown fields survive). One revision
-counter per account for automatic messages (both API flavours share the
-store); any write anywhere in the collection increments it.
+Objects are stored exactly as written (unknown fields survive). An object
+that carries ``contexts`` in the documented ``view=BY_CONTEXT`` shape
+(``{"SKILL": ["3"], "ACCOUNT": ["111"]}``) is **shared**: stored once, it
+belongs to every context it names as well as to the one it is listed under,
+and a write through any of them changes it for all. ``autoMessages`` may
+also be a plain list of such objects (as the documented contexted answer
+is); each is then listed under its home (the account, else its first skill).
+
+One revision counter per account for automatic messages (both APIs share
+the store); any write anywhere in the collection increments it.
+
+``behaviour`` holds a switch for each reading LivePerson's documentation
+leaves open (lp-api.md), so the tests can cover every one:
+
+==================  ====================================================  ===========
+switch              values                                                default
+==================  ====================================================  ===========
+``apis``            ``both``; ``unified`` (legacy answers 404);           ``both``
+                    ``legacy`` (Unified answers 404)
+``collectionArrays``  ``true``: an array PUT to the collection URL is      ``true``
+                    accepted; ``false``: 405
+``contexts``        ``understood``; ``ignored``: ``view``,                ``understood``
+                    ``context_type`` and ``context_id`` are ignored (the
+                    legacy API documents no parameters), so every read and
+                    write is the account level's
+``staleWrite``      the status of a write with a stale ``If-Match``:      ``409``
+                    409, 412 or 400
+``revisionHeader``  ``ac-revision`` or ``eTag``                           ``ac-revision``
+==================  ====================================================  ===========
 """
 
 from __future__ import annotations
@@ -27,6 +53,20 @@ from ..model import language_key
 
 ACCOUNT = "account"
 T = TypeVar("T")
+BEHAVIOUR: dict[str, Any] = {
+    "apis": "both",
+    "collectionArrays": True,
+    "contexts": "understood",
+    "staleWrite": 409,
+    "revisionHeader": "ac-revision",
+}
+_CHOICES: dict[str, tuple[Any, ...]] = {
+    "apis": ("both", "unified", "legacy"),
+    "collectionArrays": (True, False),
+    "contexts": ("understood", "ignored"),
+    "staleWrite": (409, 412, 400),
+    "revisionHeader": ("ac-revision", "eTag"),
+}
 
 
 def _clone(value: T) -> T:
@@ -47,7 +87,11 @@ class Account:
         self.users: list[dict[str, Any]] = data.pop("users", [])
         self.api_keys: list[dict[str, Any]] = data.pop("apiKeys", [])
         self.skills: list[dict[str, Any]] = data.pop("skills", [])
-        self.messages: dict[str, list[dict[str, Any]]] = data.pop("autoMessages", {ACCOUNT: []})
+        self.behaviour = _behaviour(data.pop("behaviour", {}))
+        messages = data.pop("autoMessages", {ACCOUNT: []})
+        self.messages: dict[str, list[dict[str, Any]]] = (
+            _by_home(messages) if isinstance(messages, list) else messages
+        )
         self.messages.setdefault(ACCOUNT, [])
         self.revision = int(data.pop("revision", 1))
         self.skills_revision = int(data.pop("skillsRevision", 1))
@@ -62,52 +106,95 @@ class Account:
             "revision": self.revision,
             "skillsRevision": self.skills_revision,
         }
+        if self.behaviour != BEHAVIOUR:
+            out["behaviour"] = self.behaviour
         out.update(self.extra)
         return _clone(out)
+
+    def serves(self, unified: bool) -> bool:
+        """Whether this account answers the API (``apis`` switch)."""
+        return self.behaviour["apis"] in ("both", "unified" if unified else "legacy")
 
     # ------------------------------------------------------------ lookups
 
     def context_objects(self, context: str) -> list[dict[str, Any]]:
-        return self.messages.get(context, [])
+        """The objects of one context: its own, and the shared ones that name it."""
+        own = self.messages.get(context, [])
+        shared = [
+            o
+            for ctx, objects in self.messages.items()
+            if ctx != context
+            for o in objects
+            if context in membership(o, ctx, self.id)
+        ]
+        return own + shared if shared else own
+
+    def by_context(self) -> list[tuple[dict[str, Any], list[str]]]:
+        """Every object once, with the contexts it belongs to (``view=BY_CONTEXT``)."""
+        return [(o, membership(o, ctx, self.id)) for ctx, objects in self.messages.items() for o in objects]
+
+    def locate(self, context: str, address: str, unified: bool) -> tuple[list[dict[str, Any]], int] | None:
+        """Where the object ``address`` of ``context`` is stored: its list and index."""
+        for ctx, objects in self.messages.items():
+            for index, obj in enumerate(objects):
+                if _matches(obj, address, unified) and context in membership(obj, ctx, self.id):
+                    return objects, index
+        return None
 
     def find(self, context: str, address: str, unified: bool) -> dict[str, Any] | None:
-        for obj in self.messages.get(context, []):
-            if _address(obj, unified) == address:
-                return obj
-        return None
+        found = self.locate(context, address, unified)
+        return found[0][found[1]] if found else None
 
     def skill_exists(self, skill_id: str) -> bool:
         return any(str(s.get("id")) == skill_id for s in self.skills)
 
     def merged(self, skill_context: str) -> list[dict[str, Any]]:
         """A skill's view merged over the account defaults, per message and language."""
-        overrides = {str(o.get("id")): o for o in self.messages.get(skill_context, [])}
+        overrides = {str(o.get("messageEventId")): o for o in self.context_objects(skill_context)}
         out = []
         for base in self.messages[ACCOUNT]:
-            over = overrides.pop(str(base.get("id")), None)
-            out.append(_merge(base, over) if over is not None else _clone(base))
+            over = overrides.pop(str(base.get("messageEventId")), None)
+            out.append(_merge(base, over) if over is not None and over is not base else _clone(base))
         out.extend(_clone(o) for o in overrides.values())
         return out
 
     # ------------------------------------------------------------ writes
 
     def put(self, context: str, objects: list[dict[str, Any]], unified: bool) -> list[dict[str, Any]]:
-        """Replace whole objects (all or nothing); raises NotFound for an unknown address."""
-        targets = self.messages.setdefault(context, [])
-        plan: list[tuple[int | None, dict[str, Any]]] = []
+        """Replace whole objects (all or nothing); raises NotFound for an unknown address.
+
+        A shared object stays shared (its ``contexts`` are the store's, not the
+        body's). Through the Unified API, what that API does not show (``id``,
+        ``templateId``, ``isDefault``, name/value attributes) is kept from the
+        stored object: ``isDefault`` stays on an entry whose text is unchanged
+        and becomes false on one whose text changed.
+        """
+        plan: list[tuple[list[dict[str, Any]], int | None, dict[str, Any]]] = []
         for obj in objects:
             address = _address(obj, unified)
-            index = next((i for i, o in enumerate(targets) if _address(o, unified) == address), None)
-            if index is None and (context == ACCOUNT or self.find(ACCOUNT, address, unified) is None):
-                raise NotFound(address)
-            plan.append((index, _clone(obj)))
-        for index, obj in plan:
-            if index is None:
-                targets.append(obj)  # a skill's first override of an account message
+            body = {k: v for k, v in _clone(obj).items() if k != "contexts"}
+            found = self.locate(context, address, unified)
+            if found is None:
+                base = self.find(ACCOUNT, address, unified)
+                if context == ACCOUNT or base is None:
+                    raise NotFound(address)
+                # a skill's first override of an account message
+                new = _hidden_fields_kept(base, body) if unified else body
+                plan.append((self.messages.setdefault(context, []), None, new))
+                continue
+            targets, index = found
+            stored = targets[index]
+            new = _hidden_fields_kept(stored, body) if unified else body
+            if "contexts" in stored:
+                new["contexts"] = _clone(stored["contexts"])
+            plan.append((targets, index, new))
+        for targets, at, obj in plan:
+            if at is None:
+                targets.append(obj)
             else:
-                targets[index] = obj
+                targets[at] = obj
         self.revision += 1
-        return _clone([obj for _, obj in plan])
+        return [_clone(new) for _, _, new in plan]
 
     def ui_edit(self, context: str, address: str, lang: str, msg: str, unified: bool) -> None:
         """What a human editing one text in the LivePerson UI does."""
@@ -116,21 +203,139 @@ class Account:
             base = self.find(ACCOUNT, address, unified) or self.find(ACCOUNT, address, not unified)
             if base is None or context == ACCOUNT:
                 raise NotFound(address)
-            obj = _clone(base)
+            obj = {k: v for k, v in _clone(base).items() if k != "contexts"}
             obj["data"] = []
             self.messages.setdefault(context, []).append(obj)
+        with_default = _uses_is_default(obj) or not obj.get("data")
         for entry in obj.setdefault("data", []):
             if language_key(entry.get("lang", "")) == language_key(lang):
                 entry["msg"] = msg
-                entry["isDefault"] = False
+                if "isDefault" in entry:
+                    entry["isDefault"] = False
                 break
         else:
-            obj["data"].append({"msg": msg, "lang": lang, "isDefault": False})
+            entry = {"msg": msg, "lang": lang}
+            if with_default and self.serves(unified=False):
+                entry["isDefault"] = False
+            obj["data"].append(entry)
         self.revision += 1
+
+
+def membership(obj: dict[str, Any], listed_under: str, account_id: str) -> list[str]:
+    """The contexts an object belongs to: the one it is listed under, and any its
+    ``contexts`` name (``{"SKILL": ["3"], "ACCOUNT": ["111"]}``)."""
+    out = [listed_under]
+    where = obj.get("contexts")
+    if isinstance(where, dict):
+        for kind, ids in where.items():
+            for one in ids if isinstance(ids, list) else [ids]:
+                ctx = ACCOUNT if str(kind).upper() == "ACCOUNT" else f"skill/{one}"
+                if ctx not in out:
+                    out.append(ctx)
+    return out
+
+
+def documented_contexts(contexts: list[str], account_id: str) -> dict[str, list[str]]:
+    """Contexts in the documented shape: ``{"SKILL": ["3"], "ACCOUNT": ["111"]}``."""
+    out: dict[str, list[str]] = {}
+    skills = [c.split("/", 1)[1] for c in contexts if c != ACCOUNT]
+    if skills:
+        out["SKILL"] = skills
+    if ACCOUNT in contexts:
+        out["ACCOUNT"] = [account_id]
+    return out
+
+
+def unified_view(obj: dict[str, Any]) -> dict[str, Any]:
+    """An object as the Unified API documents it: no ``id``, ``templateId`` or
+    ``isDefault``; attributes as ``[{"timer": "60"}]``."""
+    out = {k: v for k, v in obj.items() if k not in ("id", "templateId")}
+    if isinstance(out.get("data"), list):
+        out["data"] = [
+            {k: v for k, v in e.items() if k != "isDefault"} if isinstance(e, dict) else e
+            for e in out["data"]
+        ]
+    attrs = out.get("attributes")
+    if isinstance(attrs, list) and any(_is_name_value(a) for a in attrs):
+        out["attributes"] = [{a["name"]: a["value"]} if _is_name_value(a) else a for a in attrs]
+    return out
+
+
+def _hidden_fields_kept(stored: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """A Unified API body merged with what that API hides of the stored (legacy-shaped) object."""
+    out: dict[str, Any] = {k: stored[k] for k in ("id", "templateId") if k in stored and k not in body}
+    out.update(body)
+    if _uses_is_default(stored) and isinstance(out.get("data"), list):
+        before = {
+            language_key(str(e.get("lang", ""))): e for e in stored.get("data") or [] if isinstance(e, dict)
+        }
+        data = []
+        for entry in out["data"]:
+            old = before.get(language_key(str(entry.get("lang", "")))) if isinstance(entry, dict) else None
+            if isinstance(entry, dict) and "isDefault" not in entry and (old is None or "isDefault" in old):
+                same = old is not None and old.get("msg") == entry.get("msg")
+                entry = {**entry, "isDefault": bool(old.get("isDefault")) if same and old else False}
+            data.append(entry)
+        out["data"] = data
+    stored_attrs, attrs = stored.get("attributes"), out.get("attributes")
+    if (
+        isinstance(stored_attrs, list)
+        and any(_is_name_value(a) for a in stored_attrs)
+        and isinstance(attrs, list)
+        and not any(_is_name_value(a) for a in attrs)
+    ):
+        out["attributes"] = [
+            {"name": k, "value": v} for a in attrs if isinstance(a, dict) for k, v in a.items()
+        ]
+    return out
+
+
+def _uses_is_default(obj: dict[str, Any]) -> bool:
+    return any(isinstance(e, dict) and "isDefault" in e for e in obj.get("data") or [])
+
+
+def _is_name_value(item: Any) -> bool:
+    return isinstance(item, dict) and set(item) == {"name", "value"}
+
+
+def _matches(obj: dict[str, Any], address: str, unified: bool) -> bool:
+    if unified and str(obj.get("messageEventId")) == address:
+        return True
+    return "id" in obj and str(obj["id"]) == address
 
 
 def _address(obj: dict[str, Any], unified: bool) -> str:
     return str(obj.get("messageEventId") if unified else obj.get("id"))
+
+
+def _by_home(objects: list[Any]) -> dict[str, list[dict[str, Any]]]:
+    """A plain list of (documented, contexted) objects, each listed under its home context."""
+    out: dict[str, list[dict[str, Any]]] = {ACCOUNT: []}
+    for obj in objects:
+        if not isinstance(obj, dict):
+            raise ValueError("emulator data: each automatic message must be an object")
+        contexts = membership(obj, "", "")[1:] or [ACCOUNT]
+        home = ACCOUNT if ACCOUNT in contexts else sorted(contexts, key=_skill_order)[0]
+        out.setdefault(home, []).append(obj)
+    return out
+
+
+def _skill_order(context: str) -> tuple[int, str]:
+    sid = context.split("/", 1)[-1]
+    return (int(sid), "") if sid.isdigit() else (1 << 62, sid)
+
+
+def _behaviour(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ValueError("emulator data: 'behaviour' must be an object")
+    out = dict(BEHAVIOUR)
+    for key, value in raw.items():
+        if key not in _CHOICES:
+            raise ValueError(f"emulator data: unknown behaviour switch {key!r}")
+        if value not in _CHOICES[key]:
+            raise ValueError(f"emulator data: behaviour {key} must be one of {_CHOICES[key]}")
+        out[key] = value
+    return out
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

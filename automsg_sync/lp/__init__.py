@@ -19,12 +19,18 @@ def connect(
     session: requests.Session | None = None,
     sleep: Callable[[float], None] | None = None,
     domain_store: DomainStore | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> Connection:
-    """An authenticated connection to one account (no request is sent yet)."""
+    """An authenticated connection to one account (no request is sent yet).
+
+    Close it at the end of the run (``with connect(…) as conn:``): that logs a
+    Login Service session out. ``clock`` (default ``time.monotonic``) times the
+    session refresh.
+    """
     kwargs = {"sleep": sleep} if sleep is not None else {}
     http = HttpClient(settings.http, session=session, **kwargs)
     domains = Domains(http, settings.csds_url, account.id, domain_store)
-    return Connection(http, domains, authenticator(account.credentials, http, domains))
+    return Connection(http, domains, authenticator(account.credentials, http, domains, clock=clock))
 
 
 __all__ = ["Connection", "Domains", "HttpClient", "connect"]

@@ -1,27 +1,58 @@
 """Authentication (Login Service bearer, or OAuth 1.0a API keys) and the
 authenticated :class:`Connection` every API module calls through.
 
-Bearer: one login per run (lazily, at the first call); a 401 mid-run means
-the session expired, so the connection logs in again once and repeats the
-call. OAuth 1.0a: every request signed with HMAC-SHA1 by requests-oauthlib,
-no login call; a 401 is final (wrong or revoked key).
+Login Service (user login with a password, or application login with the
+four API-key secrets, ``login = "app"``), as lp-api.md documents it:
+
+- **login** once per run, lazily at the first call; the answer's ``csrf``,
+  ``Session_id`` cookie and ``bearer`` are registered for log redaction before
+  anything else is done with them, and calls then send ``Authorization: Bearer``;
+- **refresh** (``POST /refresh``, cookie ``Session_id``, body ``{"csrf"}``,
+  200 with an empty body) before a request once more than **half** of the
+  session's ``sessionTTl`` has passed since the login or the last refresh —
+  and at the latest every 5 minutes, as LivePerson's refresh page advises
+  ("every 3–5 minutes"); with no usable ``sessionTTl`` in the login answer,
+  every 5 minutes. The time is ``time.monotonic()`` (injectable). A refresh
+  refused with 401 means the session is gone: log in again;
+- a **401 on a normal call** means the session expired: log in again once and
+  repeat the call;
+- **logout** (``POST /logout``, same cookie and body) in :meth:`Connection.close`,
+  at the end of every run, so no session is left open; a failed logout is a
+  warning, never an error (the session then ends by itself after its TTL);
+- a **429** on login, refresh or logout waits at least 5 s before the retry
+  ("login requests only after 5 s"); a **451** on login (blocked for legal
+  reasons) is never retried.
+
+OAuth 1.0a: every request signed with HMAC-SHA1 by requests-oauthlib, no
+login call, nothing to close; a 401 is final (wrong or revoked key).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import math
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
 from typing import Any
 
 import requests
 from requests_oauthlib import OAuth1
 
 from ..config import Credentials, Secret
-from ..errors import ApiError, AuthError, ConfigError
+from ..errors import ApiError, ApiStatusError, AuthError, ConfigError
+from ..log import register_secrets
 from .domain import LOGIN, Domains
 from .http import HttpClient
 
 log = logging.getLogger("automsg_sync.auth")
+
+Clock = Callable[[], float]
+
+LOGIN_MIN_WAIT_429 = 5.0  # s; LivePerson: "login requests only after 5 s"
+REFRESH_FRACTION = 0.5  # of sessionTTl, since the login or the last refresh
+REFRESH_MAX_INTERVAL = 300.0  # s; the refresh page: "every 3–5 minutes"
+SESSION_COOKIE = "Session_id"
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -35,48 +66,155 @@ class BearerAuth(requests.auth.AuthBase):
         return r
 
 
-class BearerLogin:
-    """Login Service: username and password → bearer token."""
+class LoginSession:
+    """A Login Service session: ``body`` is the login request's (user or application login)."""
 
     refreshable = True
 
-    def __init__(self, http: HttpClient, domains: Domains, username: str, password: Secret):
+    def __init__(
+        self,
+        http: HttpClient,
+        domains: Domains,
+        body: Mapping[str, str | Secret],
+        who: str,
+        clock: Clock = time.monotonic,
+    ) -> None:
         self.http = http
         self.domains = domains
-        self.username = username
-        self.password = password
+        self.body = dict(body)
+        self.who = who  # for messages: "user 'translation.manager'"
+        self.clock = clock
         self._auth: BearerAuth | None = None
+        self._csrf: Secret | None = None
+        self._session_id: Secret | None = None
+        self._refresh_every = REFRESH_MAX_INTERVAL
+        self._since = 0.0  # clock() at the login or the last refresh
+
+    @property
+    def logged_in(self) -> bool:
+        return self._auth is not None
 
     def auth(self) -> requests.auth.AuthBase:
+        """The bearer; logs in first, or refreshes the session when it is due."""
         if self._auth is None:
             self.login()
+        elif self.clock() - self._since > self._refresh_every:
+            self.refresh()
         assert self._auth is not None
         return self._auth
 
+    def _url(self, action: str) -> str:
+        return self.domains.url(LOGIN, f"/api/account/{self.domains.account_id}/{action}")
+
     def login(self) -> None:
-        url = self.domains.url(LOGIN, f"/api/account/{self.domains.account_id}/login")
+        url = self._url("login")
+        body = {k: v.reveal() if isinstance(v, Secret) else v for k, v in self.body.items()}
         try:
             response = self.http.request(
-                "POST",
-                url,
-                params={"v": "1.3"},
-                json={"username": self.username, "password": self.password.reveal()},
+                "POST", url, params={"v": "1.3"}, json=body, min_wait_429=LOGIN_MIN_WAIT_429
             )
         except AuthError as exc:
+            raise AuthError(exc.method, exc.url, exc.status, f"login refused for {self.who}") from None
+        except ApiStatusError as exc:
+            if exc.status != 451:
+                raise
             raise AuthError(
-                exc.method, exc.url, exc.status, f"login refused for user {self.username!r}"
+                exc.method,
+                exc.url,
+                exc.status,
+                f"login blocked for legal reasons (451 Unavailable For Legal Reasons): LivePerson "
+                f"refuses to log in {self.who} to account {self.domains.account_id} from here; "
+                "not retried",
             ) from None
+        self._start(response, url)
+        log.info("logged in to account %s as %s", self.domains.account_id, self.who)
+
+    def _start(self, response: requests.Response, url: str) -> None:
         try:
-            token = response.json()["bearer"]
+            answer = response.json()
+            token = answer["bearer"]
         except (ValueError, KeyError, TypeError):
             raise ApiError(f"POST {url}: the login answer holds no bearer token") from None
-        self._auth = BearerAuth(Secret(str(token)))
-        log.info("logged in to account %s as %s", self.domains.account_id, self.username)
+        csrf = answer.get("csrf")
+        session_id = response.cookies.get(SESSION_COOKIE)
+        register_secrets(str(v) for v in (token, csrf, session_id) if v)
+        if not isinstance(token, str) or not token:
+            raise ApiError(f"POST {url}: the login answer holds no bearer token")
+        # The cookie goes, explicitly, to the refresh and logout calls only.
+        _forget_cookie(self.http.session.cookies, SESSION_COOKIE)
+        self._auth = BearerAuth(Secret(token))
+        self._csrf = Secret(csrf) if isinstance(csrf, str) and csrf else None
+        self._session_id = Secret(session_id) if session_id else None
+        ttl = _ttl_seconds(answer.get("sessionTTl"))
+        self._refresh_every = (
+            min(REFRESH_FRACTION * ttl, REFRESH_MAX_INTERVAL) if ttl else REFRESH_MAX_INTERVAL
+        )
+        if self._csrf is None:
+            # Refresh and logout need the csrf; a 401 still leads to a new login.
+            log.warning("the login answer holds no csrf: the session can be neither refreshed nor logged out")
+            self._refresh_every = math.inf
+        self._since = self.clock()
+
+    def _session_call(self, action: str) -> requests.Response:
+        assert self._csrf is not None
+        headers = {"Cookie": f"{SESSION_COOKIE}={self._session_id.reveal()}"} if self._session_id else {}
+        return self.http.request(
+            "POST",
+            self._url(action),
+            headers=headers,
+            json={"csrf": self._csrf.reveal()},
+            ok=(200, 204),
+            min_wait_429=LOGIN_MIN_WAIT_429,
+        )
+
+    def refresh(self) -> None:
+        """Extend the session; a refused refresh (401) means a new login."""
+        try:
+            self._session_call("refresh")
+        except AuthError as exc:
+            if exc.status != 401:
+                raise
+            log.info("session refresh refused (401); logging in again")
+            self._forget()
+            self.login()
+            return
+        self._since = self.clock()
+        log.debug("session of account %s refreshed", self.domains.account_id)
 
     def relogin(self) -> None:
         log.info("session expired (401); logging in again")
-        self._auth = None
+        self._forget()
         self.login()
+
+    def close(self) -> None:
+        """Log out, if logged in. Never raises: a failed logout is logged as a warning."""
+        if self._auth is None:
+            return
+        can_log_out = self._csrf is not None
+        try:
+            if can_log_out:
+                self._session_call("logout")
+        except AuthError as exc:
+            if exc.status == 401:
+                log.info("session of account %s had already ended (logout: 401)", self.domains.account_id)
+            else:
+                log.warning("logout from account %s failed: %s", self.domains.account_id, exc)
+        except Exception as exc:  # a run's result must not be lost to its logout
+            log.warning(
+                "logout from account %s failed (the session ends by itself after its TTL): %s",
+                self.domains.account_id,
+                exc,
+            )
+        else:
+            if can_log_out:
+                log.info("logged out of account %s", self.domains.account_id)
+        finally:
+            self._forget()
+
+    def _forget(self) -> None:
+        self._auth = None
+        self._csrf = None
+        self._session_id = None
 
 
 class OAuthKeys:
@@ -100,21 +238,44 @@ class OAuthKeys:
     def relogin(self) -> None:  # pragma: no cover - never called: not refreshable
         raise AssertionError("an API key has no session to renew")
 
+    def close(self) -> None:
+        """Nothing to close: no session."""
 
-Authenticator = BearerLogin | OAuthKeys
+
+Authenticator = LoginSession | OAuthKeys
 
 
-def authenticator(credentials: Credentials, http: HttpClient, domains: Domains) -> Authenticator:
+def authenticator(
+    credentials: Credentials, http: HttpClient, domains: Domains, *, clock: Clock | None = None
+) -> Authenticator:
     """Build the authenticator the credentials describe; missing pieces → ConfigError."""
     c = credentials
+    clock = clock or time.monotonic
+    keys = (c.app_key, c.app_secret, c.access_token, c.access_token_secret)
+    if c.login == "app":
+        if not c.username or any(k is None for k in keys):
+            raise ConfigError(
+                'application login (login = "app") needs a user name and four secrets: '
+                "AUTOMSG_USERNAME, AUTOMSG_APP_KEY, AUTOMSG_APP_SECRET, AUTOMSG_ACCESS_TOKEN, "
+                "AUTOMSG_ACCESS_TOKEN_SECRET (or the account's *_env keys)"
+            )
+        assert c.app_key and c.app_secret and c.access_token and c.access_token_secret
+        body: dict[str, str | Secret] = {
+            "username": c.username,
+            "appKey": c.app_key,
+            "secret": c.app_secret,
+            "accessToken": c.access_token,
+            "accessTokenSecret": c.access_token_secret,
+        }
+        return LoginSession(http, domains, body, f"the API key of user {c.username!r}", clock)
     if c.method == "bearer":
         if not c.username or c.password is None:
             raise ConfigError(
                 "bearer login needs a username and a password "
                 "(AUTOMSG_USERNAME and AUTOMSG_PASSWORD, or the account's *_env keys)"
             )
-        return BearerLogin(http, domains, c.username, c.password)
-    keys = (c.app_key, c.app_secret, c.access_token, c.access_token_secret)
+        body = {"username": c.username, "password": c.password}
+        return LoginSession(http, domains, body, f"user {c.username!r}", clock)
     if any(k is None for k in keys):
         raise ConfigError(
             "an API key needs four secrets: AUTOMSG_APP_KEY, AUTOMSG_APP_SECRET, "
@@ -125,12 +286,17 @@ def authenticator(credentials: Credentials, http: HttpClient, domains: Domains) 
 
 
 class Connection:
-    """An authenticated caller of one account's services."""
+    """An authenticated caller of one account's services.
+
+    Close it when the run ends (``with connect(…) as conn:``): a Login Service
+    session is logged out; :meth:`close` is idempotent and never raises.
+    """
 
     def __init__(self, http: HttpClient, domains: Domains, auth: Authenticator) -> None:
         self.http = http
         self.domains = domains
         self.auth = auth
+        self.closed = False
 
     @property
     def account_id(self) -> str:
@@ -148,8 +314,10 @@ class Connection:
         ok: tuple[int, ...] = (200,),
     ) -> requests.Response:
         """Call ``path`` (below ``/api/account/{id}``) on a service; re-login once on 401."""
+        if self.closed:
+            raise ApiError(f"the connection to account {self.account_id} is closed")
         url = self.domains.url(service, f"/api/account/{self.account_id}{path}")
-        auth = self.auth.auth()  # may log in; a refused login is final
+        auth = self.auth.auth()  # may log in or refresh; a refused login is final
         try:
             return self.http.request(method, url, params=params, headers=headers, json=json, auth=auth, ok=ok)
         except AuthError as exc:
@@ -159,3 +327,38 @@ class Connection:
         return self.http.request(
             method, url, params=params, headers=headers, json=json, auth=self.auth.auth(), ok=ok
         )
+
+    def close(self) -> None:
+        """End the session (logout); idempotent, never raises."""
+        if self.closed:
+            return
+        self.closed = True
+        self.auth.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _ttl_seconds(value: object) -> float | None:
+    """``sessionTTl`` (documented as a string of milliseconds; a number is taken too) in seconds."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    try:
+        ms = float(value)
+    except ValueError:
+        return None
+    return ms / 1000.0 if math.isfinite(ms) and ms > 0 else None
+
+
+def _forget_cookie(jar: Any, name: str) -> None:
+    for cookie in list(jar):
+        if cookie.name == name:
+            jar.clear(cookie.domain, cookie.path, cookie.name)

@@ -1,28 +1,62 @@
-"""Automatic Messages and Unified Automatic Messages: list, get, update.
+"""Unified Automatic Messages and (legacy) Automatic Messages: list, get, update.
 
-Every call returns the data together with the collection's ``ac-revision``.
-A list or get that sends a known revision in ``If-Match`` and is answered
-``304`` returns ``not_modified=True`` and no data. Writes always send the
-revision the caller diffed against (never ``-1``); a stale one raises
-:class:`~automsg_sync.errors.RevisionConflict`.
+Which API (lp-api.md): ``api = "auto"`` (the default) uses Unified
+Automatic Messages, LivePerson's current API, and falls back to the legacy
+``auto-messages`` API when the account answers 404 for it; the first read
+decides, and the choice holds for the object's life (``flavour``).
+
+What the documentation shows, and how this module reads it:
+
+- **Shapes.** Unified objects come without ``id``, ``templateId`` and
+  ``isDefault``; legacy ones with them. An object is addressed by its ``id``
+  when it has one, else by its ``messageEventId`` (the docs name both).
+- **Contexts.** ``view=BY_CONTEXT`` gives every object once with the contexts
+  it belongs to (``{"SKILL": ["3"], "ACCOUNT": ["111"]}``). An object listed by
+  several contexts is **one shared object**, not an override per context: it
+  is filed under one *home* context — the account when the account is among
+  its contexts, else its lowest-numbered skill — and the others are kept in
+  :attr:`ContextListing.shared`. A skill that lists a shared object has no
+  override of its own for it.
+- **Proof of contexts.** The legacy API documents no query parameters; a
+  server that ignores ``view`` answers without ``contexts``. Such an answer
+  is filed under the account alone, :attr:`ContextListing.contexts_proven` is
+  false, and :meth:`AutoMessagesApi.update` refuses any write that names a
+  skill context — a skill's text must never land on the account default.
+- **Revisions.** ``ac-revision``, else ``ETag``. A list or get that sends a
+  known revision in ``If-Match`` and is answered ``304`` returns
+  ``not_modified=True`` and no data. Writes always send the revision the
+  caller diffed against (never ``-1``); a write without one is refused.
+- **Writes.** Several objects go as one array to the collection URL (as the
+  Users API documents batch updates), one object to ``…/{address}``;
+  ``arrays = False`` (set by the writer when a server refuses arrays) sends
+  one object per call. ``put_override`` sends ``POST`` with
+  ``X-HTTP-Method-Override: PUT`` for proxies that block PUT.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from ..errors import ApiError
+from ..config import AccountSettings
+from ..errors import ApiError, ApiStatusError, AuthError
 from ..model import AutoMessage, Context
 from .auth import Connection
 from .domain import READ_ONLY, READ_WRITE
 
+log = logging.getLogger("automsg_sync.automessages")
+
 API_VERSION = "2.0"
 BASE = "/configuration/engagement-window"
+UNIFIED = "unified-auto-messages"
+LEGACY = "auto-messages"
+AUTO = "auto"
+APIS = (AUTO, UNIFIED, LEGACY)
 
 
 @dataclass(frozen=True)
@@ -36,28 +70,73 @@ class Listing:
 
 @dataclass(frozen=True)
 class ContextListing:
-    """The ``view=BY_CONTEXT`` answer: every context's messages in one call."""
+    """The ``view=BY_CONTEXT`` answer: every context's messages in one call.
+
+    ``contexts`` files each object under its home context; ``shared`` names,
+    for a (home context, messageEventId) whose object other contexts list
+    too, those other contexts. ``contexts_proven`` is false when the answer
+    showed no contexts at all (everything is then filed under the account).
+    """
 
     contexts: dict[Context, list[AutoMessage]] | None
     revision: str
     not_modified: bool = False
+    shared: dict[tuple[Context, str], tuple[Context, ...]] = field(default_factory=dict)
+    contexts_proven: bool = True
 
 
 class AutoMessagesApi:
-    """One account's automatic messages through one flavour of the API.
+    """One account's automatic messages through one of the two APIs.
 
-    ``flavour`` is ``"auto-messages"`` (objects addressed by numeric ``id``) or
-    ``"unified-auto-messages"`` (addressed by ``messageEventId``). ``writable``
-    selects the Read/Write domain; reads then go there too, so that a diff and
-    the write that follows it see the same data.
+    ``api`` is ``"auto"`` (Unified, else legacy on a 404; ``hint`` names the API
+    to try first, e.g. the one the last run found), ``"unified-auto-messages"``
+    or ``"auto-messages"``. ``writable`` selects the Read/Write domain; reads
+    then go there too, so that a diff and the write that follows it see the
+    same data.
     """
 
-    def __init__(self, conn: Connection, flavour: str = "auto-messages", *, writable: bool = False):
-        if flavour not in ("auto-messages", "unified-auto-messages"):
-            raise ValueError(f"unknown API flavour {flavour!r}")
+    def __init__(
+        self,
+        conn: Connection,
+        api: str = AUTO,
+        *,
+        writable: bool = False,
+        put_override: bool = False,
+        hint: str | None = None,
+    ):
+        if api not in APIS:
+            raise ValueError(f"unknown Automatic Messages API {api!r}")
         self.conn = conn
-        self.flavour = flavour
+        self._candidates = (
+            [api]
+            if api != AUTO
+            else ([hint, _other(hint)] if hint in (UNIFIED, LEGACY) else [UNIFIED, LEGACY])
+        )
+        self._flavour: str | None = api if api != AUTO else None
         self.service = READ_WRITE if writable else READ_ONLY
+        self.put_override = put_override
+        self.arrays = True  # arrays to the collection URL; the writer turns this off if refused
+        self.contexts_proven: bool | None = None  # None: no BY_CONTEXT answer seen yet
+
+    @classmethod
+    def for_account(
+        cls, conn: Connection, account: AccountSettings, *, writable: bool = False, hint: str | None = None
+    ) -> AutoMessagesApi:
+        """The API an account is configured for (``api``, ``put_override``)."""
+        return cls(conn, account.api, writable=writable, put_override=account.put_override, hint=hint)
+
+    @property
+    def flavour(self) -> str:
+        """The API in use; the first read decides it for ``api = "auto"``."""
+        if self._flavour is None:
+            self.list_by_context(if_match=None)
+        assert self._flavour is not None
+        return self._flavour
+
+    @property
+    def resolved(self) -> str | None:
+        """The API in use, if a read has decided it yet (never sends a request)."""
+        return self._flavour
 
     # ---------------------------------------------------------------- reads
 
@@ -72,11 +151,11 @@ class AutoMessagesApi:
     ) -> Listing:
         params = self._params(context, include_deleted=include_deleted, langs=langs)
         params["merge_data"] = "true" if merge_data else "false"
-        response = self._get(f"{BASE}/{self.flavour}", params, if_match)
+        response = self._get("", params, if_match)
         revision = _revision(response)
         if response.status_code == 304:
             return Listing(None, revision or (if_match or ""), not_modified=True)
-        return Listing([AutoMessage(o) for o in _objects(response)], revision)
+        return Listing([AutoMessage(_without_contexts(o)) for o in _objects(response)], revision)
 
     def list_by_context(
         self,
@@ -85,57 +164,95 @@ class AutoMessagesApi:
         include_deleted: bool = False,
         if_match: str | None = None,
     ) -> ContextListing:
-        """Every context in one call; skill contexts hold only their overrides."""
+        """Every context in one call; skill contexts hold only their own objects."""
         params = self._params(None, include_deleted=include_deleted, langs=langs)
         params["view"] = "BY_CONTEXT"
         params["merge_data"] = "false"
-        response = self._get(f"{BASE}/{self.flavour}", params, if_match)
+        response = self._get("", params, if_match)
         revision = _revision(response)
         if response.status_code == 304:
             return ContextListing(None, revision or (if_match or ""), not_modified=True)
+        objects = _objects(response)
+        # an empty account proves nothing, and needs no proof: there is nothing to write
+        proven = not objects or any(isinstance(o.get("contexts"), dict) for o in objects)
+        self.contexts_proven = proven
         contexts: dict[Context, list[AutoMessage]] = {}
-        for obj in _objects(response):
-            item = dict(obj)
-            where = item.pop("contexts", None) or {"ACCOUNT": [self.conn.account_id]}
-            for context in _contexts_of(where):
-                contexts.setdefault(context, []).append(AutoMessage(item))
-        return ContextListing(contexts, revision)
+        shared: dict[tuple[Context, str], tuple[Context, ...]] = {}
+        for obj in objects:
+            where = _contexts_of(obj.get("contexts")) if proven else []
+            home = home_context(where)
+            message = AutoMessage(_without_contexts(obj))
+            contexts.setdefault(home, []).append(message)
+            others = tuple(c for c in where if c != home)
+            if others:
+                shared[(home, message.message_event_id)] = others
+        if not proven:
+            log.warning(
+                "the %s API answered view=BY_CONTEXT without contexts: only the account level is "
+                "read, and no skill context will be written",
+                self._flavour,
+            )
+        return ContextListing(contexts, revision, shared=shared, contexts_proven=proven)
 
-    def get(self, message_id: str, context: Context) -> tuple[AutoMessage, str]:
+    def get(self, address: str, context: Context) -> tuple[AutoMessage, str]:
+        """One object of one context; reads the documented contexted answer too
+        (``{"SKILL": {"123": {…, "skillId": 1}}, "ACCOUNT": {"456": {…}}}``)."""
         params = self._params(context, include_deleted=True)
         params["merge_data"] = "false"
-        response = self._get(f"{BASE}/{self.flavour}/{quote(message_id, safe='')}", params, None)
+        response = self._get(f"/{quote(address, safe='')}", params, None)
         body = _json(response)
-        if not isinstance(body, dict):
-            raise ApiError(f"GET {self.flavour}/{message_id}: expected an object")
-        return AutoMessage(body), _revision(response)
+        found = pick_context(body, context) if isinstance(body, dict) else None
+        if found is None:
+            raise ApiError(f"GET {self.flavour}/{address}: no object for {context} in the answer")
+        return AutoMessage(_without_contexts(found)), _revision(response)
 
     # ---------------------------------------------------------------- writes
 
     def update(
         self, context: Context, messages: Sequence[AutoMessage], revision: str
     ) -> tuple[list[AutoMessage], str]:
-        """PUT the whole objects: one as ``…/{id}``, several as an array to the collection."""
+        """Write whole objects in one call: one to ``…/{address}``, several as an array
+        to the collection. Returns what the server answered and the new revision."""
         if not revision or revision == "-1":
-            raise ValueError("a write needs the revision it was computed against")
+            raise ApiError(
+                "LivePerson gave no revision (neither ac-revision nor ETag) for the data this "
+                "write is based on; refusing to write without a revision check"
+            )
+        if not context.is_account and self.contexts_proven is not True:
+            raise ApiError(
+                f"refusing to write {context}: the server has not shown that it understands "
+                "contexts (its view=BY_CONTEXT answer carried none), so the write could land "
+                "on the account default"
+            )
         if not messages:
             return [], revision
+        if len(messages) > 1 and not self.arrays:
+            raise ValueError("one object per call once the server refused arrays")
         params = self._params(context)
         headers = {"If-Match": revision}
         if len(messages) == 1:
-            path = f"{BASE}/{self.flavour}/{quote(self.address(messages[0]), safe='')}"
+            path = f"/{quote(messages[0].address, safe='')}"
             body: Any = dict(messages[0].raw)
         else:
-            path = f"{BASE}/{self.flavour}"
+            path = ""
             body = [dict(m.raw) for m in messages]
-        response = self.conn.request(self.service, "PUT", path, params=params, headers=headers, json=body)
-        data = _json(response)
+        method = "PUT"
+        if self.put_override:
+            method, headers["X-HTTP-Method-Override"] = "POST", "PUT"
+        url_path = f"{BASE}/{self.flavour}{path}"
+        response = self.conn.request(
+            self.service, method, url_path, params=params, headers=headers, json=body
+        )
+        new_revision = _revision(response)
+        if not new_revision:
+            raise ApiError(
+                f"{method} {self.flavour}: the write was accepted but the answer carries no "
+                "ac-revision or ETag header, so no further write can be revision-checked; "
+                "re-run to confirm what was written and continue"
+            )
+        data = _json(response) if response.content else []
         items = data if isinstance(data, list) else [data]
-        return [AutoMessage(o) for o in items if isinstance(o, dict)], _revision(response)
-
-    def address(self, message: AutoMessage) -> str:
-        """How this flavour addresses an object in a URL."""
-        return message.message_event_id if self.flavour == "unified-auto-messages" else message.id
+        return [AutoMessage(_without_contexts(o)) for o in items if isinstance(o, dict)], new_revision
 
     # ---------------------------------------------------------------- helpers
 
@@ -153,11 +270,62 @@ class AutoMessagesApi:
 
     def _get(self, path: str, params: dict[str, str], if_match: str | None) -> requests.Response:
         headers = {"If-Match": if_match} if if_match else None
-        return self.conn.request(self.service, "GET", path, params=params, headers=headers, ok=(200, 304))
+        candidates = [self._flavour] if self._flavour else self._candidates
+        for index, flavour in enumerate(candidates):
+            assert flavour is not None
+            try:
+                response = self.conn.request(
+                    self.service,
+                    "GET",
+                    f"{BASE}/{flavour}{path}",
+                    params=params,
+                    headers=headers,
+                    ok=(200, 304),
+                )
+            except ApiStatusError as exc:
+                if exc.status != 404 or isinstance(exc, AuthError) or index == len(candidates) - 1:
+                    raise
+                log.info("the account answers 404 for the %s API; trying %s", flavour, candidates[index + 1])
+                continue
+            if self._flavour is None:
+                self._flavour = flavour
+                log.info("using the %s API", flavour)
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def home_context(contexts: Sequence[Context]) -> Context:
+    """Where a (possibly shared) object is filed: the account if it is among the
+    object's contexts, else its lowest-numbered skill; no contexts → the account."""
+    if not contexts or any(c.is_account for c in contexts):
+        return Context.account()
+    return min(contexts)
+
+
+def pick_context(body: dict[str, Any], context: Context) -> dict[str, Any] | None:
+    """The object for ``context`` in a get-by-id answer: a plain object, or the
+    documented contexted dict keyed by context type, then by a number."""
+    if "messageEventId" in body or "data" in body:
+        return body
+    kind = "ACCOUNT" if context.is_account else "SKILL"
+    group = next((v for k, v in body.items() if str(k).upper() == kind), None)
+    if not isinstance(group, dict):
+        return None
+    objects = [o for o in group.values() if isinstance(o, dict)]
+    if not context.is_account and any("skillId" in o for o in objects):
+        # never another skill's object: with skillIds given, only the asked skill's counts
+        objects = [o for o in objects if str(o.get("skillId")) == context.skill_id]
+    if len(objects) != 1:
+        return None
+    return {k: v for k, v in objects[0].items() if k != "skillId" or context.is_account}
+
+
+def _other(flavour: str | None) -> str:
+    return LEGACY if flavour == UNIFIED else UNIFIED
 
 
 def _revision(response: requests.Response) -> str:
-    return response.headers.get("ac-revision", "")
+    return response.headers.get("ac-revision") or response.headers.get("ETag") or ""
 
 
 def _json(response: requests.Response) -> Any:
@@ -165,6 +333,12 @@ def _json(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         raise ApiError(f"{response.request.method} {response.url}: the body is not JSON") from None
+
+
+def _without_contexts(obj: dict[str, Any]) -> dict[str, Any]:
+    # `contexts` describes where the object is listed; it is not part of the object
+    # a write sends back (the documented PUT body has none)
+    return {k: v for k, v in obj.items() if k != "contexts"} if "contexts" in obj else obj
 
 
 def _objects(response: requests.Response) -> list[dict[str, Any]]:
@@ -178,12 +352,16 @@ def _objects(response: requests.Response) -> list[dict[str, Any]]:
 
 
 def _contexts_of(where: Any) -> list[Context]:
+    """The documented ``{"SKILL": ["3"], "ACCOUNT": ["111"]}``, as contexts (account first)."""
     out: list[Context] = []
     if not isinstance(where, dict):
         return [Context.account()]
     for kind, ids in where.items():
         if str(kind).upper() == "ACCOUNT":
-            out.append(Context.account())
+            out.insert(0, Context.account())
         elif str(kind).upper() == "SKILL":
-            out.extend(Context.skill(i) for i in (ids or []))
-    return out
+            for skill_id in ids if isinstance(ids, list) else [ids]:
+                context = Context.skill(str(skill_id))
+                if context not in out:
+                    out.append(context)
+    return out or [Context.account()]

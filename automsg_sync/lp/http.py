@@ -88,16 +88,19 @@ class HttpClient:
         data: Any = None,
         auth: Any = None,
         ok: tuple[int, ...] = (200,),
+        min_wait_429: float | None = None,
     ) -> requests.Response:
         """Send one request, with retries; return the response if its status is in ``ok``.
 
+        ``min_wait_429`` raises the floor of the wait after a 429 for this request
+        (the Login Service wants 5 s between login attempts).
         Raises :class:`TransportError` or an :class:`ApiStatusError` subclass.
         """
         check_transport(url)
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(_retryable),
             stop=tenacity.stop_after_attempt(len(self.settings.retry_waits) + 1),
-            wait=self._wait,
+            wait=lambda state: self._wait(state, min_wait_429),
             sleep=self.sleep,
             before_sleep=self._log_retry,
             reraise=True,
@@ -142,10 +145,11 @@ class HttpClient:
         log.warning("%s", error)
         raise error
 
-    def _wait(self, state: tenacity.RetryCallState) -> float:
+    def _wait(self, state: tenacity.RetryCallState, min_wait_429: float | None = None) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RateLimited):
-            return max(self.settings.min_rate_limit_wait, exc.retry_after or 0.0)
+            floor = max(self.settings.min_rate_limit_wait, min_wait_429 or 0.0)
+            return max(floor, exc.retry_after or 0.0)
         waits = self.settings.retry_waits
         index = min(state.attempt_number - 1, len(waits) - 1)
         return waits[index] if waits else 0.0
