@@ -220,8 +220,9 @@ class ContextWriter(Generic[W]):
                         )
                         self.api.arrays = False
                         continue
+                    hint = "; a proxy that blocks PUT? set put_override = true" if exc.status == 405 else ""
                     raise ApiError(
-                        f"{exc} (the account's revision did not move: nothing was changed)"
+                        f"{exc} (the account's revision did not move: nothing was changed{hint})"
                     ) from None
                 self.conflict_retries += 1
                 if self.conflict_retries > MAX_CONFLICT_RETRIES:

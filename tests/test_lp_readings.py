@@ -182,3 +182,20 @@ def test_a_write_naming_a_skill_needs_a_read_that_showed_contexts(emu: Emu, sett
     with pytest.raises(ApiError, match="refusing to write skill/7"):
         api.update(Context.skill(7), [message.with_texts({"fr-FR": "x"})], listing.revision)
     assert [r for r in emu.requests() if r["method"] == "PUT"] == []
+
+
+def test_a_proxy_that_blocks_put_is_named(emu: Emu, settings: Settings, tmp_path: Path) -> None:
+    conn = connect(settings, settings.account(ACCOUNT), sleep=Sleeps())
+    request = ExportRequest(out_dir=tmp_path / "out", languages=["fr-FR"], formats=["po"])
+    export_for_translation(conn, settings.account(ACCOUNT), request, StateStore(settings.state_dir))
+    po_path = tmp_path / "out" / ACCOUNT / "fr-FR.po"
+    po = polib.pofile(str(po_path))
+    for entry in po:
+        entry.msgstr = entry.msgstr or f"(fr) {entry.msgid}"
+    po.save(str(po_path))
+    before = emu.dump()
+    emu.faults(script=[{"match": "auto-messages", "method": "PUT", "times": 10, "status": 405}])
+    report = run_import(settings, [po_path])
+    [problem] = report.errors
+    assert "nothing was changed" in problem.message and "put_override = true" in problem.message
+    assert by_event(emu.dump()) == by_event(before)
