@@ -3,7 +3,11 @@
 ``make soak`` runs ``python tests/soak.py --cycles 500``; ``tests/test_reliability.py``
 runs a short version inside ``make test``. Loopback only, bounded, stops by itself.
 
-Each cycle starts from the sample account and a fresh state store, exports 1–3
+Each cycle starts from the sample account and a fresh state store — served
+as it is (both APIs; read through Unified), as the Unified API documents it
+(no ``id``/``templateId``/``isDefault``, objects shared by several contexts,
+arrays refused at the collection, so one PUT per object), or with arrays
+refused only — exports 1–3
 languages (PO or XLSX), lets a scripted translator fill a random part of them
 (some texts failing QA, some equal to the live text), makes "UI edits" before
 the import (to imported units, to others, to a source text), and then imports
@@ -66,6 +70,7 @@ class SoakResult:
     seed: int
     cycles: int = 0
     faults: Counter[str] = field(default_factory=Counter)
+    variants: Counter[str] = field(default_factory=Counter)  # how the account was served
     conflicts: int = 0
     lost_updates: int = 0
     violations: list[str] = field(default_factory=list)
@@ -78,6 +83,7 @@ class SoakResult:
         return [
             f"seed:                 {self.seed}  (replay: python tests/soak.py --seed {self.seed} --cycles {self.cycles})",
             f"cycles:               {self.cycles}  in {self.seconds:.1f} s",
+            "account served:       " + ", ".join(f"{k} {v}" for k, v in sorted(self.variants.items())),
             f"faults injected:      {faults}",
             f"processes killed:     {self.kills}",
             f"conflicts detected:   {self.conflicts}",
@@ -98,10 +104,38 @@ def texts(dump: dict[str, Any]) -> dict[Unit, str]:
 
 def objects(dump: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     return {
-        (ctx, str(obj["id"])): obj
+        (ctx, str(obj["messageEventId"])): obj
         for ctx, objs in dump["accounts"][ACCOUNT]["autoMessages"].items()
         for obj in objs
     }
+
+
+def documented(data: dict[str, Any]) -> dict[str, Any]:
+    """The sample served as the Unified API documents it: no ids, templateIds or isDefault,
+    attributes as {"timer": …}, arrays refused at the collection, and shared objects —
+    two account messages shared with skill 12, skill 9's override shared with skill 12."""
+    from automsg_sync.emulator.store import unified_view
+
+    account = data["accounts"][ACCOUNT]
+    account["behaviour"] = {"apis": "unified", "collectionArrays": False}
+    messages = account["autoMessages"]
+    for ctx, objs in messages.items():
+        messages[ctx] = [unified_view(o) for o in objs]
+    for obj in messages["account"]:
+        if obj["messageEventId"] in ("Off-hours welcome message", "Agents unavailable"):
+            obj["contexts"] = {"SKILL": ["12"], "ACCOUNT": [ACCOUNT]}
+    for obj in messages["skill/9"]:
+        obj["contexts"] = {"SKILL": ["9", "12"]}
+    return data
+
+
+def arrays_refused(data: dict[str, Any]) -> dict[str, Any]:
+    data["accounts"][ACCOUNT]["behaviour"] = {"collectionArrays": False}
+    return data
+
+
+VARIANTS = {"sample": lambda d: d, "documented": documented, "arrays refused": arrays_refused}
+WEIGHTS = [2, 1, 1]
 
 
 class Soak:
@@ -135,7 +169,9 @@ class Soak:
         self.hook("DELETE", "faults")
         self.fired: list[dict[str, Any]] = []
         self.runs: list[int] = []
-        self.hook("PUT", "load", sample_data())
+        variant = rng.choices(list(VARIANTS), WEIGHTS)[0]
+        self.result.variants[variant] += 1
+        self.hook("PUT", "load", VARIANTS[variant](sample_data()))
         state_dir = self.workdir / f"cycle-{number}"
         timeout = rng.choice([5.0, 5.0, 0.3])
         settings = replace(
