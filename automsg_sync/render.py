@@ -228,5 +228,11 @@ def print_verify_result(console: Console, result: VerifyResult) -> None:
         )
     if result.rejected_webhooks:
         console.print(
-            f"{result.rejected_webhooks} webhook call(s) with a missing or bad signature were refused."
+            f"{result.rejected_webhooks} webhook call(s) were refused: a missing or bad signature, "
+            "or another account's id."
+        )
+    if result.duplicate_webhooks or result.hidden_events:
+        console.print(
+            f"{result.duplicate_webhooks} repeated webhook deliveries counted once; "
+            f"{result.hidden_events} agents-only message(s) not taken as what the consumer saw."
         )

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from automsg_sync.config import Secret, load_settings
 from automsg_sync.errors import ConfigError
@@ -103,3 +104,10 @@ def test_secret_never_prints() -> None:
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml", {})
+
+
+def test_the_sample_config_loads_as_documented() -> None:
+    settings = load_settings(ROOT / "samples" / "automsg.toml", {})
+    first, second = settings.accounts["70071528"], settings.accounts["70071529"]
+    assert (first.api, first.put_override, first.credentials.method) == ("auto", False, "bearer")
+    assert (second.api, second.credentials.method) == ("auto", "oauth")
