@@ -20,7 +20,7 @@ from typing import Any
 
 from .catalog import Count, Origin, account_languages, build_units, dedupe, prefill, word_counts
 from .config import DEFAULT_FORMATS, FORMATS, AccountSettings
-from .errors import ConfigError
+from .errors import ApiError, ConfigError
 from .formats import EXTENSIONS, write_translation_file
 from .formats.po import fuzzy_in_po
 from .lp import Connection
@@ -139,6 +139,12 @@ def export_for_translation(
     source_language = normalise_language(request.source_language or account.source_language)
     snapshot = snapshot or fetch_snapshot(conn, account)
     assert snapshot is not None
+    if not snapshot.revision:
+        # files without a revision could never be imported safely: refuse before writing any
+        raise ApiError(
+            f"the {snapshot.api} API answered without a revision (neither ac-revision nor ETag): "
+            "an export needs one, because the import's writes are checked against it; nothing was written"
+        )
     skills = snapshot.skills
     contexts = _select_skills(snapshot.contexts, request.skills or account.skills, skills)
     languages = _languages(request.languages or account.languages, contexts, source_language)

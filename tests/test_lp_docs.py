@@ -47,12 +47,17 @@ def docs_data() -> dict[str, Any]:
     deleted_skill = doc("skills-entity.example.json")
     return {
         "accounts": {
-            # the contexted example: ONE object shared by skill 3 and the account
+            # the contexted example: ONE object shared by skill 3 and the account, beside
+            # the plain example's second object (the account's own), so that the account
+            # context has two objects and the refused array matters
             SHARED: {
                 "users": LOGIN,
                 "skills": [{"id": 3, "name": "Docs skill", "deleted": False}, deleted_skill],
                 "behaviour": DOCUMENTED,
-                "autoMessages": doc("uam-get-list-contexted.response.repaired.json"),
+                "autoMessages": [
+                    *doc("uam-get-list-contexted.response.repaired.json"),
+                    doc("uam-get-list.response.repaired.json")[1],
+                ],
             },
             # the plain list example: two account-level objects
             LISTED: {
@@ -144,31 +149,45 @@ def changed_only(
 def test_shared_object_is_one_unit_set_written_once_and_never_forked(
     docs_emu: Emu, docs_settings: Settings, tmp_path: Path
 ) -> None:
+    """The Done-when of issue 14: served exactly as documented, default settings."""
     before = objects(docs_emu, SHARED)
     result = export(docs_settings, SHARED, tmp_path / "out", ["cs-CZ", "fr-FR"])
     assert result.api == UNIFIED and result.notices == []
-    po = tmp_path / "out" / SHARED / "fr-FR.po"
-    [entry] = polib.pofile(str(po))  # one unit, under the account: not one per context
-    assert entry.msgctxt == "account|CHAT_STARTED"
-    assert "Shared with: Docs skill (3) (one text for all of them)" in entry.comment
-    fr, cs = translate(po), translate(tmp_path / "out" / SHARED / "cs-CZ.po")
+    files = [tmp_path / "out" / SHARED / f"{lang}.po" for lang in ("cs-CZ", "fr-FR")]
+    entries = {e.msgctxt: e for e in polib.pofile(str(files[1]))}
+    # one unit set for the shared object, under the account: not one per context
+    assert sorted(entries) == ["account|CHAT_STARTED", "account|On-hold message #1"]
+    assert "Shared with: Docs skill (3) (one text for all of them)" in entries["account|CHAT_STARTED"].comment
+    assert "Shared with" not in entries["account|On-hold message #1"].comment
+    texts = {(key.split("|")[1], f.stem): text for f in files for key, text in translate(f).items()}
     docs_emu.clear_requests()
-    report = run_import(docs_settings, SHARED, [po, tmp_path / "out" / SHARED / "cs-CZ.po"])
-    assert report.exit_code == 0 and report.applied is not None and len(report.applied.written) == 2
+    report = run_import(docs_settings, SHARED, files)
+    assert report.exit_code == 0 and report.applied is not None and len(report.applied.written) == 4
     after = objects(docs_emu, SHARED)
     assert list(after) == ["account"]  # no skill-only copy was made
-    new = {("CHAT_STARTED", "fr-FR"): fr[entry.msgctxt], ("CHAT_STARTED", "cs-CZ"): cs[entry.msgctxt]}
-    changed_only(before["account"], after["account"], new)
-    assert after["account"][0]["contexts"] == {"SKILL": ["3"], "ACCOUNT": ["111"]}
-    puts = [(r["path"].split("/")[-1], r["query"]) for r in docs_emu.requests() if r["method"] == "PUT"]
-    assert puts == [("CHAT_STARTED", {"v": "2.0", "context_type": "ACCOUNT"})]
+    changed_only(before["account"], after["account"], texts)  # the right texts, no field added
+    assert after["account"][0]["contexts"] == {"SKILL": ["3"], "ACCOUNT": ["111"]}  # still shared
+    writes = [
+        (r["method"], r["path"].split("/")[-1], r["status"], r["query"].get("context_type"))
+        for r in docs_emu.requests()
+        if r["method"] == "PUT"
+    ]
+    assert writes == [
+        ("PUT", "unified-auto-messages", 405, "ACCOUNT"),  # the array, refused at the collection
+        ("PUT", "CHAT_STARTED", 200, "ACCOUNT"),  # the shared object, written to one context
+        ("PUT", "On-hold message #1", 200, "ACCOUNT"),
+    ]
+    # the skill that shares the object shows the new text: it is the same object
+    conn = connect(docs_settings, docs_settings.account(SHARED), sleep=Sleeps())
+    skill_view = AutoMessagesApi(conn).list_messages(Context.skill(3), merge_data=False).messages
+    assert skill_view is not None and [m.message_event_id for m in skill_view] == ["CHAT_STARTED"]
+    fr = skill_view[0].text("fr-FR")
+    assert fr is not None and fr.msg == texts[("CHAT_STARTED", "fr-FR")]
     # a second run writes nothing
     docs_emu.clear_requests()
-    again = run_import(docs_settings, SHARED, [po])
-    assert again.exit_code == 0 and again.counts()["noop"] == 1 and again.counts()["applied"] == 0
-    assert [
-        r for r in docs_emu.requests() if r["method"] in ("PUT", "POST") and "login" not in r["path"]
-    ] == []
+    again = run_import(docs_settings, SHARED, files)
+    assert again.exit_code == 0 and again.counts()["noop"] == 4 and again.counts()["applied"] == 0
+    assert [r for r in docs_emu.requests() if r["method"] == "PUT"] == []
 
 
 def test_arrays_refused_fall_back_to_one_write_per_object(
@@ -268,7 +287,9 @@ def test_emulator_serves_the_documented_shapes(docs_emu: Emu, docs_settings: Set
     url = conn.domains.url(READ_WRITE, f"/api/account/{SHARED}/configuration/engagement-window")
     auth = conn.auth.auth()
     listed = requests.get(f"{url}/unified-auto-messages", params={"view": "BY_CONTEXT"}, auth=auth, timeout=5)
-    assert listed.json() == doc("uam-get-list-contexted.response.repaired.json")
+    shared, own = listed.json()
+    assert [shared] == doc("uam-get-list-contexted.response.repaired.json")  # as documented, byte for byte
+    assert own == dict(doc("uam-get-list.response.repaired.json")[1], contexts={"ACCOUNT": ["111"]})
     one = requests.get(
         f"{url}/unified-auto-messages/CHAT_STARTED", params={"view": "BY_CONTEXT"}, auth=auth, timeout=5
     )

@@ -19,8 +19,10 @@ from typing import Any
 
 import polib
 import pytest
+from click.testing import CliRunner
 from conftest import ACCOUNT, FAST, USER, Emu, Sleeps, sample_data
 
+from automsg_sync.cli import main
 from automsg_sync.config import Settings, load_settings
 from automsg_sync.emulator import EmulatorServer, Store
 from automsg_sync.errors import ApiError
@@ -199,3 +201,32 @@ def test_a_proxy_that_blocks_put_is_named(emu: Emu, settings: Settings, tmp_path
     [problem] = report.errors
     assert "nothing was changed" in problem.message and "put_override = true" in problem.message
     assert by_event(emu.dump()) == by_event(before)
+
+
+def test_no_revision_header_at_all_is_a_clear_refusal(emu: Emu, settings: Settings, tmp_path: Path) -> None:
+    """A server that sends neither ac-revision nor ETag: status works; an export (whose files
+    could never be imported safely) and a write are refused in words, nothing written."""
+    conn = connect(settings, settings.account(ACCOUNT), sleep=Sleeps())
+    request = ExportRequest(out_dir=tmp_path / "out", languages=["fr-FR"], formats=["po"])
+    export_for_translation(conn, settings.account(ACCOUNT), request, StateStore(settings.state_dir))
+    po_path = tmp_path / "out" / ACCOUNT / "fr-FR.po"
+    po = polib.pofile(str(po_path))
+    for entry in po:
+        entry.msgstr = entry.msgstr or f"(fr) {entry.msgid}"
+    po.save(str(po_path))
+    data = emu.dump()
+    data["accounts"][ACCOUNT]["behaviour"] = {"revisionHeader": "none"}
+    emu.hook("PUT", "load", data)
+    before = by_event(emu.dump())
+    env = dict(USER, AUTOMSG_CSDS_URL=emu.url)
+    common = ["--account", ACCOUNT, "--state-dir", str(tmp_path / "state")]
+    runner = CliRunner()
+    assert runner.invoke(main, ["status", *common], env=env).exit_code == 0
+    out = tmp_path / "again"
+    exported = runner.invoke(main, ["export-for-translation", *common, "--out", str(out)], env=env)
+    assert exported.exit_code == 1 and "Traceback" not in exported.output
+    assert "neither ac-revision nor ETag" in exported.output and not out.exists()
+    result = runner.invoke(main, ["import-translations", *common, str(po_path), "--apply"], env=env)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "neither ac-revision nor ETag" in result.output and "refusing to write" in result.output
+    assert by_event(emu.dump()) == before

@@ -305,7 +305,8 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
             return _put(account, context, address, unified)
 
     def _revised(response: Response, account: Any) -> Response:
-        response.headers[account.behaviour["revisionHeader"]] = str(account.revision)
+        if account.behaviour["revisionHeader"] != "none":
+            response.headers[account.behaviour["revisionHeader"]] = str(account.revision)
         return response
 
     def _get(account: Any, context: str, address: str | None, unified: bool, understood: bool) -> Response:

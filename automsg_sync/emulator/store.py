@@ -37,7 +37,7 @@ switch              values                                                defaul
                     write is the account level's
 ``staleWrite``      the status of a write with a stale ``If-Match``:      ``409``
                     409, 412 or 400
-``revisionHeader``  ``ac-revision`` or ``eTag``                           ``ac-revision``
+``revisionHeader``  ``ac-revision``, ``eTag``, or ``none`` (no revision)   ``ac-revision``
 ==================  ====================================================  ===========
 """
 
@@ -65,7 +65,7 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "collectionArrays": (True, False),
     "contexts": ("understood", "ignored"),
     "staleWrite": (409, 412, 400),
-    "revisionHeader": ("ac-revision", "eTag"),
+    "revisionHeader": ("ac-revision", "eTag", "none"),
 }
 
 
