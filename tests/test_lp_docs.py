@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from conftest import FAST, ROOT, USER, Emu, Sleeps
 
 from automsg_sync.config import Settings, load_settings
 from automsg_sync.emulator import EmulatorServer, Store
+from automsg_sync.errors import ApiError
 from automsg_sync.export import ExportRequest, ExportResult, export_for_translation
 from automsg_sync.imports import ImportOptions, ImportReport, import_translations
 from automsg_sync.lp import connect
@@ -314,12 +316,27 @@ def test_emulator_serves_the_documented_shapes(docs_emu: Emu, docs_settings: Set
     assert put.status_code == 200 and put.json()["id"] == 2 and put.headers["ac-revision"] == "2"
 
 
-def test_a_read_through_the_api_decides_it_once(docs_emu: Emu, docs_settings: Settings) -> None:
+def test_a_read_through_the_api_decides_it_once(
+    docs_emu: Emu, docs_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     conn = connect(docs_settings, docs_settings.account(LEGACY_ACCOUNT), sleep=Sleeps())
     api = AutoMessagesApi(conn)
     assert api.resolved is None
-    api.list_by_context()
+    with caplog.at_level(logging.INFO):
+        api.list_by_context()
     assert api.resolved == LEGACY
+    # the expected 404 of the Unified API is no failure: nothing above INFO is logged
+    assert [r.getMessage() for r in caplog.records if r.levelno > logging.INFO] == []
+    assert any("404 for the unified-auto-messages API" in r.getMessage() for r in caplog.records)
     docs_emu.clear_requests()
     api.list_by_context()
     assert [r["path"].split("/")[-1] for r in docs_emu.requests()] == ["auto-messages"]
+
+
+def test_an_account_without_either_api_is_named(docs_emu: Emu, docs_settings: Settings) -> None:
+    data = docs_emu.dump()
+    data["accounts"][LEGACY_ACCOUNT]["behaviour"] = {"apis": "none"}
+    docs_emu.hook("PUT", "load", data)
+    conn = connect(docs_settings, docs_settings.account(LEGACY_ACCOUNT), sleep=Sleeps())
+    with pytest.raises(ApiError, match="no Automatic Messages API answers .*: 404"):
+        AutoMessagesApi(conn).list_by_context()

@@ -28,7 +28,7 @@ leaves open (lp-api.md), so the tests can cover every one:
 switch              values                                                default
 ==================  ====================================================  ===========
 ``apis``            ``both``; ``unified`` (legacy answers 404);           ``both``
-                    ``legacy`` (Unified answers 404)
+                    ``legacy`` (Unified answers 404); ``none`` (both 404)
 ``collectionArrays``  ``true``: an array PUT to the collection URL is      ``true``
                     accepted; ``false``: 405
 ``contexts``        ``understood``; ``ignored``: ``view``,                ``understood``
@@ -61,7 +61,7 @@ BEHAVIOUR: dict[str, Any] = {
     "revisionHeader": "ac-revision",
 }
 _CHOICES: dict[str, tuple[Any, ...]] = {
-    "apis": ("both", "unified", "legacy"),
+    "apis": ("both", "unified", "legacy", "none"),
     "collectionArrays": (True, False),
     "contexts": ("understood", "ignored"),
     "staleWrite": (409, 412, 400),

@@ -44,7 +44,7 @@ from urllib.parse import quote
 import requests
 
 from ..config import AccountSettings
-from ..errors import ApiError, ApiStatusError, AuthError
+from ..errors import ApiError
 from ..model import AutoMessage, Context
 from .auth import Connection
 from .domain import READ_ONLY, READ_WRITE
@@ -270,28 +270,32 @@ class AutoMessagesApi:
 
     def _get(self, path: str, params: dict[str, str], if_match: str | None) -> requests.Response:
         headers = {"If-Match": if_match} if if_match else None
-        candidates = [self._flavour] if self._flavour else self._candidates
-        for index, flavour in enumerate(candidates):
-            assert flavour is not None
-            try:
-                response = self.conn.request(
-                    self.service,
-                    "GET",
-                    f"{BASE}/{flavour}{path}",
-                    params=params,
-                    headers=headers,
-                    ok=(200, 304),
-                )
-            except ApiStatusError as exc:
-                if exc.status != 404 or isinstance(exc, AuthError) or index == len(candidates) - 1:
-                    raise
-                log.info("the account answers 404 for the %s API; trying %s", flavour, candidates[index + 1])
-                continue
-            if self._flavour is None:
+        if self._flavour:
+            return self._read(self._flavour, path, params, headers, ok=(200, 304))
+        for flavour in self._candidates:
+            # a 404 while the API is undecided is expected (the account lacks that API):
+            # taken as an answer, not logged as a failure, and the next API is tried
+            response = self._read(flavour, path, params, headers, ok=(200, 304, 404))
+            if response.status_code != 404:
                 self._flavour = flavour
                 log.info("using the %s API", flavour)
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
+                return response
+            log.info("the account answers 404 for the %s API", flavour)
+        raise ApiError(
+            f"account {self.conn.account_id}: no Automatic Messages API answers "
+            f"({' and '.join(self._candidates)}: 404): is the account id right?"
+        )
+
+    def _read(
+        self,
+        flavour: str,
+        path: str,
+        params: dict[str, str],
+        headers: dict[str, str] | None,
+        ok: tuple[int, ...],
+    ) -> requests.Response:
+        url = f"{BASE}/{flavour}{path}"
+        return self.conn.request(self.service, "GET", url, params=params, headers=headers, ok=ok)
 
 
 def home_context(contexts: Sequence[Context]) -> Context:
