@@ -22,7 +22,7 @@ import click
 from rich.console import Console
 
 from . import __version__
-from .config import APIS, AccountSettings, Settings, load_settings
+from .config import APIS, FORMATS, AccountSettings, Settings, load_settings
 from .errors import AutomsgError
 from .log import register_secrets, setup_logging
 
@@ -42,10 +42,60 @@ class Ctx:
         self.log_format = log_format
 
 
+CREDENTIALS_HELP = (
+    "Credentials come from the environment (never the command line), or from the config file's "
+    "[[accounts]]: AUTOMSG_USERNAME and AUTOMSG_PASSWORD (Login Service), or the API key's "
+    "AUTOMSG_APP_KEY, AUTOMSG_APP_SECRET, AUTOMSG_ACCESS_TOKEN and AUTOMSG_ACCESS_TOKEN_SECRET. "
+    "AUTOMSG_ACCOUNT is the default account, AUTOMSG_CSDS_URL the Domain API base URL."
+)
+
+
+def epilog(*examples: str) -> str:
+    """A command's help epilog: where credentials come from, and example command lines."""
+    lines = "\n".join(f"  $ {e}" for e in examples)
+    return f"{CREDENTIALS_HELP}\n\n\b\nExample:\n{lines}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Accounts:
+    """For commands whose files carry their account: ``--account`` (an override, or
+    None) and the settings of any account a file names."""
+
+    settings: Settings
+    override: str | None
+    api: str | None
+
+    def get(self, account_id: str) -> AccountSettings:
+        return _account_settings(self.settings, account_id, self.api)
+
+
+def _account_settings(settings: Settings, account_id: str | None, api: str | None) -> AccountSettings:
+    account = settings.account(account_id)
+    if api:
+        account = dataclasses.replace(account, api=api)
+    register_secrets(account.credentials.secrets())
+    return account
+
+
 def account_options(f: F) -> F:
     """--account, --config, --csds-url, --api, --state-dir: shared by account commands."""
+    return _account_options(f, from_files=False)
 
-    @click.option("--account", "account_id", metavar="ID", help="LivePerson account id.")
+
+def file_account_options(f: F) -> F:
+    """``account_options`` for commands whose files name their account: the command gets
+    ``accounts`` (an :class:`Accounts`) instead of one account; ``--account`` only overrides."""
+    return _account_options(f, from_files=True)
+
+
+def _account_options(f: F, *, from_files: bool) -> F:
+    account_help = (
+        "LivePerson account id; default: the account each file names (given, it must match them)."
+        if from_files
+        else "LivePerson account id (env AUTOMSG_ACCOUNT)."
+    )
+
+    @click.option("--account", "account_id", metavar="ID", help=account_help)
     @click.option(
         "--config",
         "config_path",
@@ -76,18 +126,37 @@ def account_options(f: F) -> F:
             csds_url=kwargs.pop("csds_url"),
             state_dir=kwargs.pop("state_dir"),
         )
-        account = settings.account(kwargs.pop("account_id"))
-        api = kwargs.pop("api")
-        if api:
-            account = dataclasses.replace(account, api=api)
-        register_secrets(account.credentials.secrets())
-        return f(*args, settings=settings, account=account, **kwargs)
+        account_id, api = kwargs.pop("account_id"), kwargs.pop("api")
+        if from_files:
+            return f(*args, settings=settings, accounts=Accounts(settings, account_id, api), **kwargs)
+        return f(*args, settings=settings, account=_account_settings(settings, account_id, api), **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
 
+def _verbose_after_command(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``automsg-sync status -v``: the top-level ``--verbose``, given after the command."""
+    top = ctx.find_object(Ctx)
+    if value and top is not None and not top.verbose:
+        top.verbose = True
+        setup_logging(top.log_format, True)
+
+
 class _Group(click.Group):
-    """Turns every AutomsgError into a one-line message and its exit code."""
+    """Turns every AutomsgError into a one-line message and its exit code; gives every
+    command ``-v``/``--verbose`` too, so it works after the command's name as before it."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.params.append(
+            click.Option(
+                ["-v", "--verbose"],
+                is_flag=True,
+                expose_value=False,
+                callback=_verbose_after_command,
+                help="Log debug detail (never secrets); same as before the command.",
+            )
+        )
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -139,17 +208,30 @@ def _tune_gc() -> None:
     gc.set_threshold(100_000, 10, 10)
 
 
-@main.command()
+@main.command(
+    epilog=epilog(
+        "automsg-sync status --account 70071528 --languages fr-FR,de-DE --skills 7,9",
+    )
+)
 @account_options
+@click.option("--languages", metavar="LIST", help="Only these languages' rows, e.g. fr-FR,de-DE.")
+@click.option(
+    "--skills",
+    metavar="LIST",
+    help="The account default and only these skills' overrides, e.g. 7,9 (default: all).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def status(settings: Settings, account: AccountSettings, as_json: bool) -> None:
-    """Per context and language: custom-translated, LivePerson default, missing."""
+def status(
+    settings: Settings, account: AccountSettings, languages: str | None, skills: str | None, as_json: bool
+) -> None:
+    """Per context and language: custom-translated, LivePerson default, missing, and
+    the percentage done (custom of all)."""
     from .lp import connect
     from .render import print_status
     from .status import account_status
 
     with connect(settings, account) as conn:
-        result = account_status(conn, account)
+        result = account_status(conn, account, _csv(languages), _csv(skills))
     if as_json:
         _print_json(result.to_json())
     else:
@@ -162,22 +244,45 @@ def _csv(value: str | None) -> list[str] | None:
     return [x.strip() for x in value.split(",") if x.strip()]
 
 
-@main.command("export-for-translation")
+def _formats(_ctx: click.Context, _param: click.Parameter, value: str | None) -> list[str] | None:
+    """``--format po,xliff``: a list of po, xlsx, xliff; ``both`` is po,xlsx."""
+    if value is None:
+        return None
+    formats: list[str] = []
+    for name in _csv(value) or []:
+        for fmt in ["po", "xlsx"] if name.lower() == "both" else [name.lower()]:
+            if fmt not in FORMATS:
+                raise click.BadParameter(
+                    f"{name!r} is not a format (po, xlsx, xliff, or both = po,xlsx)", param_hint="--format"
+                )
+            if fmt not in formats:
+                formats.append(fmt)
+    if not formats:
+        raise click.BadParameter("no format given", param_hint="--format")
+    return formats
+
+
+@main.command(
+    "export-for-translation",
+    epilog=epilog(
+        "automsg-sync export-for-translation --account 70071528 --format po,xliff --languages fr-FR"
+    ),
+)
 @account_options
 @click.option(
     "--out",
     "out_dir",
-    required=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="Directory for the files (written to OUT/<account>/<language>.po|.xlsx|.xlf).",
+    help="Directory for the files (written to OUT/<account>/<language>.po|.xlsx|.xlf); "
+    "default: the config's outbox ([paths] outbox, else ./outbox).",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["po", "xlsx", "xliff", "both"]),
-    default=None,
-    help="File format: po, xlsx, xliff (XLIFF 1.2, for CAT tools), or both (po and xlsx); "
-    "default: the config's formats, else both.",
+    metavar="LIST",
+    callback=_formats,
+    help="File formats, a comma list of po, xlsx, xliff (XLIFF 1.2, for CAT tools); both = po,xlsx; "
+    "default: the config's formats, else po,xlsx.",
 )
 @click.option("--languages", metavar="LIST", help="Target languages, e.g. fr-FR,de-DE.")
 @click.option("--skills", metavar="LIST", help="Skill ids (7,9) or 'all' (default).")
@@ -203,8 +308,8 @@ def _csv(value: str | None) -> list[str] | None:
 def export_for_translation(
     settings: Settings,
     account: AccountSettings,
-    out_dir: Path,
-    fmt: str | None,
+    out_dir: Path | None,
+    fmt: list[str] | None,
     languages: str | None,
     skills: str | None,
     only: str | None,
@@ -229,10 +334,10 @@ def export_for_translation(
     from .render import print_export_result
     from .state import StateStore
 
-    formats = {"both": ["po", "xlsx"], None: list(account.formats)}.get(fmt, [fmt or "po"])
+    out_dir = out_dir or settings.paths.outbox
     request = ExportRequest(
         out_dir=out_dir,
-        formats=formats,
+        formats=fmt or list(account.formats),
         languages=_csv(languages),
         skills=_csv(skills),
         only=frozenset(_csv(only) or UNIT_STATES),
@@ -256,9 +361,14 @@ def export_for_translation(
         print_export_result(console, result, out_dir)
 
 
-@main.command("import-translations")
-@account_options
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@main.command(
+    "import-translations",
+    epilog=epilog(
+        "automsg-sync import-translations outbox/70071528/fr-FR.po returned/ --apply --report applied.json"
+    ),
+)
+@file_account_options
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--apply", "do_apply", is_flag=True, help="Write the plan (default: dry run, nothing written).")
 @click.option("--accept-stale", is_flag=True, help="Push units whose source changed since export.")
 @click.option("--prefer-file", is_flag=True, help="Overwrite texts changed live since export.")
@@ -269,33 +379,58 @@ def export_for_translation(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the JSON report here.",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of tables.")
+@click.option("--wide", is_flag=True, help="Show whole texts in the plan (not cut at 60 characters).")
 def import_translations(
     settings: Settings,
-    account: AccountSettings,
+    accounts: Accounts,
     files: tuple[Path, ...],
     do_apply: bool,
     accept_stale: bool,
     prefer_file: bool,
     include_fuzzy: bool,
     report_path: Path | None,
+    as_json: bool,
+    wide: bool,
 ) -> None:
-    """Read returned PO/XLSX files, QA-check, diff three ways, and (--apply) write."""
-    from .imports import ImportOptions
+    """Read returned PO/XLSX/XLIFF files (or every one in a folder), QA-check, diff three
+    ways, and (--apply) write.
+
+    Each file is imported into the account it names (PO header X-Automsg-Account, the
+    XLSX metadata sheet, the XLIFF header); files of several accounts are imported
+    account by account, and the worst exit code wins. A folder stands for its translator
+    files and those of its subfolders (OUT/<account>/<language>.po), taken as cron takes
+    its inbox: hidden files and *.part/*.tmp uploads are left alone.
+    """
+    from .imports import ImportOptions, ImportRun, files_by_account, translation_files, unreadable_report
     from .imports import import_translations as run_import
     from .lp import connect
-    from .render import print_import_report
+    from .render import print_file_selection, print_import_runs
     from .state import StateStore
 
-    options = ImportOptions(
-        do_apply, accept_stale, prefer_file, include_fuzzy, account.max_length, settings.max_file_bytes
-    )
-    state = StateStore(settings.state_dir)
-    with connect(settings, account) as conn:
-        report = run_import(conn, account, list(files), options, state, settings.state_dir / "backups")
+    selection = translation_files(files)
+    print_file_selection(Console(stderr=True) if as_json else out(), selection)
+    grouped = files_by_account(selection.files, accounts.override, settings.max_file_bytes)
+    run = ImportRun()
+    for account_id, paths in grouped.accounts.items():
+        state = StateStore(settings.state_dir)  # opened only when there is something to import
+        account = accounts.get(account_id)
+        options = ImportOptions(
+            do_apply, accept_stale, prefer_file, include_fuzzy, account.max_length, settings.max_file_bytes
+        )
+        with connect(settings, account) as conn:
+            run.reports.append(
+                run_import(conn, account, paths, options, state, settings.state_dir / "backups")
+            )
+    if grouped.unreadable:
+        run.reports.append(unreadable_report(grouped.unreadable, dry_run=not do_apply))
     if report_path is not None:
-        _write_json(report_path, report.to_json())
-    print_import_report(out(), report)
-    sys.exit(report.exit_code)
+        _write_json(report_path, run.to_json())
+    if as_json:
+        _print_json(run.to_json())
+    else:
+        print_import_runs(out(), run, wide=wide)
+    sys.exit(run.exit_code)
 
 
 @main.command("cron-run")
@@ -325,17 +460,24 @@ def cron_run(config_path: Path, accounts: str | None, wait: float) -> None:
     sys.exit(report.exit_code)
 
 
-@main.command()
-@account_options
+@main.command(
+    epilog=epilog("automsg-sync restore .automsg/backups/70071528-20261121T050301Z-afb226.json --apply")
+)
+@file_account_options
 @click.argument("backup", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--apply", "do_apply", is_flag=True, help="Write (default: dry run, nothing written).")
-def restore(settings: Settings, account: AccountSettings, backup: Path, do_apply: bool) -> None:
-    """Put back the pre-images an apply saved; a text changed since is a conflict, not overwritten."""
+def restore(settings: Settings, accounts: Accounts, backup: Path, do_apply: bool) -> None:
+    """Put back the pre-images an apply saved; a text changed since is a conflict, not overwritten.
+
+    The account is the one the backup names (--account, if given, must be it).
+    """
     from .lp import connect
     from .render import print_restore_report
-    from .restore import restore_backup
+    from .restore import load_backup, restore_backup
     from .state import StateStore
 
+    # the backup names its account; a --account that differs is refused by restore_backup
+    account = accounts.get(accounts.override or str(load_backup(backup).get("account") or ""))
     state = StateStore(settings.state_dir)
     with connect(settings, account) as conn:
         report = restore_backup(
@@ -351,7 +493,14 @@ def restore(settings: Settings, account: AccountSettings, backup: Path, do_apply
     sys.exit(report.exit_code)
 
 
-@main.command()
+@main.command(
+    epilog=epilog(
+        "automsg-sync verify --account 70071528 --language fr-FR --skill 7 --listen 0.0.0.0:8787 "
+        "--public-url https://hooks.example.com/automsg"
+    )
+    + "\n\nThe connector app's AUTOMSG_CONNECTOR_CLIENT_ID and AUTOMSG_CONNECTOR_CLIENT_SECRET "
+    "come from the environment too."
+)
 @account_options
 @click.option("--language", required=True, metavar="TAG", help="The conversation's language, e.g. fr-FR.")
 @click.option("--skill", metavar="ID", help="Route the conversation to this skill.")

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ConfigError
-from .model import UNIT_STATES, normalise_language
+from .languages import check_language
+from .model import UNIT_STATES
 
 DEFAULT_CSDS_URL = "https://api.liveperson.net"
 DEFAULT_CONFIG = Path("automsg.toml")
@@ -155,6 +156,7 @@ class Settings:
     policies: Policies = field(default_factory=Policies)
     verify: VerifySettings = field(default_factory=VerifySettings)
     max_file_bytes: int = 20 << 20  # returned files larger than this are refused
+    settle_seconds: float = 30.0  # cron-run leaves an inbox file changed more recently than this
     accounts: Mapping[str, AccountSettings] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
     default_account: str | None = None
@@ -218,12 +220,13 @@ def load_settings(
     )
     verify_table.done()
     settings = Settings(
-        csds_url=csds_url or env.get("AUTOMSG_CSDS_URL") or file_csds,
+        csds_url=_csds_url(csds_url, env, file_csds, top),
         state_dir=state_dir or file_state_dir,
         paths=paths,
         policies=policies,
         verify=verify,
         max_file_bytes=int(top.get("max_file_mb", float, 20.0) * (1 << 20)),
+        settle_seconds=_settle_seconds(top),
         http=HttpSettings(
             timeout=http.get("timeout", float, 30.0),
             retry_waits=tuple(http.get("retry_waits", list[float], [5.0, 10.0, 15.0])),
@@ -246,6 +249,28 @@ def load_settings(
     if not settings.default_account and len(accounts) == 1:
         settings = replace(settings, default_account=next(iter(accounts)))
     return replace(settings, accounts=accounts)
+
+
+def _settle_seconds(top: _Table) -> float:
+    seconds: float = top.get("settle_seconds", float, Settings.settle_seconds)
+    if seconds < 0:
+        raise ConfigError(f"{top.where('settle_seconds')}: expected 0 or more seconds, got {seconds:g}")
+    return seconds
+
+
+def _csds_url(option: str | None, env: Mapping[str, str], file_value: str, top: _Table) -> str:
+    """The CSDS URL that wins (option, environment, file, default), checked; the message names its origin."""
+    from .lp.http import check_transport  # imported here: lp.http imports this module
+
+    if option:
+        url, name = option, f"--csds-url {option}"
+    elif env.get("AUTOMSG_CSDS_URL"):
+        url = env["AUTOMSG_CSDS_URL"]
+        name = f"AUTOMSG_CSDS_URL={url}"
+    else:
+        url, name = file_value, f"{top.where('csds_url')} = {file_value!r}"
+    check_transport(url, name)
+    return url
 
 
 def _verify_tls(http: _Table) -> bool:
@@ -400,10 +425,8 @@ def _secret(value: str | None) -> Secret | None:
 
 
 def _language(t: _Table, key: str, value: str) -> str:
-    try:
-        return normalise_language(value)
-    except ValueError as exc:
-        raise ConfigError(f"{t.where(key)}: {exc}") from None
+    """``value`` normalised; a malformed tag or one LivePerson does not offer names the key."""
+    return check_language(value, t.where(key))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

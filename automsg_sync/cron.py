@@ -8,21 +8,27 @@ For each account, in order:
 2. import every file of ``inbox/<account>/``, oldest first, each on its own:
    handled (applied, or planned when ``auto_apply`` is off) → moved to
    ``archive/<date>/<account>/``; unreadable or refused → moved to
-   ``failed/<account>/`` with ``<name>.errors.json`` beside it; a file whose
-   import hit an API error stays in the inbox for the next run. A file is
-   never deleted: moves are renames, and the error report is written before
-   the file moves. Hidden files and ``*.part``/``*.tmp`` (uploads in
-   progress) are left alone;
+   ``failed/<account>/`` with ``<name>.errors.json`` beside it (a human must
+   look: exit 3, not an error of the run); a file whose import hit an API
+   error stays in the inbox for the next run. A file is never deleted: moves
+   are renames, and the error report is written before the file moves.
+   Hidden files and ``*.part``/``*.tmp`` (uploads in progress) are left
+   alone, and so is a file modified less than ``settle_seconds`` ago (judged
+   by its modification time against the clock, never by sleeping: every
+   write moves the modification time, so a file still growing never looks
+   settled); it is reported as waiting and the next run takes it;
 3. export the units in the ``export_only`` states to ``outbox/<account>/``
    when something changed: a conditional GET answered 304 (one request, with
    the Domain API's answer cached in the state store) means nothing did, and
    an export whose units equal the last export's writes no file;
 4. write ``reports/<run-id>.json`` and print one line per account.
 
-Exit code: the worst over the accounts — 1 error, 3 needs a human (units
-skipped, or a plan waiting because ``auto_apply`` is off), 4 an account was
-locked by another run, 0 otherwise. One failing account does not stop the
-others.
+Exit code: the worst over the accounts — 1 error (the account itself failed:
+LivePerson unreachable or refusing, a login refused, a write that failed, the
+state store unusable), 3 needs a human (a refused inbox file, units skipped,
+or a plan waiting because ``auto_apply`` is off), 4 an account was locked by
+another run, 0 otherwise (files still being written only wait). One failing
+account does not stop the others.
 """
 
 from __future__ import annotations
@@ -54,14 +60,16 @@ log = logging.getLogger("automsg_sync.cron")
 OK, NEEDS_HUMAN, ERROR, LOCKED = "ok", "needs-human", "error", "locked"
 EXIT = {OK: 0, NEEDS_HUMAN: 3, ERROR: 1, LOCKED: 4}
 SEVERITY = {OK: 0, LOCKED: 1, NEEDS_HUMAN: 2, ERROR: 3}
+IN_WORDS = {OK: "ok", NEEDS_HUMAN: "needs a human", ERROR: "error", LOCKED: "locked"}
 IN_PROGRESS = (".part", ".tmp", ".crdownload", ".partial")
 
 
 @dataclass
 class FileResult:
     name: str
-    status: str  # applied, planned, failed, kept
+    status: str  # applied, planned, failed (refused: moved to failed/), kept (API error: still in the inbox)
     moved_to: str | None
+    errors_file: str | None = None  # a refused file's <name>.errors.json
     planned: int = 0
     applied: int = 0
     skipped: list[dict[str, Any]] = field(default_factory=list)
@@ -75,6 +83,7 @@ class AccountResult:
     account: str
     status: str = OK
     files: list[FileResult] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # inbox files still being written: left for next run
     exported: list[str] = field(default_factory=list)
     export_id: str | None = None
     export: str = "not run"  # unchanged (304), nothing new, exported, not run
@@ -87,19 +96,33 @@ class AccountResult:
         if SEVERITY[status] > SEVERITY[self.status]:
             self.status = status
 
+    def count(self, *statuses: str) -> int:
+        return sum(1 for f in self.files if f.status in statuses)
+
+    def inbox_summary(self) -> str:
+        """What became of the inbox, in words: ``1 imported, 2 refused (see …)``."""
+        pieces: list[str] = []
+        if self.count("applied", "planned"):
+            pieces.append(f"{self.count('applied', 'planned')} imported")
+        refused = [f.errors_file for f in self.files if f.status == "failed" and f.errors_file]
+        if refused:
+            pieces.append(f"{len(refused)} refused (see {_see(refused)})")
+        if self.count("kept"):
+            pieces.append(f"{self.count('kept')} left in the inbox for the next run")
+        if self.waiting:
+            pieces.append(f"{len(self.waiting)} waiting (still being written)")
+        return ", ".join(pieces) or "nothing to import"
+
     def summary(self) -> str:
-        applied = sum(f.applied for f in self.files)
-        skipped = sum(len(f.skipped) for f in self.files)
-        failed = sum(1 for f in self.files if f.status == "failed")
-        parts = [f"{self.account}: {self.status}"]
         if self.status == LOCKED:
             return f"{self.account}: locked — another run holds this account's lock; skipped"
-        if self.files:
-            parts.append(
-                f"{len(self.files)} file(s) imported ({applied} applied, {skipped} skipped, {failed} failed)"
-            )
-        else:
-            parts.append("nothing to import")
+        parts = [f"{self.account}: {IN_WORDS[self.status]}", self.inbox_summary()]
+        if self.count("applied", "planned") or any(f.applied for f in self.files):
+            applied = sum(f.applied for f in self.files)
+            planned = sum(f.planned for f in self.files if f.status == "planned")
+            skipped = sum(len(f.skipped) for f in self.files)
+            done = f"{planned} planned (auto_apply is off)" if self.count("planned") else f"{applied} applied"
+            parts.append(f"{done}, {skipped} skipped")
         if self.verify:
             passed = sum(1 for v in self.verify if v.get("status") == "pass")
             parts.append(f"verified {passed}/{len(self.verify)}")
@@ -142,8 +165,13 @@ def cron_run(
     *,
     wait: float = 0.0,
     sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> CronReport:
-    """Run every (or the named) configured account; see the module docstring."""
+    """Run every (or the named) configured account; see the module docstring.
+
+    ``clock`` (seconds since the epoch, as ``time.time``) is what inbox files'
+    modification times are judged against for ``settle_seconds``.
+    """
     if not settings.accounts:
         raise ConfigError("no accounts configured: cron-run needs [[accounts]] in the config file")
     ids = account_ids or list(settings.accounts)
@@ -152,7 +180,7 @@ def cron_run(
         raise ConfigError(f"--accounts: account {unknown[0]} is not in the config file")
     report = CronReport(new_run_id("cron"), _now())
     for account_id in ids:
-        result = _run_account(settings, settings.accounts[account_id], report.run_id, wait, sleep)
+        result = _run_account(settings, settings.accounts[account_id], report.run_id, wait, sleep, clock)
         report.accounts.append(result)
         log.info(result.summary(), extra={"account": account_id, "status": result.status})
     report.path = settings.paths.reports / f"{report.run_id}.json"
@@ -166,6 +194,7 @@ def _run_account(
     run_id: str,
     wait: float,
     sleep: Callable[[float], None] | None,
+    clock: Callable[[], float],
 ) -> AccountResult:
     result = AccountResult(account.id)
     lock_dir = settings.state_dir / "locks"
@@ -181,7 +210,7 @@ def _run_account(
     try:
         state = StateStore(settings.state_dir)
         conn = connect(settings, account, sleep=sleep, domain_store=DomainCache(state))
-        _import_inbox(settings, account, conn, state, run_id, result)
+        _import_inbox(settings, account, conn, state, run_id, result, clock)
         result.seconds["import"] = round(time.monotonic() - started, 3)
         if account.policies.verify_after_apply:
             mark = time.monotonic()
@@ -213,6 +242,20 @@ def inbox_files(inbox: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
 
+def is_settled(path: Path, settle_seconds: float, now: float) -> bool | None:
+    """Whether ``path`` has not changed for ``settle_seconds`` at ``now``; None: it is gone.
+
+    Judged by the modification time, which every write moves (a growing file's
+    size never changes without it); a time in the future (a skewed clock) is
+    not settled either. ``settle_seconds = 0`` takes every file at once.
+    """
+    try:
+        modified = path.stat().st_mtime
+    except FileNotFoundError:
+        return None
+    return settle_seconds <= 0 or modified <= now - settle_seconds
+
+
 def _import_inbox(
     settings: Settings,
     account: AccountSettings,
@@ -220,6 +263,7 @@ def _import_inbox(
     state: StateStore,
     run_id: str,
     result: AccountResult,
+    clock: Callable[[], float],
 ) -> None:
     policies = account.policies
     options = ImportOptions(
@@ -231,11 +275,17 @@ def _import_inbox(
     )
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     for path in inbox_files(settings.paths.inbox / account.id):
+        settled = is_settled(path, settings.settle_seconds, clock())
+        if settled is None:
+            continue  # gone since the listing: whoever took it, it is not ours to report
+        if not settled:
+            result.waiting.append(path.name)
+            continue
         if path.suffix.lower() not in IMPORTABLE:
             errors = [f"{path.name}: not a translator file (expected {', '.join(IMPORTABLE)})"]
-            moved = _fail(settings, account, path, run_id, {"errors": errors})
-            result.files.append(FileResult(path.name, "failed", str(moved), errors=errors))
-            result.worsen(ERROR)
+            moved, errors_file = _fail(settings, account, path, run_id, {"errors": errors})
+            result.files.append(FileResult(path.name, "failed", str(moved), str(errors_file), errors=errors))
+            result.worsen(NEEDS_HUMAN)
             continue
         report = import_translations(conn, account, [path], options, state, settings.state_dir / "backups")
         data = report.to_json()
@@ -252,9 +302,10 @@ def _import_inbox(
             import_run=report.run_id,
             written=[(d["key"], d["language"]) for d in data["applied"]],
         )
-        if file_errors:
-            item.status, item.moved_to = "failed", str(_fail(settings, account, path, run_id, data))
-            result.worsen(ERROR)
+        if file_errors:  # the file is refused, the account is fine: a human must look at the file
+            moved, errors_file = _fail(settings, account, path, run_id, data)
+            item.status, item.moved_to, item.errors_file = "failed", str(moved), str(errors_file)
+            result.worsen(NEEDS_HUMAN)
         elif api_errors:
             item.status = "kept"  # the file is fine; the account was not: try again next run
             result.errors += [e.message for e in api_errors]
@@ -329,13 +380,26 @@ def move(path: Path, folder: Path, run_id: str) -> Path:
 
 def _fail(
     settings: Settings, account: AccountSettings, path: Path, run_id: str, data: dict[str, Any]
-) -> Path:
+) -> tuple[Path, Path]:
+    """Move a refused file to ``failed/<account>/``; returns where it went and its errors file."""
     folder = settings.paths.failed / account.id
     details = {"file": path.name, "account": account.id, "cron_run": run_id, "failed_at": _now(), **data}
     # The reasons are written first: a run killed between the two steps leaves
     # the file in the inbox, to be tried (and explained) again.
-    write_private_json(folder / f"{_free_name(folder, path, run_id)}.errors.json", details)
-    return move(path, folder, run_id)
+    errors_file = folder / f"{_free_name(folder, path, run_id)}.errors.json"
+    write_private_json(errors_file, details)
+    return move(path, folder, run_id), errors_file
+
+
+def _see(errors_files: list[str], most: int = 3) -> str:
+    """Where the reasons are: one path, or the names in their folder."""
+    paths = [Path(f) for f in errors_files]
+    if len(paths) == 1:
+        return str(paths[0])
+    names = [p.name for p in paths[:most]]
+    more = f" and {len(paths) - most} more" if len(paths) > most else ""
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if not more else ", ".join(names) + more
+    return f"{listed} in {paths[0].parent}{os.sep}"
 
 
 def _free_name(folder: Path, path: Path, run_id: str) -> str:
@@ -358,7 +422,14 @@ def _account_json(a: AccountResult) -> dict[str, Any]:
         "status": a.status,
         "exit_code": EXIT[a.status],
         "summary": a.summary(),
+        "inbox": {
+            "imported": a.count("applied", "planned"),
+            "refused": a.count("failed"),
+            "kept": a.count("kept"),
+            "waiting": len(a.waiting),
+        },
         "imported": [vars(f) for f in a.files],
+        "waiting": a.waiting,
         "applied": sum(f.applied for f in a.files),
         "skipped": [s for f in a.files for s in f.skipped],
         "export": a.export,

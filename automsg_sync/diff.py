@@ -2,17 +2,25 @@
 
 For each proposed translation: ``base`` = the target at export, ``live`` = the
 target now, ``new`` = the returned text; ``src0``/``src1`` = the source at
-export / now. Outcomes, in the order they are decided:
+export / now; ``ours`` = the text this tool last wrote to the unit (the state
+store). Where ``live == ours`` nobody touched the unit since our own write, so
+``ours`` is the base the conflict check compares with: a second delivery of
+one export (a translator's correction of a text we already wrote) is an
+update, not a conflict with ourselves. Outcomes, in the order they are decided:
 
-=========  ==========================================  =======================
-outcome    condition                                   override
-=========  ==========================================  =======================
-gone       message, context or source text gone live   —
-noop       ``new == live``                             —
-stale      ``src1 != src0``                            ``accept_stale``
-conflict   ``live != base`` and ``new != live``        ``prefer_file``
-update     otherwise                                   —
-=========  ==========================================  =======================
+=========  ==============================================  ===================
+outcome    condition                                       override
+=========  ==============================================  ===================
+gone       message, context or source text gone live       —
+noop       ``new == live``                                 —
+untouched  ``new == base``: the translator left the row    —
+           as exported; nothing is sent, a live edit
+           made since stands
+stale      ``src1 != src0``                                ``accept_stale``
+conflict   ``live != base`` (``base`` = ``ours`` where     ``prefer_file``
+           ``live == ours``) and ``new != live``
+update     otherwise                                       —
+=========  ==============================================  ===================
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from .model import AutoMessage, Context, UnitKey
 
 UPDATE = "update"
 NOOP = "noop"
+UNTOUCHED = "untouched"
 STALE = "stale"
 CONFLICT = "conflict"
 GONE = "gone"
@@ -43,18 +52,27 @@ class Proposal:
     src0: str
     file: str
     where: int | None
+    ours: str | None = None  # what this tool last wrote to the unit, if it ever did
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # from worker processes: the source (the same in every language) and the
         # language and file names are interned, not held once per unit
-        return (_proposal, (self.key, self.language, self.new, self.base, self.src0, self.file, self.where))
+        fields = (self.key, self.language, self.new, self.base, self.src0, self.file, self.where, self.ours)
+        return (_proposal, fields)
 
 
 def _proposal(
-    key: UnitKey, language: str, new: str, base: str, src0: str, file: str, where: int | None
+    key: UnitKey,
+    language: str,
+    new: str,
+    base: str,
+    src0: str,
+    file: str,
+    where: int | None,
+    ours: str | None,
 ) -> Proposal:
     intern = sys.intern
-    return Proposal(key, intern(language), new, base, intern(src0), intern(file), where)
+    return Proposal(key, intern(language), new, base, intern(src0), intern(file), where, ours)
 
 
 @dataclass(frozen=True)
@@ -136,9 +154,12 @@ def decide(
     decision = Decision(proposal, UPDATE, live_text, source.msg, message.id)
     if proposal.new == live_text:
         return _with(decision, NOOP)
+    if proposal.new == proposal.base:
+        return _with(decision, UNTOUCHED, "left as exported")
     if source.msg != proposal.src0 and not accept_stale:
         return _with(decision, STALE, "source changed since export")
-    if live_text != proposal.base and not prefer_file:
+    base = proposal.ours if proposal.ours is not None and live_text == proposal.ours else proposal.base
+    if live_text != base and not prefer_file:
         return _with(decision, CONFLICT, "changed live since export")
     return decision
 

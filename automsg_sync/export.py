@@ -8,7 +8,9 @@ message or per context.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
@@ -23,6 +25,7 @@ from .config import DEFAULT_FORMATS, FORMATS, AccountSettings
 from .errors import ApiError, ConfigError
 from .formats import EXTENSIONS, write_translation_file
 from .formats.po import fuzzy_in_po
+from .languages import check_languages
 from .lp import Connection
 from .lp.automessages import UNIFIED, AutoMessagesApi
 from .lp.skills import Skill, list_skills
@@ -147,7 +150,8 @@ def export_for_translation(
         )
     skills = snapshot.skills
     contexts = _select_skills(snapshot.contexts, request.skills or account.skills, skills)
-    languages = _languages(request.languages or account.languages, contexts, source_language)
+    notices = snapshot.notices()
+    languages = _languages(request.languages or account.languages, contexts, source_language, notices)
     skill_names = {sid: s.name for sid, s in skills.items()}
     origins = state.origins(account.id)
     units = build_units(
@@ -156,7 +160,9 @@ def export_for_translation(
     dedupe_on = account.dedupe if request.dedupe is None else request.dedupe
     prefill_on = account.prefill if request.prefill is None else request.prefill
     export_id = request.export_id or new_export_id(account.id)
-    if request.unless_unchanged and _same_as_last_export(state, account.id, units, request.only):
+    # cron: only languages whose units changed since their file was last written
+    changed = _changed_languages(state, account.id, units, request.only) if request.unless_unchanged else None
+    if changed is not None and not any(language_key(lang) in changed for lang in languages):
         state.set_checked_revision(account.id, snapshot.revision)
         return ExportResult(
             export_id,
@@ -166,7 +172,7 @@ def export_for_translation(
             conn.http.requests_sent,
             unchanged=True,
             api=snapshot.api,
-            notices=snapshot.notices(),
+            notices=notices,
         )
     summaries = []
     exported: list[Unit] = []
@@ -176,7 +182,13 @@ def export_for_translation(
     groups: list[tuple[str, str, str]] = []  # (language, member key, entry key) of --dedupe
     jobs: list[_FileJob] = []
     base = request.out_dir / account.id
+    # files are written aside and take their place only once the baseline is committed
+    stage = base / f".{export_id}.partial"
+    placed: list[tuple[Path, Path]] = []  # (written aside, its place)
+    removed: list[Path] = []  # files of languages with nothing left to translate
     for lang in languages:
+        if changed is not None and language_key(lang) not in changed:
+            continue  # its file, if any, is still what it was written from: vendors get no copy
         lang_units = by_language.get(language_key(lang), [])
         selected = [u for u in lang_units if u.state in request.only]
         states = Counter(u.state for u in lang_units)
@@ -188,12 +200,13 @@ def export_for_translation(
         if not selected:
             # A file left from an earlier export would ask for work that is done.
             # Its baseline stays in the state store: a copy already handed out still imports.
-            for ext in EXTENSIONS.values():
-                (base / f"{lang}{ext}").unlink(missing_ok=True)
+            removed += [base / f"{lang}{ext}" for ext in EXTENSIONS.values()]
         else:
             files = [base / f"{lang}{EXTENSIONS[fmt]}" for fmt in FORMATS if fmt in request.formats]
+            aside = [stage / f.name for f in files]
+            placed += zip(aside, files, strict=True)
             meta = FileMeta(account.id, lang, export_id, snapshot.revision, source_language)
-            jobs.append(_FileJob(meta, on_file, entries, files, skill_names))
+            jobs.append(_FileJob(meta, on_file, entries, aside, skill_names))
             exported += selected
             groups += [(lang, str(m), str(e.key)) for e in entries for m in e.also]
         summaries.append(
@@ -204,27 +217,41 @@ def export_for_translation(
     by_address = {(c.key, m.id): m for c, ms in contexts.items() for m in ms}
     wanted = sorted({(u.key.context.key, u.message_id) for u in exported})
     word_counts_of: dict[str, dict[str, Count]] = {}
-    with _writing(jobs, len(exported)) as written:
+    try:
+        if jobs:
+            stage.mkdir(parents=True, exist_ok=True)
+        with _writing(jobs, len(exported)) as written:
 
-        def files_written() -> None:
-            for done, (lang, counts) in enumerate(written, start=1):
-                word_counts_of[lang] = counts
-                if progress:
-                    progress(lang, done, len(jobs))
+            def files_written() -> None:
+                for done, (lang, counts) in enumerate(written, start=1):
+                    word_counts_of[lang] = counts
+                    if progress:
+                        progress(lang, done, len(jobs))
 
-        # the baseline is recorded while the files are written, and committed once they are
-        state.record_export(
-            export_id=export_id,
-            account=account.id,
-            revision=snapshot.revision,
-            source_language=source_language,
-            api=snapshot.api,
-            exported=exported,
-            new_targets=[u for u in units if _new_target(u, origins)],
-            objects=[(c, m, json.dumps(by_address[c, m].raw, ensure_ascii=False)) for c, m in wanted],
-            groups=groups,
-            before_commit=files_written,
-        )
+            # the baseline is recorded while the files are written, and committed once they are
+            state.record_export(
+                export_id=export_id,
+                account=account.id,
+                revision=snapshot.revision,
+                source_language=source_language,
+                api=snapshot.api,
+                exported=exported,
+                new_targets=[u for u in units if _new_target(u, origins)],
+                objects=[(c, m, json.dumps(by_address[c, m].raw, ensure_ascii=False)) for c, m in wanted],
+                groups=groups,
+                before_commit=files_written,
+            )
+    except BaseException:
+        # interrupted, killed by an error, out of disk: nothing was recorded, so nothing
+        # written aside may take a place; what the outbox held is untouched
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    # recorded: every file is importable from here on, and replaces what its place held
+    for written_aside, place in placed:
+        os.replace(written_aside, place)
+    for path in removed:
+        path.unlink(missing_ok=True)
+    shutil.rmtree(stage, ignore_errors=True)
     state.set_checked_revision(account.id, snapshot.revision)
     summaries = [replace(s, counts=word_counts_of.get(s.language, {})) for s in summaries]
     return ExportResult(
@@ -234,7 +261,7 @@ def export_for_translation(
         summaries,
         conn.http.requests_sent,
         api=snapshot.api,
-        notices=snapshot.notices(),
+        notices=notices + _nothing_to_send(units, exported, request.only, source_language),
     )
 
 
@@ -365,17 +392,32 @@ def fetch_snapshot(
     )
 
 
-def _same_as_last_export(state: StateStore, account: str, units: list[Unit], only: frozenset[str]) -> bool:
-    last = state.latest_export(account)
-    if last is None:
-        return False
-    now = {
-        (str(u.key), language_key(u.language)): (u.source, u.target, u.state)
-        for u in units
-        if u.state in only
-    }
-    before = {k: (b.source, b.target, b.state) for k, b in last.units.items()}
-    return now == before
+def _nothing_to_send(
+    units: list[Unit], exported: list[Unit], only: frozenset[str], source_language: str
+) -> list[str]:
+    """Why an export wrote no file, in one line (none when it wrote some)."""
+    if exported:
+        return []
+    if not units:
+        return [
+            f"nothing to send: no message has text in the source language {source_language} "
+            "(is --source-language right?)"
+        ]
+    states = Counter(u.state for u in units)
+    found = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+    wanted = ", ".join(state for state in UNIT_STATES if state in only)
+    return [f"nothing to send: no unit is {wanted} (the {len(units)} units are: {found})"]
+
+
+def _changed_languages(state: StateStore, account: str, units: list[Unit], only: frozenset[str]) -> set[str]:
+    """Language keys whose units (in the ``only`` states) differ from those their
+    file was last written from; a language with none now and none then is unchanged."""
+    last = state.last_exported_units(account)
+    now: dict[str, dict[str, tuple[str, str, str]]] = {}
+    for u in units:
+        if u.state in only:
+            now.setdefault(language_key(u.language), {})[str(u.key)] = (u.source, u.target, u.state)
+    return {lang for lang in set(now) | set(last) if now.get(lang, {}) != last.get(lang, {})}
 
 
 def _select_skills(
@@ -393,13 +435,22 @@ def _select_skills(
 
 
 def _languages(
-    wanted: Sequence[str] | None, contexts: dict[Context, list[AutoMessage]], source_language: str
+    wanted: Sequence[str] | None,
+    contexts: dict[Context, list[AutoMessage]],
+    source_language: str,
+    notes: list[str] | None = None,
 ) -> list[str]:
+    """The target languages: those asked for, else every one the account holds; never the source.
+
+    A language asked for that LivePerson does not offer (and the account does not
+    hold) is a ConfigError; one the account has no text in yet adds a line to ``notes``.
+    """
     if wanted:
-        try:
-            langs = [normalise_language(x) for x in wanted]
-        except ValueError as exc:
-            raise ConfigError(f"--languages: {exc}") from None
+        source = language_key(source_language)
+        targets = [x for x in wanted if language_key(x) != source]
+        langs, warnings = check_languages(targets, account_languages(contexts))
+        if notes is not None:
+            notes.extend(warnings)
     else:
         langs = account_languages(contexts)
     out = []

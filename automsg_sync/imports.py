@@ -17,7 +17,7 @@ import json
 import secrets
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -27,7 +27,7 @@ from typing import Any
 
 from .apply import ApplyResult, apply_plan, read_live
 from .config import AccountSettings
-from .diff import SKIPPED, UPDATE, Decision, LiveView, Plan, Proposal, three_way
+from .diff import SKIPPED, UNTOUCHED, UPDATE, Decision, LiveView, Plan, Proposal, three_way
 from .errors import ApiError, AutomsgError, ConfigError, FormatError
 from .formats import DEFAULT_MAX_BYTES, read_translation_file
 from .lp import Connection
@@ -100,7 +100,7 @@ class ImportReport:
         out = [_decision_json(d) | {"reason": d.outcome} for d in self.decisions if d.outcome in SKIPPED]
         if self.applied:
             out += [
-                _decision_json(d) | {"reason": d.outcome} for d in self.applied.late if d.outcome != "noop"
+                _decision_json(d) | {"reason": d.outcome} for d in self.applied.late if d.outcome in SKIPPED
             ]
         out += [_proposal_json(p) | {"reason": "qa"} for p in self.qa_skipped]
         out += [
@@ -113,11 +113,12 @@ class ImportReport:
         """How many units are in each list of the report, without building the lists."""
         outcomes = Counter(d.outcome for d in self.decisions)
         late = Counter(d.outcome for d in self.applied.late) if self.applied else Counter()
-        skipped = sum(outcomes[o] for o in SKIPPED) + sum(n for o, n in late.items() if o != "noop")
+        skipped = sum(outcomes[o] for o in SKIPPED) + sum(n for o, n in late.items() if o in SKIPPED)
         return {
             "planned": outcomes[UPDATE],
             "applied": len(self.applied.written) if self.applied else 0,
             "noop": outcomes["noop"] + late["noop"],
+            "untouched": outcomes[UNTOUCHED] + late[UNTOUCHED],
             "skipped": skipped + len(self.qa_skipped) + len(self.duplicates),
             "ignored": len(self.ignored),
             "qa": len(self.qa),
@@ -132,7 +133,8 @@ class ImportReport:
 
     def to_json(self) -> dict[str, Any]:
         written = self.applied.written if self.applied else []
-        late_noops = [d for d in self.applied.late if d.outcome == "noop"] if self.applied else []
+        late = self.applied.late if self.applied else []
+        late_noops = [d for d in late if d.outcome == "noop"]
         return {
             "run_id": self.run_id,
             "account": self.account,
@@ -142,6 +144,7 @@ class ImportReport:
             "applied": [_decision_json(d) for d in written],
             "noop": [_decision_json(d) for d in self.decisions if d.outcome == "noop"]
             + [_decision_json(d) for d in late_noops],
+            "untouched": [_decision_json(d) for d in [*self.decisions, *late] if d.outcome == UNTOUCHED],
             "skipped": self.skipped(),
             "ignored": [vars(i) for i in self.ignored],
             "qa": [vars(f) for f in self.qa],
@@ -291,7 +294,7 @@ def _read_file(
     try:
         tf = read_translation_file(path, options.max_file_bytes)
         baseline = _baseline(tf, account, state)
-        result = _proposals(tf, baseline, options)
+        result = _proposals(tf, baseline, options, state.pushed_texts(account.id, tf.meta.language))
     except FormatError as exc:
         return _FileResult(error=Problem(exc.path, exc.line, exc.message))
     result.header, result.language = replace(baseline, units={}, groups={}), tf.meta.language
@@ -318,10 +321,19 @@ def _baseline(tf: TranslationFile, account: AccountSettings, state: StateStore) 
     return baseline
 
 
-def _proposals(tf: TranslationFile, baseline: Baseline, options: ImportOptions) -> _FileResult:
+def _proposals(
+    tf: TranslationFile, baseline: Baseline, options: ImportOptions, ours: Mapping[str, str]
+) -> _FileResult:
     """Each entry judged against its baseline unit; an entry of a ``--dedupe`` export
     also stands for the units the state store lists for it, each judged on its own
-    (by the three-way diff: one of them changed live is a conflict, the others go)."""
+    (by the three-way diff: one of them changed live is a conflict, the others go).
+
+    The entry's source (PO ``msgid``, XLSX Source cell, XLIFF ``<source>``) must be
+    the export's source for its key: a row whose source differs — a sheet sorted
+    with its hidden Key column left in place, a hand-edited msgid — would put its
+    translation on another message, so the whole file is refused, naming the row.
+    ``ours`` (unit key → the text this tool last wrote there) goes with each proposal.
+    """
     lang = tf.meta.language
     lang_key = language_key(lang)
     result = _FileResult()
@@ -331,6 +343,14 @@ def _proposals(tf: TranslationFile, baseline: Baseline, options: ImportOptions) 
         if base is None:
             raise FormatError(
                 tf.path, entry.where, f"key {entry.key!r} is not in export {baseline.export_id}"
+            )
+        if entry.source != base.source:
+            raise FormatError(
+                tf.path,
+                entry.where,
+                f"the source text of {entry.key!r} is not the exported one "
+                f"(file: {_excerpt(entry.source)}; export: {_excerpt(base.source)}) — "
+                "was the sheet sorted or the source edited? Nothing of this file was imported",
             )
         members = baseline.groups.get((entry.key, lang_key), ())
         if baseline.groups:  # a unit may then be in the file itself and in a group
@@ -356,7 +376,9 @@ def _proposals(tf: TranslationFile, baseline: Baseline, options: ImportOptions) 
         if reason is not None:  # for the entry's key and every unit it stands for
             result.ignored += [Ignored(tf.path, entry.where, k, lang, reason) for k in (entry.key, *members)]
             continue
-        proposal = Proposal(key, lang, entry.target, base.target, base.source, tf.path, entry.where)
+        proposal = Proposal(
+            key, lang, entry.target, base.target, base.source, tf.path, entry.where, ours.get(entry.key)
+        )
         fanned = [proposal]
         for member in members:
             mbase = baseline.units[(member, lang_key)]
@@ -369,6 +391,7 @@ def _proposals(tf: TranslationFile, baseline: Baseline, options: ImportOptions) 
                     mbase.source,
                     tf.path,
                     entry.where,
+                    ours.get(member),
                 )
             )
         ctx = QAContext(
@@ -388,6 +411,10 @@ def _proposals(tf: TranslationFile, baseline: Baseline, options: ImportOptions) 
         else:
             result.proposals += fanned
     return result
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _drop_duplicates(
@@ -471,3 +498,143 @@ def _proposal_json(p: Proposal) -> dict[str, Any]:
         "file": p.file,
         "where": p.where,
     }
+
+
+# --------------------------------------------------------------------------- which files, which accounts
+
+
+@dataclass(frozen=True)
+class FileSelection:
+    """The files an ``import-translations`` call names, folders expanded."""
+
+    files: list[Path]
+    empty_folders: list[Path] = field(default_factory=list)  # folders without any translator file
+    left_alone: list[Path] = field(default_factory=list)  # in folders: not translator files
+
+
+def translation_files(paths: Sequence[Path]) -> FileSelection:
+    """Files as given; a folder stands for its translator files (``.po``, ``.xlsx``,
+    ``.xlf``/``.xliff``) and those of its immediate subfolders (the
+    ``OUT/<account>/<language>.po`` layout an export writes), no deeper.
+
+    A folder is taken as cron takes its inbox (:func:`automsg_sync.cron.inbox_files`):
+    hidden files and uploads in progress (``*.part``, ``*.tmp`` …) are not
+    touched, oldest first; hidden subfolders are skipped. Any other file in a
+    folder (``*.errors.json``, notes) is left alone and listed in ``left_alone``.
+    A path that is neither a folder nor an existing file is kept as given: its
+    import reports it as unreadable.
+    """
+    from .cron import inbox_files
+    from .formats import IMPORTABLE
+
+    selection = FileSelection([])
+    for path in paths:
+        if not path.is_dir():
+            selection.files.append(path)
+            continue
+        subfolders = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+        folders = [path, *subfolders]
+        found = [f for folder in folders for f in inbox_files(folder)]
+        selection.files.extend(f for f in found if f.suffix.lower() in IMPORTABLE)
+        selection.left_alone.extend(f for f in found if f.suffix.lower() not in IMPORTABLE)
+        if not any(f.suffix.lower() in IMPORTABLE for f in found):
+            selection.empty_folders.append(path)
+    return selection
+
+
+def file_account(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The account a translator file says it is for (``FileMeta.account``).
+
+    A PO file's header entry is read alone (its first bytes), so a large file
+    is not parsed twice; an XLSX or XLIFF file, or a PO file whose header
+    cannot be read that way, is read whole, with the import's checks: a file
+    that cannot be read raises the :class:`FormatError` its import would report.
+    """
+    if path.suffix.lower() == ".po":
+        account = _po_header_account(path)
+        if account is not None:
+            return account
+    return read_translation_file(path, max_bytes).meta.account
+
+
+def _po_header_account(path: Path) -> str | None:
+    """The ``X-Automsg-Account`` of a PO file's header entry (the text up to the
+    first blank line); None when that is not a readable header."""
+    from .formats.po import meta_from_fields, parse
+
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return None
+    first = head.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    try:
+        header, _ = parse(path, first.decode("utf-8"))
+        return meta_from_fields(path, header).account if header else None
+    except (FormatError, UnicodeDecodeError):
+        return None
+
+
+@dataclass(frozen=True)
+class FilesByAccount:
+    """Files grouped by the account they carry, in the order the accounts first came."""
+
+    accounts: dict[str, list[Path]]
+    unreadable: list[Problem] = field(default_factory=list)  # no account could be read from these
+
+
+def files_by_account(
+    paths: Sequence[Path], override: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> FilesByAccount:
+    """Each file under the account it carries. ``override`` (``--account``) must be
+    every readable file's account: a file of another account is a
+    :class:`ConfigError` (exit 2) naming the file and both accounts. A file that
+    cannot be read goes to ``override``'s import when there is one (which
+    reports it as an import always did), else to ``unreadable``."""
+    accounts: dict[str, list[Path]] = {}
+    unreadable: list[Problem] = []
+    for path in paths:
+        try:
+            account = file_account(path, max_bytes)
+        except FormatError as exc:
+            if override is not None:
+                accounts.setdefault(override, []).append(path)
+            else:
+                unreadable.append(Problem(exc.path, exc.line, exc.message))
+            continue
+        if override is not None and account != override:
+            raise ConfigError(
+                f"{path}: the file is for account {account}, not {override} (--account); "
+                "leave --account out to import each file into its own account"
+            )
+        accounts.setdefault(account, []).append(path)
+    return FilesByAccount(accounts, unreadable)
+
+
+def unreadable_report(problems: Sequence[Problem], dry_run: bool) -> ImportReport:
+    """The report of files no account could be read from: their errors only."""
+    report = ImportReport(new_run_id("unreadable"), "", dry_run)
+    report.files = [p.file for p in problems]
+    report.errors = list(problems)
+    return report
+
+
+EXIT_RANK = {0: 0, 3: 1, 1: 2}  # the worst exit code wins: 1 over 3 over 0
+
+
+@dataclass
+class ImportRun:
+    """One ``import-translations`` call: a report per account (and one for files
+    whose account could not be read)."""
+
+    reports: list[ImportReport] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return max((r.exit_code for r in self.reports), key=lambda c: EXIT_RANK.get(c, 2), default=0)
+
+    def to_json(self) -> dict[str, Any]:
+        """One account: its report as it always was; several: ``{exit_code, reports}``."""
+        if len(self.reports) == 1:
+            return self.reports[0].to_json()
+        return {"exit_code": self.exit_code, "reports": [r.to_json() for r in self.reports]}

@@ -23,13 +23,21 @@ check                      severity  fails when
 ``whitespace``             warning   leading/trailing whitespace differs
 ``double-space``           warning   doubled spaces where the source has none
 =========================  ========  ==========================================
+
+A :class:`Finding` keeps the check's id (``check``, for machines and the JSON
+report) apart from its ``message``, which says in words what is wrong and names
+the placeholder, tag or character: ``missing placeholder {expectedResponseTime}``,
+``adds HTML tag <b>``, ``contains a line break (messaging texts cannot)``,
+``longer than 1000 characters (1234)``.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -50,6 +58,7 @@ BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _MESSAGING_CHARS = re.compile(r"[<>\\]")
 _LINE_BREAK = re.compile("[\n\r\u2028\u2029\x85\x0b\x0c]")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--")
+_TAG_NAME = re.compile(r"</?([A-Za-z][^\s/>]*)")
 
 _checker = checks.StandardChecker(checkerconfig=checks.CheckerConfig(varmatches=[("{", "}")]))
 
@@ -86,15 +95,16 @@ def check_translation(source: str, target: str, ctx: QAContext) -> list[Finding]
     found: list[tuple[str, str, str]] = []
     channel = channel_of(ctx.message_event_id, source)
 
-    def toolkit(name: str, check: str, severity: str) -> None:
+    def toolkit(name: str, check: str, severity: str, words: Callable[[str, str], str]) -> None:
+        """Run a translate-toolkit check; its verdict stands, ``words`` says what is wrong."""
         if not _may_fail(name, source, target):
             return
         try:
             getattr(_checker, name)(source, target)
         except checks.FilterFailure as failure:
-            found.append((check, severity, str(failure)))
+            found.append((check, severity, words(source, target) or str(failure)))
 
-    toolkit("variables", "placeholders", ERROR)
+    toolkit("variables", "placeholders", ERROR, _placeholder_words)
     if ctx.formula:
         found.append(("formula", ERROR, "the cell holds a formula, not text"))
     if ctx.hidden:
@@ -103,30 +113,123 @@ def check_translation(source: str, target: str, ctx: QAContext) -> list[Finding]
         sorted({c for c in _CONTROL.findall(target) if c not in source}) if _CONTROL.search(target) else []
     )
     if controls:
-        names = ", ".join(f"U+{ord(c):04X}" for c in controls)
-        found.append(("control-chars", ERROR, f"control characters: {names}"))
+        names = ", ".join(_char_name(c) for c in controls)
+        found.append(
+            ("control-chars", ERROR, f"contains {_plural(len(controls), 'control character')} {names}")
+        )
     if channel == "messaging":
-        if _TAG.search(target):
-            found.append(("messaging-html", ERROR, "messaging messages cannot hold HTML"))
+        tags = _tag_names(target)
+        if tags:
+            what = f"{_plural(len(tags), 'HTML tag')} {_listed(tags)}"
+            found.append(("messaging-html", ERROR, f"contains {what} (messaging texts cannot hold HTML)"))
         if _LINE_BREAK.search(target):
-            found.append(("messaging-linebreak", ERROR, "messaging messages cannot hold line breaks"))
+            found.append(("messaging-linebreak", ERROR, "contains a line break (messaging texts cannot)"))
         bad = sorted(set(_MESSAGING_CHARS.findall(target)))
         if bad:
-            found.append(("messaging-chars", ERROR, f"messaging messages cannot hold {' '.join(bad)}"))
+            found.append(
+                (
+                    "messaging-chars",
+                    ERROR,
+                    f"contains {_listed(bad, 'and')} (messaging texts cannot hold <, > or \\)",
+                )
+            )
     elif "<" in target or "<" in source:
-        if _tags(target) != _tags(source):
-            found.append(("chat-tags", ERROR, "HTML tags differ from the source's"))
+        before, after = _tags(source), _tags(target)
+        if after != before:
+            found.append(("chat-tags", ERROR, _tag_change_words(before, after)))
         unsafe = _unsafe_html(target)
         if unsafe:
-            found.append(("unsafe-html", ERROR, f"unsafe HTML: {unsafe}"))
+            found.append(("unsafe-html", ERROR, f"unsafe HTML the allow-list would strip: {unsafe}"))
     limit = ctx.max_length or DEFAULT_MAX_LENGTH
     if len(target) > limit:
-        found.append(("max-length", ERROR, f"{len(target)} characters, more than the maximum {limit}"))
-    toolkit("unchanged", "unchanged", WARNING)
-    for name in ("startwhitespace", "endwhitespace"):
-        toolkit(name, "whitespace", WARNING)
-    toolkit("doublespacing", "double-space", WARNING)
+        found.append(("max-length", ERROR, f"longer than {limit} characters ({len(target)})"))
+    toolkit("unchanged", "unchanged", WARNING, lambda s, t: "same as the source text: not translated?")
+    toolkit("startwhitespace", "whitespace", WARNING, lambda s, t: _edge_words("leading", s, t))
+    toolkit("endwhitespace", "whitespace", WARNING, lambda s, t: _edge_words("trailing", s, t))
+    toolkit("doublespacing", "double-space", WARNING, _double_space_words)
     return [Finding(ctx.file, ctx.where, ctx.key, ctx.language, c, s, m) for c, s, m in found]
+
+
+# ------------------------------------------------------------------ messages in words
+
+
+def _plural(n: int, noun: str) -> str:
+    return noun if n == 1 else noun + "s"
+
+
+def _listed(items: Iterable[str], last: str = "") -> str:
+    """``a, b, c`` — or ``a, b and c`` with ``last="and"``."""
+    items = list(items)
+    if not last or len(items) < 2:
+        return ", ".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def _placeholder_words(source: str, target: str) -> str:
+    """``missing placeholder {x}; adds placeholder {y}`` (the toolkit compares the lists in order)."""
+    want, have = Counter(_source_variables(source)), Counter(_variables(target))
+    missing = [f"{{{v}}}" for v in want if want[v] > have[v]]
+    added = [f"{{{v}}}" for v in have if have[v] > want[v] and v not in want]
+    repeated = [f"{{{v}}}" for v in have if have[v] > want[v] and v in want]
+    words = []
+    if missing:
+        words.append(f"missing {_plural(len(missing), 'placeholder')} {', '.join(missing)}")
+    if added:
+        words.append(f"adds {_plural(len(added), 'placeholder')} {', '.join(added)} (not in the source)")
+    if repeated:
+        words.append(f"repeats {_plural(len(repeated), 'placeholder')} {', '.join(repeated)}")
+    if not words and want == have:
+        order = ", ".join(f"{{{v}}}" for v in _source_variables(source))
+        words.append(f"placeholders not in the source's order ({order})")
+    return "; ".join(words)
+
+
+def _tag_names(text: str) -> list[str]:
+    """Distinct tags in ``text``, as ``<b>`` (closing tags folded in), in order of appearance."""
+    names: dict[str, None] = {}
+    for match in _TAG.finditer(text):
+        tag = match.group()
+        names["<!--" if tag == "<!--" else "<" + _TAG_NAME.match(tag).group(1).lower() + ">"] = None  # type: ignore[union-attr]
+    return list(names)
+
+
+def _tag_change_words(before: Counter[str], after: Counter[str]) -> str:
+    """``drops HTML tag <a>; adds HTML tag <b>``."""
+    dropped = [f"<{t}>" for t in before if before[t] > after[t]]
+    added = [f"<{t}>" for t in after if after[t] > before[t]]
+    words = []
+    if dropped:
+        words.append(f"drops {_plural(len(dropped), 'HTML tag')} {', '.join(dropped)}")
+    if added:
+        words.append(f"adds {_plural(len(added), 'HTML tag')} {', '.join(added)}")
+    return "; ".join(words)
+
+
+def _edge_words(edge: str, source: str, target: str) -> str:
+    """``trailing whitespace differs from the source's`` — and how."""
+    strip: Callable[[str], str] = str.lstrip if edge == "leading" else str.rstrip
+    src = len(source) - len(strip(source))
+    tgt = len(target) - len(strip(target))
+    if src == 0:
+        return f"adds {edge} whitespace the source does not have"
+    if tgt == 0:
+        return f"drops the source's {edge} whitespace"
+    return f"{edge} whitespace differs from the source's"
+
+
+def _double_space_words(source: str, target: str) -> str:
+    src, tgt = source.count("  "), target.count("  ")
+    if src == 0:
+        return "doubled space where the source has none"
+    if tgt == 0:
+        return "drops the source's doubled space"
+    return f"doubled spaces differ from the source's ({tgt} here, {src} in the source)"
+
+
+def _char_name(char: str) -> str:
+    """``U+202E RIGHT-TO-LEFT OVERRIDE`` (C0/C1 controls have no Unicode name: ``U+0007``)."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
 
 
 def _may_fail(name: str, source: str, target: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
@@ -12,10 +13,10 @@ from rich.table import Table
 from .catalog import QUOTE_COLUMNS, Count
 from .diff import UPDATE
 from .export import ExportResult
-from .imports import ImportReport
+from .imports import FileSelection, ImportReport, ImportRun
 from .model import UNIT_STATES
 from .restore import CONFLICT, GONE, NOOP, RESTORE, RestoreReport
-from .status import Status
+from .status import Status, done_percent
 from .verify import MISMATCH, PASS, TIMEOUT, VerifyResult
 
 MAX_ROWS = 100  # per table on a terminal; the JSON report (--report) has every unit
@@ -41,13 +42,14 @@ def print_status(console: Console, result: Status) -> None:
     )
     for column in ("context", "name", "language"):
         table.add_column(column)
-    for column in ("custom", "default", "missing"):
+    for column in ("custom", "default", "missing", "done"):
         table.add_column(column, justify="right")
     last = None
     for r in result.rows:
         first = r.context != last
         if first and last is not None:
             table.add_section()
+        done = done_percent(r)
         table.add_row(
             r.context.key if first else "",
             escape(r.context_name) if first else "",
@@ -55,6 +57,7 @@ def print_status(console: Console, result: Status) -> None:
             str(r.custom),
             str(r.default),
             str(r.missing),
+            "—" if done is None else f"{done:.1f} %",
         )
         last = r.context
     console.print(table)
@@ -102,39 +105,71 @@ def print_export_result(console: Console, result: ExportResult, out_dir: Path) -
         console.print(f"Source words: {words or 'none to translate'}.")
 
 
-def print_import_report(console: Console, report: ImportReport) -> None:
+def print_import_runs(console: Console, run: ImportRun, *, wide: bool = False) -> None:
+    """Each account's report under a heading when the files were for several accounts."""
+    for report in run.reports:
+        if len(run.reports) > 1:
+            heading = f"Account {report.account}" if report.account else "Files without a readable account"
+            console.rule(escape(heading))
+        print_import_report(console, report, wide=wide)
+
+
+def print_file_selection(console: Console, selection: FileSelection) -> None:
+    """What folders on the command line held: an empty one says so; other files left alone."""
+    for folder in selection.empty_folders:
+        console.print(f"no translation files in {escape(str(folder))}")
+    if selection.left_alone:
+        names = ", ".join(p.name for p in selection.left_alone[:5])
+        more = f" and {len(selection.left_alone) - 5} more" if len(selection.left_alone) > 5 else ""
+        console.print(
+            f"note: left alone {len(selection.left_alone)} file(s) that are not translator files: "
+            f"{escape(names)}{more}"
+        )
+
+
+def print_plan(console: Console, report: ImportReport, *, wide: bool = False) -> None:
+    """The updates, a heading row per context (``account``, ``skill/7``) and the message,
+    language, live and new text under it; ``wide``: whole texts, never cut."""
+    updates = [d for d in report.decisions if d.outcome == UPDATE]
+    if not updates:
+        return
+    verb = "Plan (dry run: nothing written)" if report.dry_run else "Applied"
+    table = Table(title=f"{verb} — run {report.run_id}")
+    for column in ("message", "language", "old", "new"):
+        table.add_column(column, overflow="fold")
+
+    def text(value: str | None) -> str:
+        return _short(value, 10**9 if wide else 60)
+
+    per_context = Counter(d.key.context for d in updates)
+    last = None
+    shown = heapq.nsmallest(
+        MAX_ROWS, updates, key=lambda d: (d.key.context.sort_key(), d.key.message, d.language)
+    )
+    for d in shown:
+        if d.key.context != last:
+            if last is not None:
+                table.add_section()
+            n = per_context[d.key.context]
+            heading = f"[bold]{escape(d.key.context.key)}[/bold] ({n} update{'s' if n != 1 else ''})"
+            table.add_row(heading, end_section=True)
+            last = d.key.context
+        table.add_row(escape(d.key.message), d.language, text(d.live), text(d.proposal.new))
+    console.print(table)
+    _more(console, MAX_ROWS, len(updates))
+
+
+def print_import_report(console: Console, report: ImportReport, *, wide: bool = False) -> None:
     """The plan grouped by context, the skipped units with their reasons, totals."""
     for problem in report.errors:
         where = f"{problem.file}:{problem.where}" if problem.where else problem.file
         console.print(f"[red]error[/red] {escape(where + ': ' if where else '')}{escape(problem.message)}")
-    updates = [d for d in report.decisions if d.outcome == UPDATE]
-    verb = "Plan (dry run: nothing written)" if report.dry_run else "Applied"
-    if updates:
-        table = Table(title=f"{verb} — run {report.run_id}")
-        for column in ("context", "message", "language", "old", "new"):
-            table.add_column(column)
-        last = None
-        shown = heapq.nsmallest(
-            MAX_ROWS, updates, key=lambda d: (d.key.context.sort_key(), d.key.message, d.language)
-        )
-        for d in shown:
-            if last is not None and d.key.context != last:
-                table.add_section()
-            table.add_row(
-                d.key.context.key if d.key.context != last else "",
-                escape(d.key.message),
-                d.language,
-                _short(d.live),
-                _short(d.proposal.new),
-            )
-            last = d.key.context
-        console.print(table)
-        _more(console, MAX_ROWS, len(updates))
+    print_plan(console, report, wide=wide)
     skipped = report.skipped()
-    qa_errors: dict[tuple[str, str], set[str]] = {}
+    qa_errors: dict[tuple[str, str], dict[str, None]] = {}  # the findings' words, in order, once each
     for f in report.qa:
         if f.severity == "error":
-            qa_errors.setdefault((f.key, f.language), set()).add(f.check)
+            qa_errors.setdefault((f.key, f.language), {})[f.message] = None
     if skipped:
         table = Table(title="Skipped — needs a human")
         for column in ("reason", "unit", "language", "file", "detail"):
@@ -147,7 +182,7 @@ def print_import_report(console: Console, report: ImportReport) -> None:
             if s["reason"] == "stale" and s.get("source_now") is not None:
                 detail = f"source now: {_short(s['source_now'], 50)}"
             if s["reason"] == "qa":
-                detail = ", ".join(sorted(qa_errors.get((s["key"], s["language"]), ())))
+                detail = escape("; ".join(qa_errors.get((s["key"], s["language"]), ())))
             elif s["reason"] == "gone":
                 detail = escape(detail)
             table.add_row(s["reason"], escape(s["key"]), s["language"], escape(where), detail)
@@ -156,13 +191,14 @@ def print_import_report(console: Console, report: ImportReport) -> None:
     warnings = [f for f in report.qa if f.severity == "warning"]
     for f in warnings[:MAX_ROWS]:
         where = f"{f.file}:{f.where}" if f.where else f.file
-        text = f"{where}: {f.key} [{f.language}] {f.check}: {f.message}"
+        text = f"{where}: {f.key} [{f.language}] {f.message} ({f.check})"
         console.print(f"[yellow]warning[/yellow] {escape(text)}")
     _more(console, MAX_ROWS, len(warnings))
     n = report.counts()
     backup = report.applied.backup if report.applied else None
     console.print(
         f"{n['planned']} planned, {n['applied']} applied, {n['noop']} unchanged, "
+        f"{n['untouched']} left as exported, "
         f"{n['skipped']} skipped, {n['ignored']} ignored (empty or fuzzy), "
         f"{n['qa']} QA findings, {n['errors']} errors; {report.requests} requests"
         + (f"; backup {escape(str(backup))}" if backup else "")

@@ -26,7 +26,7 @@ from typing import Any
 
 from .apply import ContextWriter, read_live, write_private_json
 from .diff import LiveView
-from .errors import FormatError
+from .errors import ConfigError, FormatError
 from .imports import new_run_id
 from .lp import Connection
 from .lp.automessages import LEGACY, UNIFIED, AutoMessagesApi
@@ -149,9 +149,10 @@ def restore_backup(
     put_override: bool = False,
 ) -> RestoreReport:
     document = load_backup(backup_path)
-    if str(document.get("account")) != account:
-        raise FormatError(
-            backup_path, None, f"the backup is for account {document.get('account')}, not {account}"
+    if str(document.get("account")) != account:  # a usage error: --account names another account
+        raise ConfigError(
+            f"{backup_path}: the backup is for account {document.get('account')}, not {account} "
+            "(--account); leave --account out to restore into the backup's account"
         )
     report = RestoreReport(new_run_id(account), str(backup_path), account, dry_run=not apply)
     # the backup's objects are in the shape of the API that wrote them: restore through that one

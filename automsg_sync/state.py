@@ -325,12 +325,27 @@ class StateStore:
             {k: tuple(v) for k, v in groups.items()},
         )
 
-    def latest_export(self, account: str) -> Baseline | None:
-        row = self.db.execute(
-            "SELECT export_id FROM exports WHERE account = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+    def last_exported_units(self, account: str) -> dict[str, dict[str, tuple[str, str, str]]]:
+        """Per language key, the units of the latest export that held that language:
+        unit key → (source, target, state). What each outbox file was last written from."""
+        exports = self.db.execute(
+            "SELECT DISTINCT e.export_id, b.language, e.created_at, e.rowid FROM exports e "
+            "JOIN baseline_units b ON b.export_id = e.export_id WHERE e.account = ? "
+            "ORDER BY e.created_at DESC, e.rowid DESC",
             (account,),
-        ).fetchone()
-        return self.baseline(row[0]) if row else None
+        ).fetchall()
+        latest: dict[str, str] = {}
+        for export_id, language, _, _ in exports:
+            latest.setdefault(language, export_id)
+        out: dict[str, dict[str, tuple[str, str, str]]] = {}
+        for language, export_id in latest.items():
+            rows = self.db.execute(
+                "SELECT unit_key, source, target, state FROM baseline_units "
+                "WHERE export_id = ? AND language = ?",
+                (export_id, language),
+            )
+            out[language] = {k: (s, t, st) for k, s, t, st in rows}
+        return out
 
     def baseline_objects(self, export_id: str) -> dict[tuple[str, str], str]:
         """(context key, message id) → the object's JSON at export time."""
@@ -406,6 +421,14 @@ class StateStore:
             (account, unit_key, language_key(language)),
         ).fetchone()
         return (row[0], row[1], row[2]) if row else None
+
+    def pushed_texts(self, account: str, language: str) -> dict[str, str]:
+        """Unit key → the text our last write put there, for one language."""
+        rows = self.db.execute(
+            "SELECT unit_key, text FROM pushed WHERE account = ? AND language = ?",
+            (account, language_key(language)),
+        )
+        return dict(rows)
 
 
 class DomainCache:

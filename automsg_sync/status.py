@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .catalog import StatusRow, status_rows
 from .config import AccountSettings
+from .errors import ConfigError
 from .lp import Connection
+from .model import AutoMessage, Context, normalise_language
+
+
+def done_percent(row: StatusRow) -> float | None:
+    """Custom ÷ (custom + default + missing), in percent with one decimal; None without messages."""
+    total = row.custom + row.default + row.missing
+    return round(100 * row.custom / total, 1) if total else None
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,7 @@ class Status:
                 "custom": r.custom,
                 "default": r.default,
                 "missing": r.missing,
+                "done_percent": done_percent(r),
             }
             for r in self.rows
         ]
@@ -41,14 +51,27 @@ class Status:
         }
 
 
-def account_status(conn: Connection, account: AccountSettings) -> Status:
-    """Two requests after login: every context in one BY_CONTEXT call, and the skills."""
+def account_status(
+    conn: Connection,
+    account: AccountSettings,
+    languages: Sequence[str] | None = None,
+    skills: Sequence[str] | None = None,
+) -> Status:
+    """Two requests after login: every context in one BY_CONTEXT call, and the skills.
+
+    ``languages`` (``--languages``): only these languages' rows, a language no
+    message has yet included (all missing). ``skills`` (``--skills``): the
+    account default and these skills' overrides, as an export selects them
+    (``all`` or None: every skill); a skill the account lacks is an error.
+    """
     from .export import fetch_snapshot
 
+    wanted_languages = _languages(languages)
     snapshot = fetch_snapshot(conn, account)
     assert snapshot is not None
     names = {sid: s.name for sid, s in snapshot.skills.items()}
-    rows = status_rows(snapshot.contexts, names)
+    contexts = _select_skills(snapshot.contexts, skills, set(names))
+    rows = status_rows(contexts, names, wanted_languages)
     return Status(
         conn.account_id,
         snapshot.revision,
@@ -57,3 +80,29 @@ def account_status(conn: Connection, account: AccountSettings) -> Status:
         snapshot.api,
         tuple(snapshot.notices()),
     )
+
+
+def _languages(wanted: Sequence[str] | None) -> list[str] | None:
+    if not wanted:
+        return None
+    out: list[str] = []
+    for tag in wanted:
+        try:
+            lang = normalise_language(tag)
+        except ValueError as exc:
+            raise ConfigError(f"--languages: {exc}") from None
+        if lang not in out:
+            out.append(lang)
+    return out
+
+
+def _select_skills(
+    contexts: dict[Context, list[AutoMessage]], wanted: Sequence[str] | None, known: set[str]
+) -> dict[Context, list[AutoMessage]]:
+    if not wanted or list(wanted) == ["all"]:
+        return contexts
+    ids = {w.strip() for w in wanted}
+    unknown = sorted(ids - known)
+    if unknown:
+        raise ConfigError(f"--skills: no skill {unknown[0]} in the account")
+    return {c: m for c, m in contexts.items() if c.is_account or c.skill_id in ids}

@@ -24,7 +24,9 @@ what must hold:
 - a unit a human edited holds the human's text (else: a **lost update**), and
   the report names it as a conflict unless the file agreed with the human;
 - a unit the final report lists as applied or unchanged holds the file's text;
-  one it lists as skipped holds the text it had; no other unit changed; no
+  one it lists as skipped, or as left untouched (a row the translator left as
+  exported: never sent, a human's edit of it stands), holds the text it had;
+  no row the translator changed is called untouched; no other unit changed; no
   conflict or stale is reported without a human edit behind it;
 - no object lost a field, a language entry, a key of an entry, an attribute.
 """
@@ -72,6 +74,7 @@ class SoakResult:
     faults: Counter[str] = field(default_factory=Counter)
     variants: Counter[str] = field(default_factory=Counter)  # how the account was served
     conflicts: int = 0
+    untouched: int = 0  # rows left as exported (XLSX rows the translator did not change)
     lost_updates: int = 0
     violations: list[str] = field(default_factory=list)
     reruns: int = 0
@@ -87,6 +90,7 @@ class SoakResult:
             f"faults injected:      {faults}",
             f"processes killed:     {self.kills}",
             f"conflicts detected:   {self.conflicts}",
+            f"rows left untouched:  {self.untouched}",
             f"re-runs needed:       {self.reruns}",
             f"lost updates:         {self.lost_updates}",
             f"invariant violations: {len(self.violations)}",
@@ -408,6 +412,9 @@ class Soak:
             return (ctx, event, language_key(item["language"]))
 
         accepted = {unit_of(i) for i in data["applied"] + data["noop"]}
+        # rows the translator left as exported: nothing sent, whatever the live text is now
+        untouched = {unit_of(i) for i in data["untouched"]}
+        self.result.untouched += len(untouched)
         skipped = {unit_of(i): i["reason"] for i in data["skipped"]}
         self.result.conflicts += sum(1 for r in skipped.values() if r == "conflict")
         before, after = texts(start), texts(end)
@@ -429,6 +436,8 @@ class Soak:
                     f"cycle {number}: {unit} changed from {before.get(unit)!r} to {final!r}; the report says {said!r}"
                     f" (runs: {self.runs})"
                 )
+            if unit in proposals and unit in untouched:
+                bad.append(f"cycle {number}: {unit} was translated anew but reported as left untouched")
             if unit in proposals and unit not in accepted and unit not in skipped:
                 bad.append(f"cycle {number}: {unit} from the file neither written nor reported")
             reason = skipped.get(unit)

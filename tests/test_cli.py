@@ -100,3 +100,90 @@ def test_emulator_command_prints_listening_line_first() -> None:
             proc.terminate()
             proc.wait(timeout=10)
     assert proc.returncode == 0
+
+
+ACCOUNT_COMMANDS = ["export-for-translation", "import-translations", "restore", "status", "verify"]
+
+
+@pytest.mark.parametrize("command", ACCOUNT_COMMANDS)
+def test_account_command_help_names_the_credentials_and_shows_an_example(command: str) -> None:
+    code, out, _ = run([command, "--help"])
+    assert code == 0
+    text = " ".join(out.split())  # click wraps the epilog
+    for name in (
+        "AUTOMSG_USERNAME",
+        "AUTOMSG_PASSWORD",
+        "AUTOMSG_APP_KEY",
+        "AUTOMSG_APP_SECRET",
+        "AUTOMSG_ACCESS_TOKEN",
+        "AUTOMSG_ACCESS_TOKEN_SECRET",
+        "AUTOMSG_ACCOUNT",
+        "AUTOMSG_CSDS_URL",
+    ):
+        assert name in text, name
+    assert re.search(rf"Example:\n\s+\$ automsg-sync {command} \S", out), out
+
+
+def test_status_percent_done(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = ["status", "--account", ACCOUNT, "--csds-url", emu.url]
+    code, out, err = run([*base, "--json"], USER)
+    assert code == 0, err
+    rows = {(r["context"], r["language"]): r for r in json.loads(out)["rows"]}
+    assert rows[("skill/7", "fr-FR")]["done_percent"] == 33.3  # 1 custom of 1 + 0 + 2
+    assert rows[("account", "fr-FR")]["done_percent"] == 37.5  # 6 of 16
+    assert rows[("account", "en-US")]["done_percent"] == 100.0
+    code, out, _ = run(base, USER)
+    assert code == 0
+    assert re.search(r"┃\s*missing\s*┃\s*done\s*┃", out), out
+    assert re.search(r"skill/7\s*│\s*Billing\s*│\s*ar\s*│\s*0\s*│\s*0\s*│\s*3\s*│\s*0\.0 %", out), out
+    assert re.search(r"│\s*fr-FR\s*│\s*6\s*│\s*0\s*│\s*10\s*│\s*37\.5 %", out), out
+
+
+def test_status_filters_languages_and_skills(
+    emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = ["status", "--account", ACCOUNT, "--csds-url", emu.url]
+    code, out, err = run([*base, "--json", "--languages", "fr-fr,de-DE", "--skills", "7"], USER)
+    assert code == 0, err
+    rows = [(r["context"], r["language"]) for r in json.loads(out)["rows"]]
+    assert rows == [("account", "fr-FR"), ("account", "de-DE"), ("skill/7", "fr-FR"), ("skill/7", "de-DE")]
+    code, out, _ = run([*base, "--languages", "fr-FR"], USER)
+    assert code == 0
+    assert "de-DE" not in out and "skill/9" in out  # no --skills: every skill
+    code, _, err = run([*base, "--skills", "404"], USER)
+    assert code == 2 and "--skills: no skill 404" in err
+
+
+def test_export_format_takes_a_list(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = ["export-for-translation", "--account", ACCOUNT, "--csds-url", emu.url, "--languages", "fr-FR"]
+    code, _, err = run([*base, "--format", "po,xliff", "--out", "a"], USER)
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "a" / ACCOUNT).iterdir()) == ["fr-FR.po", "fr-FR.xlf"]
+    code, _, err = run([*base, "--format", "both", "--out", "b"], USER)
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "b" / ACCOUNT).iterdir()) == ["fr-FR.po", "fr-FR.xlsx"]
+    code, _, err = run([*base, "--format", "po,docx", "--out", "c"], USER)
+    assert code == 2 and "'docx' is not a format" in err and not (tmp_path / "c").exists()
+
+
+def test_export_out_defaults_to_the_outbox(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "automsg.toml").write_text('[paths]\noutbox = "to-translators"\n', encoding="utf-8")
+    base = ["export-for-translation", "--account", ACCOUNT, "--csds-url", emu.url, "--languages", "fr-FR"]
+    code, _, err = run([*base, "--format", "po"], USER)
+    assert code == 0, err
+    assert [p.name for p in (tmp_path / "to-translators" / ACCOUNT).iterdir()] == ["fr-FR.po"]
+
+
+def test_verbose_after_the_command(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = ["--account", ACCOUNT, "--csds-url", emu.url, "--json"]
+    code, _, err = run(["status", *args], USER)
+    assert code == 0 and "logged in to account" not in err  # warnings only by default
+    for verbose in (["status", "-v"], ["-v", "status"], ["status", "--verbose"]):
+        code, out, err = run([*verbose, *args], USER)
+        assert code == 0 and json.loads(out)["account"] == ACCOUNT
+        assert f"logged in to account {ACCOUNT}" in err, verbose

@@ -145,13 +145,16 @@ def test_xlsx_layout(tmp_path: Path) -> None:
         "Message",
         "Source (en-US)",
         "Translation (ar)",
+        "Status",
         "Notes",
     ]
     assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:G2"  # a translator can show only the rows to do
+    assert ws["F2"].value == "translated"
     assert ws.protection.sheet and not ws.protection.password
     assert ws.sheet_view.rightToLeft
     assert ws.column_dimensions["A"].hidden
-    assert [c.protection.locked for c in ws[2]] == [True, True, True, True, False, True]
+    assert [c.protection.locked for c in ws[2]] == [True, True, True, True, False, False, True]
     assert ws["D2"].data_type == "s" and ws["D2"].value == "=1+1"
     assert ws["B2"].value == "Billing (7)"
     assert all(c.alignment.wrap_text for c in ws[2])

@@ -512,7 +512,7 @@ def test_session_secrets_are_registered_and_never_logged(
 
 def _write_config(tmp_path: Path, emu: Emu, port: int) -> None:
     (tmp_path / "automsg.toml").write_text(
-        f'csds_url = "{emu.url}"\n[http]\nretry_waits = [0, 0, 0]\n'
+        f'csds_url = "{emu.url}"\nsettle_seconds = 0\n[http]\nretry_waits = [0, 0, 0]\n'
         f'[verify]\nlisten = "127.0.0.1:{port}"\ntimeout = 5\n[policies]\nauto_apply = true\n'
         f'[[accounts]]\nid = "{ACCOUNT}"\nlanguages = ["fr-FR"]\nformats = ["po"]\n'
         f'[[accounts]]\nid = "{OTHER}"\nlogin = "app"\nusername = "{APP_USER}"\n'

@@ -1,17 +1,31 @@
-"""The retry policy and the exception boundary, with faults injected by the emulator."""
+"""The retry policy and the exception boundary, with faults injected by the emulator.
+
+Also: failures to connect at all (retried once, with words saying what to check)
+and a CSDS URL without a usable scheme (a ConfigError naming where it came from).
+"""
 
 from __future__ import annotations
 
 import socket
+import ssl
+import threading
+from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import ACCOUNT, Emu, Sleeps
+import trustme
+from click.testing import CliRunner
+from conftest import ACCOUNT, USER, Emu, Sleeps
+from werkzeug.serving import make_server
 
-from automsg_sync.config import Settings
+from automsg_sync.cli import main
+from automsg_sync.config import HttpSettings, Settings
 from automsg_sync.errors import ApiStatusError, ConfigError, TransportError
 from automsg_sync.lp import Connection, connect
-from automsg_sync.lp.http import HttpClient, check_transport
+from automsg_sync.lp.domain import Domains
+from automsg_sync.lp.http import CONNECT_RETRY_WAIT, ConnectFailed, HttpClient, check_transport
 from automsg_sync.lp.skills import list_skills
 
 SKILLS = "le-users/skills"
@@ -82,14 +96,141 @@ def test_dropped_connection_is_retried(emu: Emu, conn: Connection, sleeps: Sleep
     assert len(sleeps) == 1
 
 
-def test_connection_refused_is_a_transport_error_not_a_requests_exception() -> None:
+def test_dropped_connections_keep_the_full_retry_policy(emu: Emu, conn: Connection, sleeps: Sleeps) -> None:
+    list_skills(conn)  # log in first
+    emu.clear_requests()
+    emu.faults(script=[{"match": SKILLS, "drop": True, "times": 10}])
+    with pytest.raises(TransportError, match="connection failed") as caught:
+        list_skills(conn)
+    assert not isinstance(caught.value, ConnectFailed)
+    assert _skill_calls(emu) == [0, 0, 0, 0]
+    assert sleeps == [0.01, 0.01, 0.01]
+
+
+def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    client = HttpClient(sleep=lambda _: None)
-    with pytest.raises(TransportError, match="connection failed"):
-        client.request("GET", f"http://127.0.0.1:{port}/x")
-    assert client.requests_sent == 4
+        port: int = s.getsockname()[1]
+    return port
+
+
+def test_connection_refused_is_retried_once_with_a_short_wait_and_says_what_to_check(sleeps: Sleeps) -> None:
+    port = _closed_port()
+    client = HttpClient(sleep=sleeps)  # the default waits: 5, 10, 15 s
+    with pytest.raises(ConnectFailed) as caught:
+        client.request("GET", f"http://127.0.0.1:{port}/x?secret=no")
+    assert str(caught.value) == (
+        f"GET http://127.0.0.1:{port}/x: connection failed: cannot connect to 127.0.0.1:{port} "
+        "(connection refused): is the server running? is the URL right?"
+    )
+    assert isinstance(caught.value, TransportError)  # still an ApiError: exit 1, one line
+    assert client.requests_sent == 2
+    assert sleeps == [CONNECT_RETRY_WAIT] and CONNECT_RETRY_WAIT <= 1.0
+
+
+def test_connection_refused_with_no_retries_configured_is_tried_once(sleeps: Sleeps) -> None:
+    client = HttpClient(HttpSettings(retry_waits=()), sleep=sleeps)
+    with pytest.raises(ConnectFailed, match="connection refused"):
+        client.request("GET", f"http://127.0.0.1:{_closed_port()}/x")
+    assert client.requests_sent == 1
+    assert sleeps == []
+
+
+def test_https_to_a_plain_http_server_says_so(emu: Emu, sleeps: Sleeps) -> None:
+    url = emu.url.replace("http://", "https://") + "/x"
+    client = HttpClient(sleep=sleeps)
+    with pytest.raises(ConnectFailed) as caught:
+        client.request("GET", url)
+    where = emu.url.removeprefix("http://")
+    assert str(caught.value) == (
+        f"GET {url}: TLS handshake failed talking to {where}: does the server speak https? "
+        "(plain http is only for a loopback emulator)"
+    )
+    assert client.requests_sent == 2
+    assert sleeps == [CONNECT_RETRY_WAIT]
+
+
+@pytest.fixture
+def tls_speaker() -> Iterator[int]:
+    """A loopback port that answers whatever it is sent with a TLS alert record, as TLS servers do."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = int(listener.getsockname()[1])
+    stop = threading.Event()
+
+    def serve() -> None:
+        while True:
+            peer, _ = listener.accept()
+            with peer:
+                if stop.is_set():
+                    return
+                peer.recv(4096)
+                peer.sendall(b"\x15\x03\x01\x00\x02\x02\x32")  # alert: protocol_version
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield port
+    stop.set()
+    socket.create_connection(("127.0.0.1", port)).close()  # wakes accept()
+    thread.join(timeout=10)
+    listener.close()
+    assert not thread.is_alive()
+
+
+def test_plain_http_to_a_tls_port_says_write_https(tls_speaker: int, sleeps: Sleeps) -> None:
+    client = HttpClient(sleep=sleeps)
+    with pytest.raises(ConnectFailed) as caught:
+        client.request("GET", f"http://127.0.0.1:{tls_speaker}/x")
+    assert str(caught.value).endswith(
+        f"127.0.0.1:{tls_speaker} answered in TLS, not plain http: write https://127.0.0.1:{tls_speaker}/…"
+    )
+    assert client.requests_sent == 2
+    assert sleeps == [CONNECT_RETRY_WAIT]
+
+
+def test_untrusted_certificate_is_retried_once(sleeps: Sleeps) -> None:
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
+    server = make_server("127.0.0.1", 0, _ok_app, ssl_context=context)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = HttpClient(sleep=sleeps)
+        with pytest.raises(ConnectFailed) as caught:
+            client.request("GET", f"https://localhost:{server.server_port}/")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert f"TLS error: the certificate of localhost:{server.server_port} is not trusted" in str(caught.value)
+    assert "install the server's CA in the system trust store" in str(caught.value)
+    assert client.requests_sent == 2
+    assert sleeps == [CONNECT_RETRY_WAIT]
+
+
+def _ok_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b"{}"]
+
+
+def test_a_host_that_does_not_resolve_says_so(monkeypatch: pytest.MonkeyPatch, sleeps: Sleeps) -> None:
+    # The resolver answers "no such name" for this one host, so the test needs no network.
+    real = socket.getaddrinfo
+
+    def resolver(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "lp-csds.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    client = HttpClient(sleep=sleeps)
+    with pytest.raises(ConnectFailed) as caught:
+        client.request("GET", "https://lp-csds.invalid/api")
+    assert (
+        str(caught.value)
+        == "GET https://lp-csds.invalid/api: cannot resolve host lp-csds.invalid: is the URL right?"
+    )
+    assert client.requests_sent == 2
+    assert sleeps == [CONNECT_RETRY_WAIT]
 
 
 def test_timeout_is_a_transport_error(emu: Emu, settings: Settings, sleeps: Sleeps) -> None:
@@ -97,8 +238,95 @@ def test_timeout_is_a_transport_error(emu: Emu, settings: Settings, sleeps: Slee
     conn = connect(s, s.account(ACCOUNT), sleep=sleeps)
     list_skills(conn)
     emu.faults(script=[{"match": SKILLS, "latencyMs": 1000, "times": 4}])
-    with pytest.raises(TransportError, match="timed out"):
+    with pytest.raises(TransportError, match="timed out") as caught:
         list_skills(conn)
+    assert not isinstance(caught.value, ConnectFailed)
+    assert sleeps == [0.01, 0.01, 0.01]  # timeouts keep the full policy
+
+
+def _cli(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    return result.exit_code, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "127.0.0.1:8080",
+            "error: --csds-url 127.0.0.1:8080 has no scheme: "
+            "write http://127.0.0.1:8080 (loopback emulator) or https://127.0.0.1:8080",
+        ),
+        (
+            "api.liveperson.net",
+            "error: --csds-url api.liveperson.net has no scheme: "
+            "write https://api.liveperson.net (plain http is only for a loopback emulator)",
+        ),
+        (
+            "localhost:8080",  # urlsplit reads "localhost" as the scheme
+            "error: --csds-url localhost:8080 has no scheme: "
+            "write http://localhost:8080 (loopback emulator) or https://localhost:8080",
+        ),
+        (
+            "ftp://127.0.0.1:8080",
+            "error: --csds-url ftp://127.0.0.1:8080: refusing ftp-scheme URL to '127.0.0.1': "
+            "only https is allowed, plain http only to a loopback host",
+        ),
+        (
+            "http://api.liveperson.net",
+            "error: --csds-url http://api.liveperson.net: refusing http-scheme URL to 'api.liveperson.net': "
+            "only https is allowed, plain http only to a loopback host",
+        ),
+        ("https://", "error: --csds-url https:// has no host"),
+    ],
+)
+def test_csds_url_option_without_a_usable_scheme_is_a_config_error(
+    url: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, err = _cli(["status", "--account", "1", "--csds-url", url], USER)
+    assert code == 2
+    assert err.strip() == message
+
+
+def test_csds_url_from_the_environment_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, err = _cli(["status", "--account", "1"], {**USER, "AUTOMSG_CSDS_URL": "127.0.0.1:8080"})
+    assert code == 2
+    assert err.strip() == (
+        "error: AUTOMSG_CSDS_URL=127.0.0.1:8080 has no scheme: "
+        "write http://127.0.0.1:8080 (loopback emulator) or https://127.0.0.1:8080"
+    )
+
+
+def test_csds_url_from_the_config_file_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "lp.toml"
+    config.write_text('csds_url = "127.0.0.1:8080"\n')
+    code, err = _cli(["status", "--account", "1", "--config", str(config)], {**USER, "AUTOMSG_CSDS_URL": ""})
+    assert code == 2
+    assert err.strip() == (
+        f"error: {config}: csds_url = '127.0.0.1:8080' has no scheme: "
+        "write http://127.0.0.1:8080 (loopback emulator) or https://127.0.0.1:8080"
+    )
+
+
+def test_the_option_wins_and_a_good_url_passes(
+    emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    env = {**USER, "AUTOMSG_CSDS_URL": "127.0.0.1:8080"}  # overridden by the option: not checked
+    code, err = _cli(["status", "--account", ACCOUNT, "--csds-url", emu.url, "--json"], env)
+    assert code == 0, err
+
+
+def test_domains_refuse_a_csds_url_without_scheme_too() -> None:
+    with pytest.raises(ConfigError, match=r"^the CSDS URL 127\.0\.0\.1:8080 has no scheme: write http://"):
+        Domains(HttpClient(), "127.0.0.1:8080", ACCOUNT)
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,17 @@
-"""Every QA check, with a failing and a passing case."""
+"""Every QA check, with a failing and a passing case; the words each finding says."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from rich.console import Console
 
+from automsg_sync.diff import Proposal
+from automsg_sync.imports import ImportReport
+from automsg_sync.model import Context, UnitKey
 from automsg_sync.qa import ERROR, WARNING, QAContext, check_translation
+from automsg_sync.render import print_import_report
 
 MESSAGING = "Welcome message"
 CHAT = "Agents unavailable"
@@ -153,3 +158,123 @@ def test_cheap_gates_never_hide_a_toolkit_failure(source: list[str], target: lis
             getattr(_checker, name)(s, t)
         except tt.FilterFailure:
             assert _may_fail(name, s, t), (name, s, t)
+
+
+# ------------------------------------------------------------------ the words of the messages
+
+
+def messages(source: str, target: str, event: str = MESSAGING, **kw: object) -> dict[str, str]:
+    ctx = QAContext("f.po", 3, f"account|{event}", "fr-FR", event, **kw)  # type: ignore[arg-type]
+    return {f.check: f.message for f in check_translation(source, target, ctx)}
+
+
+def test_a_dropped_placeholder_is_named() -> None:
+    assert messages("Wait {expectedResponseTime}", "Attendez") == {
+        "placeholders": "missing placeholder {expectedResponseTime}"
+    }
+
+
+def test_a_renamed_placeholder_is_missing_and_added() -> None:
+    assert messages("Wait {expectedResponseTime}", "Attendez {tempsAttente}")["placeholders"] == (
+        "missing placeholder {expectedResponseTime}; adds placeholder {tempsAttente} (not in the source)"
+    )
+
+
+def test_a_doubled_placeholder_is_a_repeat() -> None:
+    assert messages("Hi {agentNickname}!", "Salut {agentNickname} {agentNickname}")["placeholders"] == (
+        "repeats placeholder {agentNickname}"
+    )
+
+
+def test_an_added_tag_in_chat_is_named() -> None:
+    assert messages("Busy. Try later.", "Occupé. <b>Réessayez.</b>", CHAT) == {
+        "chat-tags": "adds HTML tag <b>"
+    }
+
+
+def test_a_dropped_tag_in_chat_is_named() -> None:
+    source = 'Busy. <a href="https://x.example">Try later.</a>'
+    assert messages(source, "Occupé. Réessayez.", CHAT) == {"chat-tags": "drops HTML tag <a>"}
+
+
+def test_html_in_a_messaging_text_names_the_tags() -> None:
+    assert messages("Hello there", "Bonjour <b>toi</b> <I>là</I>")["messaging-html"] == (
+        "contains HTML tags <b>, <i> (messaging texts cannot hold HTML)"
+    )
+
+
+def test_a_line_break_in_a_messaging_text() -> None:
+    assert messages("Hello there", "Bonjour\ntoi") == {
+        "messaging-linebreak": "contains a line break (messaging texts cannot)"
+    }
+
+
+def test_too_long_gives_the_limit_and_the_length() -> None:
+    found = messages("Hello there", "x" * 1234, max_length=1000)
+    assert found["max-length"] == "longer than 1000 characters (1234)"
+
+
+def test_messaging_characters_and_controls_are_named() -> None:
+    assert messages("Hello there", "Bonjour -> toi")["messaging-chars"] == (
+        "contains > (messaging texts cannot hold <, > or \\)"
+    )
+    assert messages("Hello there", "Bonjour \u202etoi\x07")["control-chars"] == (
+        "contains control characters U+0007, U+202E RIGHT-TO-LEFT OVERRIDE"
+    )
+
+
+def test_warnings_say_what_differs() -> None:
+    assert messages("Hello there", "Hello there") == {"unchanged": "same as the source text: not translated?"}
+    assert messages("Hello there", "Bonjour toi ") == {
+        "whitespace": "adds trailing whitespace the source does not have"
+    }
+    assert messages("Hello there", "Bonjour  toi") == {
+        "double-space": "doubled space where the source has none"
+    }
+
+
+def test_the_report_and_the_terminal_carry_the_words() -> None:
+    key = UnitKey(Context.parse("account"), MESSAGING)
+    ctx = QAContext("fr-FR.po", 12, str(key), "fr-FR", MESSAGING)
+    findings = check_translation("Wait {expectedResponseTime}", "Attendez  {tempsAttente}", ctx)
+    proposal = Proposal(
+        key, "fr-FR", "Attendez  {tempsAttente}", "", "Wait {expectedResponseTime}", "fr-FR.po", 12
+    )
+    report = ImportReport("run-1", "70071528", dry_run=True, qa=findings, qa_skipped=[proposal])
+
+    [error] = [f for f in report.to_json()["qa"] if f["severity"] == ERROR]
+    assert error["check"] == "placeholders"  # the machine field
+    assert error["message"] == (
+        "missing placeholder {expectedResponseTime}; adds placeholder {tempsAttente} (not in the source)"
+    )
+
+    console = Console(record=True, width=400, color_system=None)
+    print_import_report(console, report)
+    out = console.export_text()
+    assert (
+        "missing placeholder {expectedResponseTime}; adds placeholder {tempsAttente} (not in the source)"
+        in out
+    )
+    assert (
+        "warning fr-FR.po:12: account|Welcome message [fr-FR] doubled space where the source has none "
+        "(double-space)" in out
+    )
+
+
+@given(
+    st.lists(st.sampled_from(PIECES), min_size=1, max_size=6),
+    st.lists(st.sampled_from(PIECES), min_size=1, max_size=6),
+)
+def test_every_finding_says_what_is_wrong_in_words(source: list[str], target: list[str]) -> None:
+    """The toolkit's own texts ("Do not translate: …", "Added variables: …") never show through."""
+    s, t = "".join(source), "".join(target)
+    for event in (MESSAGING, CHAT):
+        for check, text in messages(s, t, event).items():
+            assert text, (check, s, t)
+            if check == "placeholders":
+                assert text.startswith(
+                    ("missing placeholder", "adds placeholder", "repeats placeholder", "placeholders not in")
+                ), text
+            if check == "chat-tags":
+                assert text.startswith(("drops HTML tag", "adds HTML tag")), text
+            assert not text.startswith(("Do not translate", "Added variables", "Different", "Consider")), text

@@ -72,7 +72,7 @@ def test_every_command_keeps_secrets_out_of_output_and_files(
         {"webhookUrl": f"http://127.0.0.1:{port}/webhook"},
     )
     (tmp_path / "automsg.toml").write_text(
-        f'csds_url = "{emu.url}"\n[http]\nretry_waits = [0, 0, 0]\n[verify]\nlisten = "127.0.0.1:{port}"\ntimeout = 5\n'
+        f'csds_url = "{emu.url}"\nsettle_seconds = 0\n[http]\nretry_waits = [0, 0, 0]\n[verify]\nlisten = "127.0.0.1:{port}"\ntimeout = 5\n'
         f'[policies]\nauto_apply = true\n[[accounts]]\nid = "{ACCOUNT}"\nlanguages = ["fr-FR"]\nformats = ["po"]\n'
     )
     env = {**creds, **CONNECTOR}

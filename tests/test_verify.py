@@ -195,6 +195,7 @@ def test_cron_verifies_after_apply(emu: Emu, vsettings: Settings, tmp_path: Path
     config = tmp_path / "automsg.toml"
     config.write_text(f"""
 csds_url = "{emu.url}"
+settle_seconds = 0
 [http]
 retry_waits = [0.01]
 [policies]

@@ -132,10 +132,24 @@ _NEEDS_ESCAPE = re.compile(r'[\\\t\r\n\v\x08\f"]')  # what polib.escape() escape
 
 
 def fuzzy_in_po(unit: Unit) -> bool:
-    """Written fuzzy: the source changed since the translation, the target was
-    pre-filled from another context (``--prefill``), or line breaks at the ends
-    differ from the source's (``msgfmt -c`` would reject the entry)."""
-    return unit.previous_source is not None or unit.prefilled or _breaks_differ(unit.source, unit.target)
+    """Written fuzzy: the target is LivePerson's stock text (state ``default``), the
+    source changed since the translation, the target was pre-filled from another
+    context (``--prefill``), or line breaks at the ends differ from the source's
+    (``msgfmt -c`` would reject the entry).
+
+    Stock text is fuzzy rather than an empty ``msgstr`` with the text in a note:
+    a translator's tool (Poedit, Weblate, ``msgfmt --statistics``, pocount) then
+    counts it as work to do, shows LivePerson's text as the suggestion it is, and
+    a translator who edits it clears the flag; an entry still fuzzy is not
+    imported (``--include-fuzzy`` takes it), and one confirmed unchanged sends
+    nothing (it is "left as exported").
+    """
+    return (
+        unit.state == "default"
+        or unit.previous_source is not None
+        or unit.prefilled
+        or _breaks_differ(unit.source, unit.target)
+    )
 
 
 def _breaks_differ(source: str, target: str) -> bool:

@@ -10,14 +10,17 @@ password; right-to-left for RTL languages. The Key column is hidden. A hidden
 sheet ``automsg`` holds the file's metadata. The reader finds columns by
 header name, so a translator may reorder or add columns.
 
-Two columns appear only when the export needs them. ``Status`` (after
-Translation, editable) when ``--prefill`` filled a row: it says
-``needs review`` there, the spreadsheet's equivalent of PO's fuzzy flag — an
-import leaves such a row out unless ``--include-fuzzy``; the translator
-confirms a row by clearing its Status (anything but ``needs review`` counts
-as confirmed). ``Also used in`` (last) when ``--dedupe`` folded units: the
-keys of the other units the row's translation goes to, one per line (shown
-only; the import takes the grouping from the state store).
+``Status`` (after Translation, editable) says what each row needs:
+``to translate`` (no text yet), ``needs review`` (the rows PO writes fuzzy:
+LivePerson's stock text, a source changed since the translation, a
+``--prefill`` suggestion — the spreadsheet's equivalent of PO's fuzzy flag;
+an import leaves such a row out unless ``--include-fuzzy``; the translator
+confirms a row by changing or clearing its Status: anything but ``needs
+review`` counts as confirmed), or ``translated``. The header row carries an
+AutoFilter, so a translator can show only the rows to do. ``Also used in``
+(last) appears when ``--dedupe`` folded units: the keys of the other units
+the row's translation goes to, one per line (shown only; the import takes the
+grouping from the state store).
 
 Every cell is written as a typed string, never a formula, so ``=``, ``+``,
 ``-``, ``@`` at the start stay text with nothing added. Text is escaped the way
@@ -44,6 +47,7 @@ from typing import Any
 from ..errors import FormatError
 from ..model import FileEntry, FileMeta, TranslationFile, Unit, is_rtl, normalise_language
 from . import NOT_XML_CHARS, atomic_path
+from .po import fuzzy_in_po
 
 SHEET = "Translations"
 META_SHEET = "automsg"
@@ -65,6 +69,7 @@ WIDTHS = {
     "Also": 30,
 }
 NEEDS_REVIEW = "needs review"  # a Status cell that marks a row fuzzy
+TO_TRANSLATE, TRANSLATED = "to translate", "translated"
 
 
 def escape(text: str) -> str:
@@ -83,7 +88,6 @@ def write_xlsx(path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: d
     from openpyxl.styles import Alignment, Font, Protection
     from openpyxl.utils import get_column_letter
 
-    with_status = any(u.prefilled for u in units)
     with_also = any(u.also for u in units)
     headers = [
         "Key",
@@ -91,7 +95,7 @@ def write_xlsx(path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: d
         "Message",
         f"Source ({meta.source_language})",
         f"Translation ({meta.language})",
-        *(["Status"] if with_status else []),
+        "Status",
         "Notes",
         *(["Also used in"] if with_also else []),
     ]
@@ -103,6 +107,7 @@ def write_xlsx(path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: d
         if name == "Key":
             dim.hidden = True
     ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(units) + 1}"
     if is_rtl(meta.language):
         ws.sheet_view.rightToLeft = True
     ws.protection.sheet = True
@@ -152,8 +157,7 @@ def write_xlsx(path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: d
             cell(unit.source),
             cell(unit.target, editable=True, rtl_text=target_rtl),
         ]
-        if with_status:
-            row.append(cell(NEEDS_REVIEW if unit.prefilled else "", editable=True))
+        row.append(cell(_status(unit), editable=True))
         row.append(cell("\n".join(notes)))
         if with_also:
             row.append(cell("\n".join(str(k) for k in unit.also)))
@@ -164,6 +168,12 @@ def write_xlsx(path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: d
         meta_ws.append([cell(name), cell(value)])
     with atomic_path(path) as tmp:
         wb.save(str(tmp))
+
+
+def _status(unit: Unit) -> str:
+    if not unit.target:
+        return TO_TRANSLATE
+    return NEEDS_REVIEW if fuzzy_in_po(unit) else TRANSLATED
 
 
 def _meta_rows(meta: FileMeta) -> list[tuple[str, str]]:

@@ -36,7 +36,7 @@ class Domains:
     def __init__(
         self, http: HttpClient, csds_url: str, account_id: str, store: DomainStore | None = None
     ) -> None:
-        check_transport(csds_url)
+        check_transport(csds_url, f"the CSDS URL {csds_url}")
         self.http = http
         self.csds_url = csds_url.rstrip("/")
         self.scheme = urlsplit(self.csds_url).scheme

@@ -2,8 +2,12 @@
 
 Retry policy (LivePerson's published recommendation, lp-api.md):
 
-- connection errors, timeouts, 5xx: retried ``len(retry_waits)`` times
-  (default 3), pausing 5, 10, 15 s;
+- timeouts, connections dropped mid-request, 5xx: retried ``len(retry_waits)``
+  times (default 3), pausing 5, 10, 15 s;
+- failures to connect at all that waiting does not mend (:class:`ConnectFailed`:
+  connection refused, a host name that does not resolve, https to a plain-http
+  server or http to a TLS port, an untrusted certificate): retried once, after
+  at most ``CONNECT_RETRY_WAIT`` (1 s), then a message saying what to check;
 - 429: retried as often, each time after ``Retry-After`` (at least
   ``min_rate_limit_wait``, 1 s by default);
 - every other 4xx, and 409/412 in particular, is never retried here: a stale
@@ -15,15 +19,19 @@ type in :meth:`HttpClient.request`; nothing else in the package catches them.
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import logging
+import socket
+import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 import tenacity
+from urllib3.exceptions import NameResolutionError
 
 from ..config import HttpSettings
 from ..errors import ApiStatusError, ConfigError, RateLimited, TransportError
@@ -31,6 +39,13 @@ from ..errors import ApiStatusError, ConfigError, RateLimited, TransportError
 log = logging.getLogger("automsg_sync.http")
 
 USER_AGENT = "automsg-sync/0.1"
+CONNECT_RETRY_WAIT = 1.0  # seconds, at most, before the one retry of a ConnectFailed
+_TLS_RECORD = ("\x15\x03", "\x16\x03")  # a TLS alert or handshake record where an HTTP status line should be
+_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
+class ConnectFailed(TransportError):
+    """No connection at all, for a reason waiting will not mend. Retried once, not three times."""
 
 
 def is_loopback(host: str) -> bool:
@@ -44,17 +59,39 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_transport(url: str) -> None:
-    """Refuse anything but https, except plain http to a loopback host."""
+def check_transport(url: str, name: str | None = None) -> None:
+    """Refuse anything but https, except plain http to a loopback host.
+
+    ``name`` is what the message calls the URL (``"--csds-url 127.0.0.1:8080"``).
+    """
     parts = urlsplit(url)
-    if parts.scheme == "https":
+    if parts.scheme == "https" and parts.hostname:
         return
     if parts.scheme == "http" and is_loopback(parts.hostname or ""):
         return
+    if "://" not in url:
+        raise ConfigError(f"{name or url} has no scheme: {suggest_scheme(url)}")
+    if parts.scheme in ("http", "https") and not parts.hostname:
+        raise ConfigError(f"{name or url} has no host")
     raise ConfigError(
-        f"refusing {parts.scheme or 'no'}-scheme URL to {parts.hostname or url!r}: "
+        (f"{name}: " if name else "")
+        + f"refusing {parts.scheme or 'no'}-scheme URL to {parts.hostname or url!r}: "
         "only https is allowed, plain http only to a loopback host"
     )
+
+
+def suggest_scheme(address: str) -> str:
+    """What to write instead of a scheme-less ``host[:port][/path]``.
+
+    >>> suggest_scheme("127.0.0.1:8080")
+    'write http://127.0.0.1:8080 (loopback emulator) or https://127.0.0.1:8080'
+    >>> suggest_scheme("api.liveperson.net")
+    'write https://api.liveperson.net (plain http is only for a loopback emulator)'
+    """
+    host = urlsplit(f"//{address}").hostname or ""
+    if is_loopback(host):
+        return f"write http://{address} (loopback emulator) or https://{address}"
+    return f"write https://{address} (plain http is only for a loopback emulator)"
 
 
 class HttpClient:
@@ -99,7 +136,7 @@ class HttpClient:
         check_transport(url)
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(_retryable),
-            stop=tenacity.stop_after_attempt(len(self.settings.retry_waits) + 1),
+            stop=self._stop,
             wait=lambda state: self._wait(state, min_wait_429),
             sleep=self.sleep,
             before_sleep=self._log_retry,
@@ -133,10 +170,12 @@ class HttpClient:
             )
         except requests.exceptions.Timeout as exc:
             raise TransportError(f"{method} {_short(url)}: timed out ({_reason(exc)})") from None
-        except requests.exceptions.SSLError as exc:
-            raise TransportError(f"{method} {_short(url)}: TLS error ({_reason(exc)})") from None
-        except requests.exceptions.ConnectionError as exc:
-            raise TransportError(f"{method} {_short(url)}: connection failed ({_reason(exc)})") from None
+        except requests.exceptions.ConnectionError as exc:  # SSLError is one too
+            cant_connect = _connect_failure(exc, url)
+            if cant_connect:
+                raise ConnectFailed(f"{method} {_short(url)}: {cant_connect}") from None
+            what = "TLS error" if isinstance(exc, requests.exceptions.SSLError) else "connection failed"
+            raise TransportError(f"{method} {_short(url)}: {what} ({_reason(exc)})") from None
         except requests.exceptions.RequestException as exc:
             raise TransportError(f"{method} {_short(url)}: {_reason(exc)}") from None
         if response.status_code in ok:
@@ -145,12 +184,21 @@ class HttpClient:
         log.warning("%s", error)
         raise error
 
+    def _stop(self, state: tenacity.RetryCallState) -> bool:
+        attempts = len(self.settings.retry_waits) + 1
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, ConnectFailed):
+            attempts = min(attempts, 2)
+        return state.attempt_number >= attempts
+
     def _wait(self, state: tenacity.RetryCallState, min_wait_429: float | None = None) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RateLimited):
             floor = max(self.settings.min_rate_limit_wait, min_wait_429 or 0.0)
             return max(floor, exc.retry_after or 0.0)
         waits = self.settings.retry_waits
+        if isinstance(exc, ConnectFailed):
+            return min(CONNECT_RETRY_WAIT, waits[0]) if waits else 0.0
         index = min(state.attempt_number - 1, len(waits) - 1)
         return waits[index] if waits else 0.0
 
@@ -168,6 +216,66 @@ def _retryable(exc: BaseException) -> bool:
 
 def _short(url: str) -> str:
     return url.split("?", 1)[0]
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and everything it wraps: ``__cause__``, ``__context__``, urllib3's ``reason`` and args."""
+    todo, seen = [exc], set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        nested = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        todo += [e for e in nested if isinstance(e, BaseException)]
+
+
+def _connect_failure(exc: requests.exceptions.ConnectionError, url: str) -> str:
+    """What to tell the user when ``exc`` is a failure to connect that waiting will not mend; else ``""``.
+
+    A TLS server that just hangs up on plain http is not recognised: that looks
+    like any dropped connection, and is retried as one.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    causes = list(_causes(exc))
+    for cause in causes:
+        if isinstance(cause, ConnectionRefusedError):
+            return (
+                f"connection failed: cannot connect to {where} (connection refused): "
+                "is the server running? is the URL right?"
+            )
+        if isinstance(cause, socket.gaierror):
+            if cause.errno in _NO_SUCH_NAME:
+                return f"cannot resolve host {host}: is the URL right?"
+            return f"cannot resolve host {host} ({cause.strerror}): is the URL right? is the network up?"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return (
+                f"TLS error: the certificate of {where} is not trusted ({cause.verify_message}): "
+                "is the URL right? if it is, install the server's CA in the system trust store"
+            )
+        if isinstance(cause, ssl.SSLError) and _is_plain_http_answer(cause):
+            return (
+                f"TLS handshake failed talking to {where}: does the server speak https? "
+                "(plain http is only for a loopback emulator)"
+            )
+        if isinstance(cause, http.client.BadStatusLine) and str(cause).startswith(_TLS_RECORD):
+            return f"{where} answered in TLS, not plain http: write https://{parts.netloc}/…"
+    if any(isinstance(cause, NameResolutionError) for cause in causes):
+        return f"cannot resolve host {host}: is the URL right?"
+    return ""
+
+
+def _is_plain_http_answer(error: ssl.SSLError) -> bool:
+    """OpenSSL's words for reading an HTTP answer where a TLS record should be."""
+    reason = (getattr(error, "reason", None) or str(error)).upper()
+    return any(
+        word in reason
+        for word in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "UNKNOWN_PROTOCOL")
+    )
 
 
 def _reason(exc: BaseException) -> str:
