@@ -14,14 +14,20 @@ $(STAMP): pyproject.toml
 
 # The tests check every exported PO file with gettext's msgfmt and re-save XLSX
 # files through LibreOffice (as a translator would); install them if missing.
-APT := $(shell [ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+# A package manager busy with another job (unattended upgrades) is waited for
+# (dpkg's lock, up to 10 minutes), and a failed download is tried twice more.
+APT := $(shell [ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get \
+	-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3
 tools:
 	@missing=""; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
 	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  for try in 1 2 3; do \
+	    $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing >/dev/null && break; \
+	    [ $$try = 3 ] && exit 1; echo "the package manager failed (try $$try of 3); again in 20 s"; sleep 20; \
+	  done; \
 	fi
 
 lint: $(STAMP)

@@ -39,6 +39,23 @@ def start_emulator() -> tuple[subprocess.Popen[str], str]:
 
 
 CONNECTOR_APP, CONNECTOR_SECRET = "automsg-verify-0c4f2a", "w3bh00k-s1gning-secret"
+ECONOMY = "70071530"  # the sample account whose skills repeat the account's texts
+NEXT = """
+Try it yourself — the demo's emulator has stopped; start your own on a fixed port:
+
+  .venv/bin/automsg-sync emulator --port 8080 --data samples/emulator-data.json &
+  export AUTOMSG_CSDS_URL=http://127.0.0.1:8080 AUTOMSG_ACCOUNT=70071528
+  export AUTOMSG_USERNAME=translation.manager AUTOMSG_PASSWORD='demo-Passw0rd!'   # the sample's login
+  .venv/bin/automsg-sync status
+  .venv/bin/automsg-sync export-for-translation --out outbox --languages fr-FR --format po
+  # translate a few entries in outbox/70071528/fr-FR.po (Poedit, or any editor), then:
+  .venv/bin/automsg-sync import-translations outbox/70071528/fr-FR.po            # the plan
+  .venv/bin/automsg-sync import-translations outbox/70071528/fr-FR.po --apply    # the writes
+  .venv/bin/automsg-sync export-for-translation --account 70071530 --out outbox --dedupe --prefill
+
+The accounts: 70071528 (both APIs, read through Unified), 70071529 (legacy API only;
+it has no user: use its API key, the four AUTOMSG_APP_* values in samples/emulator-data.json),
+70071530 (Unified only, texts repeated across skills). The demo's own files are in demo-out/."""
 
 
 def free_port() -> int:
@@ -122,7 +139,14 @@ def main() -> int:
         env.update(
             AUTOMSG_CONNECTOR_CLIENT_ID=CONNECTOR_APP, AUTOMSG_CONNECTOR_CLIENT_SECRET=CONNECTOR_SECRET
         )
-        return run(["verify", "--language", "fr-FR", "--skill", "9", "--listen", f"127.0.0.1:{port}"], env)
+        verify = ["verify", "--language", "fr-FR", "--skill", "9", "--listen", f"127.0.0.1:{port}"]
+        verified = run(verify, env)
+        # paying once per text: account 70071530 repeats its texts across skills and shares one object
+        economy = ["export-for-translation", "--account", ECONOMY, "--out", "outbox", "--languages", "fr-FR"]
+        if run([*economy, "--format", "po", "--dedupe", "--prefill"], env) not in (0, 3):
+            return 1
+        print(NEXT)
+        return verified
     finally:
         proc.terminate()
         proc.wait(timeout=10)
