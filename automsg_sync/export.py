@@ -149,7 +149,7 @@ def export_for_translation(
             "an export needs one, because the import's writes are checked against it; nothing was written"
         )
     skills = snapshot.skills
-    contexts = _select_skills(snapshot.contexts, request.skills or account.skills, skills)
+    contexts = select_skills(snapshot.contexts, request.skills or account.skills, skills)
     notices = snapshot.notices()
     languages = _languages(request.languages or account.languages, contexts, source_language, notices)
     skill_names = {sid: s.name for sid, s in skills.items()}
@@ -420,7 +420,7 @@ def _changed_languages(state: StateStore, account: str, units: list[Unit], only:
     return {lang for lang in set(now) | set(last) if now.get(lang, {}) != last.get(lang, {})}
 
 
-def _select_skills(
+def select_skills(
     contexts: dict[Context, list[AutoMessage]],
     wanted: Sequence[str] | None,
     skills: dict[str, Skill],

@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import StatusRow, status_rows
+from .catalog import StatusRow, account_languages, status_rows
 from .config import AccountSettings
-from .errors import ConfigError
+from .languages import check_languages
 from .lp import Connection
-from .model import AutoMessage, Context, normalise_language
 
 
 def done_percent(row: StatusRow) -> float | None:
@@ -64,13 +63,15 @@ def account_status(
     account default and these skills' overrides, as an export selects them
     (``all`` or None: every skill); a skill the account lacks is an error.
     """
-    from .export import fetch_snapshot
+    from .export import fetch_snapshot, select_skills
 
-    wanted_languages = _languages(languages)
     snapshot = fetch_snapshot(conn, account)
     assert snapshot is not None
     names = {sid: s.name for sid, s in snapshot.skills.items()}
-    contexts = _select_skills(snapshot.contexts, skills, set(names))
+    contexts = select_skills(snapshot.contexts, skills, snapshot.skills)
+    wanted_languages = None
+    if languages:  # LivePerson's visitor languages, or one the account holds (as export checks them)
+        wanted_languages, _ = check_languages(languages, account_languages(snapshot.contexts))
     rows = status_rows(contexts, names, wanted_languages)
     return Status(
         conn.account_id,
@@ -80,29 +81,3 @@ def account_status(
         snapshot.api,
         tuple(snapshot.notices()),
     )
-
-
-def _languages(wanted: Sequence[str] | None) -> list[str] | None:
-    if not wanted:
-        return None
-    out: list[str] = []
-    for tag in wanted:
-        try:
-            lang = normalise_language(tag)
-        except ValueError as exc:
-            raise ConfigError(f"--languages: {exc}") from None
-        if lang not in out:
-            out.append(lang)
-    return out
-
-
-def _select_skills(
-    contexts: dict[Context, list[AutoMessage]], wanted: Sequence[str] | None, known: set[str]
-) -> dict[Context, list[AutoMessage]]:
-    if not wanted or list(wanted) == ["all"]:
-        return contexts
-    ids = {w.strip() for w in wanted}
-    unknown = sorted(ids - known)
-    if unknown:
-        raise ConfigError(f"--skills: no skill {unknown[0]} in the account")
-    return {c: m for c, m in contexts.items() if c.is_account or c.skill_id in ids}

@@ -21,13 +21,14 @@ import polib
 import pytest
 from click.testing import CliRunner
 from conftest import ACCOUNT, FAST, USER, Emu, Sleeps, sample_data
+from test_lp_docs import run_import as run_import_into
 
 from automsg_sync.cli import main
 from automsg_sync.config import Settings, load_settings
 from automsg_sync.emulator import EmulatorServer, Store
 from automsg_sync.errors import ApiError
 from automsg_sync.export import ExportRequest, export_for_translation
-from automsg_sync.imports import ImportOptions, ImportReport, import_translations
+from automsg_sync.imports import ImportReport
 from automsg_sync.lp import connect
 from automsg_sync.lp.automessages import AutoMessagesApi
 from automsg_sync.model import Context
@@ -78,15 +79,20 @@ def by_event(dump: dict[str, Any]) -> dict[tuple[str, str, str], str]:
 
 
 def run_import(settings: Settings, files: list[Path]) -> ImportReport:
+    return run_import_into(settings, ACCOUNT, files)
+
+
+def exported_and_translated(settings: Settings, tmp_path: Path) -> Path:
+    """The French PO of a fresh export, with every missing entry translated."""
     conn = connect(settings, settings.account(ACCOUNT), sleep=Sleeps())
-    return import_translations(
-        conn,
-        settings.account(ACCOUNT),
-        files,
-        ImportOptions(apply=True),
-        StateStore(settings.state_dir),
-        settings.state_dir / "backups",
-    )
+    request = ExportRequest(out_dir=tmp_path / "out", languages=["fr-FR"], formats=["po"])
+    export_for_translation(conn, settings.account(ACCOUNT), request, StateStore(settings.state_dir))
+    po_path = tmp_path / "out" / ACCOUNT / "fr-FR.po"
+    po = polib.pofile(str(po_path))
+    for entry in po:
+        entry.msgstr = entry.msgstr or f"(fr) {entry.msgid}"
+    po.save(str(po_path))
+    return po_path
 
 
 def test_every_reading_ends_with_the_right_texts_in_the_right_contexts(
@@ -187,14 +193,7 @@ def test_a_write_naming_a_skill_needs_a_read_that_showed_contexts(emu: Emu, sett
 
 
 def test_a_proxy_that_blocks_put_is_named(emu: Emu, settings: Settings, tmp_path: Path) -> None:
-    conn = connect(settings, settings.account(ACCOUNT), sleep=Sleeps())
-    request = ExportRequest(out_dir=tmp_path / "out", languages=["fr-FR"], formats=["po"])
-    export_for_translation(conn, settings.account(ACCOUNT), request, StateStore(settings.state_dir))
-    po_path = tmp_path / "out" / ACCOUNT / "fr-FR.po"
-    po = polib.pofile(str(po_path))
-    for entry in po:
-        entry.msgstr = entry.msgstr or f"(fr) {entry.msgid}"
-    po.save(str(po_path))
+    po_path = exported_and_translated(settings, tmp_path)
     before = emu.dump()
     emu.faults(script=[{"match": "auto-messages", "method": "PUT", "times": 10, "status": 405}])
     report = run_import(settings, [po_path])
@@ -206,14 +205,7 @@ def test_a_proxy_that_blocks_put_is_named(emu: Emu, settings: Settings, tmp_path
 def test_no_revision_header_at_all_is_a_clear_refusal(emu: Emu, settings: Settings, tmp_path: Path) -> None:
     """A server that sends neither ac-revision nor ETag: status works; an export (whose files
     could never be imported safely) and a write are refused in words, nothing written."""
-    conn = connect(settings, settings.account(ACCOUNT), sleep=Sleeps())
-    request = ExportRequest(out_dir=tmp_path / "out", languages=["fr-FR"], formats=["po"])
-    export_for_translation(conn, settings.account(ACCOUNT), request, StateStore(settings.state_dir))
-    po_path = tmp_path / "out" / ACCOUNT / "fr-FR.po"
-    po = polib.pofile(str(po_path))
-    for entry in po:
-        entry.msgstr = entry.msgstr or f"(fr) {entry.msgid}"
-    po.save(str(po_path))
+    po_path = exported_and_translated(settings, tmp_path)
     data = emu.dump()
     data["accounts"][ACCOUNT]["behaviour"] = {"revisionHeader": "none"}
     emu.hook("PUT", "load", data)
