@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The tests check every exported PO file with gettext's msgfmt and re-save XLSX
-# files through LibreOffice (as a translator would); install them if missing.
+# files through LibreOffice (as a translator would), and open the HTML pages in
+# headless Chromium; install them if missing.
 # A package manager busy with another job (unattended upgrades) is waited for
 # (dpkg's lock, up to 10 minutes), and a failed download is tried twice more.
 APT := $(shell [ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get \
@@ -22,6 +23,7 @@ tools:
 	@missing=""; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
 	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  for try in 1 2 3; do \
@@ -47,6 +49,7 @@ soak: $(STAMP)
 
 fuzz: $(STAMP)
 	$(BIN)/python tests/fuzz.py --inputs 5000 --seed $(SEED)
+	$(BIN)/python tests/server_fuzz.py --inputs 2000 --seed $(SEED)
 
 # The performance harness (not part of `make test`): about 4 minutes here.
 bench: $(STAMP)

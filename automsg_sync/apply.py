@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from .diff import UPDATE, Decision, LiveView, Plan, Proposal
-from .errors import ApiError, ApiStatusError
+from .errors import ApiError, ApiStatusError, AutomsgError
 from .lp.automessages import AutoMessagesApi
 from .model import AutoMessage, Context
 from .state import StateStore, now_utc
@@ -54,13 +54,22 @@ class ApplyResult:
     revision: str = ""
     conflict_retries: int = 0
     puts: int = 0
+    error: str | None = None  # a write failed: ``written`` holds what was written before it
+    not_written: list[Decision] = field(default_factory=list)  # planned, and not written
+
+    @property
+    def partial(self) -> bool:
+        return self.error is not None
 
 
 def write_private_json(path: Path, document: dict[str, Any]) -> None:
     """Write a JSON file readable by its owner only, atomically (backups, reports, error files)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # O_NOFOLLOW: a symlink planted at the temporary name is not written through;
+    # fchmod: a temporary file left by a killed run keeps its old mode otherwise
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         # compact and through dumps(): an indent, or dump() to a file, makes json use its
         # pure-Python encoder, several times slower on the 30 MB backup of a large account
@@ -142,22 +151,54 @@ def apply_plan(
         state.mark_written(run_id, context.key, [obj.id])
         result.written.extend(decisions)
 
+    writer: ContextWriter[list[Decision]] = ContextWriter(api)
+
+    def what_is_left() -> list[Decision]:
+        done = {(d.key, d.language) for d in [*result.written, *result.late]}
+        return [d for d in plan.updates if (d.key, d.language) not in done]
+
     try:
-        writer: ContextWriter[list[Decision]] = ContextWriter(api)
         result.revision = writer.run(pending, live, object_of, replan, written)
+    except AutomsgError as exc:
+        # a later write failed after earlier ones went through: what was written is
+        # recorded and reported as written (with the backup), the rest as not written;
+        # a re-run of the same files finishes it (what was written is then a no-op)
+        result.error, result.not_written = str(exc), what_is_left()
+    except BaseException:  # Ctrl-C, a kill signal turned exception: record, say, stop
+        _record(state, account, run_id, result.written)
+        state.finish_run(run_id, "interrupted")
+        log.error(
+            "interrupted after %d unit(s) were written (backup %s); %d not written: "
+            "run the same command again to finish",
+            len(result.written),
+            result.backup,
+            len(what_is_left()),
+        )
+        raise
+    finally:
         result.conflict_retries, result.puts = writer.conflict_retries, writer.puts
-        live = None  # the only reference left: free it before the read-back's copy arrives
+    live = None  # the only reference left: free it before the read-back's copy arrives
+    if result.error is not None:
+        _record(state, account, run_id, result.written)
+        state.finish_run(run_id, "partial")
+        return result
+    try:
         _read_back(read_live(api), result.written)
     except BaseException:
         state.finish_run(run_id, "failed")
         raise
+    _record(state, account, run_id, result.written)
+    state.finish_run(run_id, "applied")
+    return result
+
+
+def _record(state: StateStore, account: str, run_id: str, written: list[Decision]) -> None:
+    """What was written, as the state store keeps it (our texts; their sources)."""
     state.record_written(
         account,
         run_id,
-        ((str(d.key), d.language, d.src1 or d.proposal.src0, d.proposal.new) for d in result.written),
+        ((str(d.key), d.language, d.src1 or d.proposal.src0, d.proposal.new) for d in written),
     )
-    state.finish_run(run_id, "applied")
-    return result
 
 
 ARRAY_REFUSED = (400, 404, 405)  # what a server that takes no array at the collection URL may answer

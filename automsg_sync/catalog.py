@@ -52,6 +52,8 @@ def status_rows(
         for lang in langs:
             custom = default = missing = 0
             for message in live:
+                if message.left_out(lang):
+                    continue  # its entry cannot be used: reported, counted nowhere
                 text = message.text(lang)
                 if text is None or not text.msg:
                     missing += 1
@@ -143,7 +145,9 @@ def build_units(
     """Every (context, message, target language) whose context has source text.
 
     A skill context's units are only the messages it overrides; deleted
-    messages have none. ``origins`` is keyed by (unit key, language key).
+    messages have none, and neither has a language the object's entry for which
+    cannot be used (:meth:`AutoMessage.left_out`: it would be written nowhere).
+    ``origins`` is keyed by (unit key, language key).
     An object several contexts share (``shared``: home context and
     messageEventId → the other contexts) is one unit set, under its home
     context; its notes name the others, since a translation of it shows there too.
@@ -161,6 +165,8 @@ def build_units(
             key = UnitKey(context, message.message_event_id)
             base_notes = _notes(message, context, skill_names, source, shared.get((context, key.message), ()))
             for lang in langs:
+                if message.left_out(lang):
+                    continue  # an entry that cannot be used (reported with the snapshot): no unit
                 target = message.text(lang)
                 origin = origins.get((str(key), language_key(lang)))
                 state, previous = unit_state(target, source, origin)

@@ -12,9 +12,11 @@ import functools
 import gc
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +33,10 @@ log = logging.getLogger("automsg_sync.cli")
 
 
 def out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    """Tables on stdout. Piped into a file or a log, rich would assume 80 columns and cut
+    texts and file names; there the width is ``COLUMNS``, else 160."""
+    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
+    return Console(highlight=False, soft_wrap=True, width=width)
 
 
 class Ctx:
@@ -65,12 +70,14 @@ class Accounts:
     override: str | None
     api: str | None
 
-    def get(self, account_id: str) -> AccountSettings:
-        return _account_settings(self.settings, account_id, self.api)
+    def get(self, account_id: str, origin: str | None = None) -> AccountSettings:
+        return _account_settings(self.settings, account_id, self.api, origin)
 
 
-def _account_settings(settings: Settings, account_id: str | None, api: str | None) -> AccountSettings:
-    account = settings.account(account_id)
+def _account_settings(
+    settings: Settings, account_id: str | None, api: str | None, origin: str | None = None
+) -> AccountSettings:
+    account = settings.account(account_id, origin=origin)
     if api:
         account = dataclasses.replace(account, api=api)
     register_secrets(account.credentials.secrets())
@@ -142,6 +149,14 @@ def _verbose_after_command(ctx: click.Context, _param: click.Parameter, value: b
         setup_logging(top.log_format, True)
 
 
+WAIT_OPTION = click.option(
+    "--wait",
+    default=0.0,
+    metavar="SECONDS",
+    help="With --apply: wait this long for another run's lock on the account (default: exit 4).",
+)
+
+
 class _Group(click.Group):
     """Turns every AutomsgError into a one-line message and its exit code; gives every
     command ``-v``/``--verbose`` too, so it works after the command's name as before it."""
@@ -167,7 +182,13 @@ class _Group(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            # what was done stays done and is safe: an export places its files only once
+            # recorded, an apply logged what it had written; a re-run finishes the rest
+            click.echo(
+                "interrupted (exit 130): anything already recorded or written stays so and is safe; "
+                "run the same command again to finish",
+                err=True,
+            )
             sys.exit(130)
         except Exception as exc:  # the last line of defence: never a bare traceback
             log.debug("internal error", exc_info=True)
@@ -221,8 +242,19 @@ def _tune_gc() -> None:
     help="The account default and only these skills' overrides, e.g. 7,9 (default: all).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write a coverage page here: a self-contained HTML heat map, context × language.",
+)
 def status(
-    settings: Settings, account: AccountSettings, languages: str | None, skills: str | None, as_json: bool
+    settings: Settings,
+    account: AccountSettings,
+    languages: str | None,
+    skills: str | None,
+    as_json: bool,
+    html_path: Path | None,
 ) -> None:
     """Per context and language: custom-translated, LivePerson default, missing, and
     the percentage done (custom of all)."""
@@ -232,6 +264,10 @@ def status(
 
     with connect(settings, account) as conn:
         result = account_status(conn, account, _csv(languages), _csv(skills))
+    if html_path is not None:
+        from .html import write_coverage_page
+
+        write_coverage_page(result, html_path)
     if as_json:
         _print_json(result.to_json())
     else:
@@ -305,6 +341,12 @@ def _formats(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     "marked fuzzy / needs review (default: the config's prefill, else off).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for machines).")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the summary as a self-contained HTML page here.",
+)
 def export_for_translation(
     settings: Settings,
     account: AccountSettings,
@@ -317,6 +359,7 @@ def export_for_translation(
     dedupe: bool | None,
     prefill: bool | None,
     as_json: bool,
+    html_path: Path | None,
 ) -> None:
     """Write PO/XLSX/XLIFF files per language for translators and record the baseline.
 
@@ -344,6 +387,7 @@ def export_for_translation(
         source_language=source_language,
         dedupe=dedupe,
         prefill=prefill,
+        file_mode=settings.paths.outbox_mode,
     )
     state = StateStore(settings.state_dir)
     console = out()
@@ -355,6 +399,10 @@ def export_for_translation(
 
         with connect(settings, account) as conn:
             result = run_export(conn, account, request, state, progress)
+    if html_path is not None:
+        from .html import write_export_page
+
+        write_export_page(result, html_path, out_dir)
     if as_json:
         _print_json(result.to_json())
     else:
@@ -381,6 +429,14 @@ def export_for_translation(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of tables.")
 @click.option("--wide", is_flag=True, help="Show whole texts in the plan (not cut at 60 characters).")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the plan as a self-contained HTML page here: old and new texts side by side, "
+    "conflicts with all three texts, QA findings at the unit.",
+)
+@WAIT_OPTION
 def import_translations(
     settings: Settings,
     accounts: Accounts,
@@ -392,6 +448,8 @@ def import_translations(
     report_path: Path | None,
     as_json: bool,
     wide: bool,
+    html_path: Path | None,
+    wait: float,
 ) -> None:
     """Read returned PO/XLSX/XLIFF files (or every one in a folder), QA-check, diff three
     ways, and (--apply) write.
@@ -406,7 +464,7 @@ def import_translations(
     from .imports import import_translations as run_import
     from .lp import connect
     from .render import print_file_selection, print_import_runs
-    from .state import StateStore
+    from .state import StateStore, account_lock
 
     selection = translation_files(files)
     print_file_selection(Console(stderr=True) if as_json else out(), selection)
@@ -416,9 +474,17 @@ def import_translations(
         state = StateStore(settings.state_dir)  # opened only when there is something to import
         account = accounts.get(account_id)
         options = ImportOptions(
-            do_apply, accept_stale, prefer_file, include_fuzzy, account.max_length, settings.max_file_bytes
+            do_apply,
+            accept_stale,
+            prefer_file,
+            include_fuzzy,
+            account.max_length,
+            settings.max_file_bytes,
+            max_xlsx_bytes=settings.max_xlsx_bytes,
         )
-        with connect(settings, account) as conn:
+        # a write takes the account's lock, as cron-run does; a dry run only reads
+        lock = account_lock(settings.state_dir, account_id, wait) if do_apply else nullcontext()
+        with lock, connect(settings, account) as conn:
             run.reports.append(
                 run_import(conn, account, paths, options, state, settings.state_dir / "backups")
             )
@@ -426,6 +492,10 @@ def import_translations(
         run.reports.append(unreadable_report(grouped.unreadable, dry_run=not do_apply))
     if report_path is not None:
         _write_json(report_path, run.to_json())
+    if html_path is not None:
+        from .html import write_plan_page
+
+        write_plan_page(run, html_path)
     if as_json:
         _print_json(run.to_json())
     else:
@@ -456,7 +526,7 @@ def cron_run(config_path: Path, accounts: str | None, wait: float) -> None:
     report = run_cron(settings, _csv(accounts), wait=wait)
     for result in report.accounts:
         click.echo(result.summary())
-    click.echo(f"report: {report.path}")
+    click.echo(f"report: {report.path}" if report.path else "report: not written (see the error above)")
     sys.exit(report.exit_code)
 
 
@@ -466,7 +536,8 @@ def cron_run(config_path: Path, accounts: str | None, wait: float) -> None:
 @file_account_options
 @click.argument("backup", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--apply", "do_apply", is_flag=True, help="Write (default: dry run, nothing written).")
-def restore(settings: Settings, accounts: Accounts, backup: Path, do_apply: bool) -> None:
+@WAIT_OPTION
+def restore(settings: Settings, accounts: Accounts, backup: Path, do_apply: bool, wait: float) -> None:
     """Put back the pre-images an apply saved; a text changed since is a conflict, not overwritten.
 
     The account is the one the backup names (--account, if given, must be it).
@@ -474,12 +545,14 @@ def restore(settings: Settings, accounts: Accounts, backup: Path, do_apply: bool
     from .lp import connect
     from .render import print_restore_report
     from .restore import load_backup, restore_backup
-    from .state import StateStore
+    from .state import StateStore, account_lock
 
     # the backup names its account; a --account that differs is refused by restore_backup
-    account = accounts.get(accounts.override or str(load_backup(backup).get("account") or ""))
+    named = str(load_backup(backup).get("account") or "")
+    account = accounts.get(accounts.override or named, None if accounts.override else f"{backup}: account")
     state = StateStore(settings.state_dir)
-    with connect(settings, account) as conn:
+    lock = account_lock(settings.state_dir, account.id, wait) if do_apply else nullcontext()
+    with lock, connect(settings, account) as conn:
         report = restore_backup(
             conn,
             account.id,
@@ -553,11 +626,12 @@ def _print_json(document: object) -> None:
     click.echo(json.dumps(document, ensure_ascii=False))
 
 
-def _write_json(path: Path, document: object) -> None:
-    # one line: json's C encoder; with an indent it falls back to Python, 20 s for the
-    # report of a 300,000-unit import (``jq .`` pretty-prints it)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+def _write_json(path: Path, document: dict[str, Any]) -> None:
+    """``--report``: owner-only (0600) and atomic, as backups and cron's reports are: it holds
+    every text of the run. One line (``jq .`` pretty-prints it)."""
+    from .apply import write_private_json
+
+    write_private_json(path, document)
 
 
 @main.command()

@@ -16,6 +16,7 @@ Environment variables used when the config says nothing else:
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from collections.abc import Callable, Mapping
@@ -93,6 +94,7 @@ class HttpSettings:
     retry_waits: tuple[float, ...] = (5.0, 10.0, 15.0)
     min_rate_limit_wait: float = 1.0
     verify_tls: bool = True
+    max_retry_wait: float = 120.0  # a 429's Retry-After longer than this fails the call instead
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class Paths:
     archive: Path = Path("archive")
     failed: Path = Path("failed")
     reports: Path = Path("reports")
+    outbox_mode: int = 0o640  # of the translator files an export writes: the group (an uploader) reads them
 
 
 @dataclass(frozen=True)
@@ -156,16 +159,25 @@ class Settings:
     policies: Policies = field(default_factory=Policies)
     verify: VerifySettings = field(default_factory=VerifySettings)
     max_file_bytes: int = 20 << 20  # returned files larger than this are refused
+    max_xlsx_bytes: int = 50 << 20  # an XLSX whose parts unpack to more than this is refused
     settle_seconds: float = 30.0  # cron-run leaves an inbox file changed more recently than this
+    html_reports: bool = True  # cron-run writes reports/<run-id>.html beside the JSON
     accounts: Mapping[str, AccountSettings] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
     default_account: str | None = None
 
-    def account(self, account_id: str | None = None) -> AccountSettings:
-        """The named account's settings; an unconfigured id uses the environment."""
+    def account(self, account_id: str | None = None, *, origin: str | None = None) -> AccountSettings:
+        """The named account's settings; an unconfigured id uses the environment.
+
+        The id is checked (:func:`check_account_id`) before it names anything;
+        ``origin`` says where it came from in the error (default ``--account``,
+        or ``AUTOMSG_ACCOUNT`` when no id is given).
+        """
+        given = account_id
         account_id = account_id or self.default_account
         if not account_id:
             raise ConfigError("no account: pass --account ID or set AUTOMSG_ACCOUNT")
+        check_account_id(account_id, origin or ("--account" if given else "AUTOMSG_ACCOUNT"))
         if account_id in self.accounts:
             return self.accounts[account_id]
         return AccountSettings(
@@ -175,6 +187,28 @@ class Settings:
             connector_client_id=self.env.get("AUTOMSG_CONNECTOR_CLIENT_ID"),
             connector_client_secret=_secret(self.env.get("AUTOMSG_CONNECTOR_CLIENT_SECRET")),
         )
+
+
+ACCOUNT_ID = re.compile(r"[A-Za-z0-9]{1,20}")
+
+
+def check_account_id(account_id: object, origin: str) -> str:
+    """``account_id`` if it is an account id as LivePerson's are — letters and digits
+    only, 1 to 20 of them — else a :class:`ConfigError` naming ``origin`` (where the
+    id came from: ``--account``, a config key, a file). Checked before an id becomes
+    part of a path or a URL.
+
+    >>> check_account_id("70071528", "--account")
+    '70071528'
+    """
+    if isinstance(account_id, str) and ACCOUNT_ID.fullmatch(account_id):
+        return account_id
+    shown = repr(account_id)
+    shown = shown if len(shown) <= 40 else f"{shown[:35]}…"
+    raise ConfigError(
+        f"{origin}: account id {shown} is not valid (letters and digits only, 1 to 20 of them, "
+        "as LivePerson's account ids are)"
+    )
 
 
 # --------------------------------------------------------------------------- loading
@@ -208,7 +242,8 @@ def load_settings(
         **{
             name: here / paths_table.get(name, str, str(getattr(Paths(), name)))
             for name in ("outbox", "inbox", "archive", "failed", "reports")
-        }
+        },
+        outbox_mode=_outbox_mode(paths_table),
     )
     policies = _policies(top.table("policies"), Policies())
     verify_table = top.table("verify")
@@ -226,12 +261,15 @@ def load_settings(
         policies=policies,
         verify=verify,
         max_file_bytes=int(top.get("max_file_mb", float, 20.0) * (1 << 20)),
+        max_xlsx_bytes=_max_xlsx_bytes(top),
         settle_seconds=_settle_seconds(top),
+        html_reports=top.get("html_reports", bool, True),
         http=HttpSettings(
             timeout=http.get("timeout", float, 30.0),
             retry_waits=tuple(http.get("retry_waits", list[float], [5.0, 10.0, 15.0])),
             min_rate_limit_wait=http.get("min_rate_limit_wait", float, 1.0),
             verify_tls=_verify_tls(http),
+            max_retry_wait=_max_retry_wait(http),
         ),
         accounts={},
         env=env,
@@ -249,6 +287,13 @@ def load_settings(
     if not settings.default_account and len(accounts) == 1:
         settings = replace(settings, default_account=next(iter(accounts)))
     return replace(settings, accounts=accounts)
+
+
+def _max_xlsx_bytes(top: _Table) -> int:
+    megabytes: float = top.get("max_xlsx_mb", float, Settings.max_xlsx_bytes / (1 << 20))
+    if megabytes <= 0:
+        raise ConfigError(f"{top.where('max_xlsx_mb')}: expected a positive number of MB, got {megabytes:g}")
+    return int(megabytes * (1 << 20))
 
 
 def _settle_seconds(top: _Table) -> float:
@@ -271,6 +316,32 @@ def _csds_url(option: str | None, env: Mapping[str, str], file_value: str, top: 
         url, name = file_value, f"{top.where('csds_url')} = {file_value!r}"
     check_transport(url, name)
     return url
+
+
+def _max_retry_wait(http: _Table) -> float:
+    seconds: float = http.get("max_retry_wait", float, HttpSettings.max_retry_wait)
+    if not 0 <= seconds < float("inf"):  # also refuses nan
+        raise ConfigError(f"{http.where('max_retry_wait')}: expected 0 or more seconds, got {seconds:g}")
+    return seconds
+
+
+def _outbox_mode(paths: _Table) -> int:
+    """``[paths] outbox_mode``: ``"0640"`` (a string of octal digits) or a TOML octal ``0o640``."""
+    raw = paths.get("outbox_mode", (str, int), None)
+    if raw is None:
+        return Paths.outbox_mode
+    mode = -1
+    if isinstance(raw, str) and re.fullmatch(r"(?:0o?)?[0-7]{3}", raw.strip().lower()):
+        mode = int(raw.strip().lower().removeprefix("0o"), 8)
+    elif isinstance(raw, int) and not isinstance(raw, bool):
+        mode = raw
+    # the owner reads and writes its files; nobody executes them; others never write them
+    if not 0 <= mode <= 0o777 or mode & 0o600 != 0o600 or mode & 0o113:
+        raise ConfigError(
+            f'{paths.where("outbox_mode")}: expected a file mode such as "0640" or 0o640 (the owner '
+            f"reads and writes, nobody executes, others do not write), got {raw!r}"
+        )
+    return mode
 
 
 def _verify_tls(http: _Table) -> bool:
@@ -310,7 +381,8 @@ def _policies(t: _Table, defaults: Policies, *, done: bool = True) -> Policies:
 
 
 def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policies) -> AccountSettings:
-    account_id = str(t.require("id", (str, int)))
+    raw_id = t.require("id", (str, int))
+    account_id = check_account_id(str(raw_id) if isinstance(raw_id, int) else raw_id, t.where("id"))
     api = t.get("api", str, "auto")
     if api not in APIS:
         raise ConfigError(f"{t.where('api')}: {api!r} is not one of {', '.join(APIS)}")

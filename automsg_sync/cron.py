@@ -16,27 +16,50 @@ For each account, in order:
    alone, and so is a file modified less than ``settle_seconds`` ago (judged
    by its modification time against the clock, never by sleeping: every
    write moves the modification time, so a file still growing never looks
-   settled); it is reported as waiting and the next run takes it;
+   settled); it is reported as waiting and the next run takes it. Only
+   regular files are read: a symlink, FIFO, socket, device or folder in the
+   inbox is judged by ``lstat`` and never opened, followed, copied or moved;
+   it is reported by name as left alone (a human must look: exit 3). Any
+   file name works: one that is not UTF-8 is reported with its bytes
+   escaped (``fr-\\xff.po``);
 3. export the units in the ``export_only`` states to ``outbox/<account>/``
    when something changed: a conditional GET answered 304 (one request, with
    the Domain API's answer cached in the state store) means nothing did, and
    an export whose units equal the last export's writes no file;
-4. write ``reports/<run-id>.json`` and print one line per account.
+4. write ``reports/<run-id>.json`` and print one line per account. Reports
+   and errors files are written owner-only (0600), to a temporary file
+   renamed into place; a failed write leaves no temporary file behind. A
+   report that cannot be written is said on stderr; the exit code is still
+   the accounts'.
 
 Exit code: the worst over the accounts — 1 error (the account itself failed:
 LivePerson unreachable or refusing, a login refused, a write that failed, the
-state store unusable), 3 needs a human (a refused inbox file, units skipped,
+state store unusable), 3 needs a human (a refused inbox file, or one left
+alone as not a regular file; units skipped,
 or a plan waiting because ``auto_apply`` is off), 4 an account was locked by
 another run, 0 otherwise (files still being written only wait). One failing
-account does not stop the others.
+account does not stop the others: whatever goes wrong in an account (an API
+error, a full disk, a read-only or corrupt state store, a bug) makes that
+account ``error`` with the exception's class and message in the report (the
+traceback is logged at debug level), and the next account runs.
+
+Error texts never carry a file's content beyond a short excerpt of the
+offending line of a file that declares itself ours (``X-Automsg-*`` header),
+with registered secrets masked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import json
 import logging
 import os
+import re
 import shutil
+import stat
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,16 +67,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
-from .apply import write_private_json
 from .config import AccountSettings, Settings
-from .errors import AutomsgError, ConfigError
+from .errors import AutomsgError, ConfigError, LockHeld
 from .export import ExportRequest, export_for_translation, fetch_snapshot
 from .formats import IMPORTABLE
 from .imports import ImportOptions, import_translations, new_run_id
+from .log import redact
 from .lp import Connection, connect
-from .state import DomainCache, StateStore
+from .state import DomainCache, StateStore, account_lock
 
 log = logging.getLogger("automsg_sync.cron")
 
@@ -62,12 +83,16 @@ EXIT = {OK: 0, NEEDS_HUMAN: 3, ERROR: 1, LOCKED: 4}
 SEVERITY = {OK: 0, LOCKED: 1, NEEDS_HUMAN: 2, ERROR: 3}
 IN_WORDS = {OK: "ok", NEEDS_HUMAN: "needs a human", ERROR: "error", LOCKED: "locked"}
 IN_PROGRESS = (".part", ".tmp", ".crdownload", ".partial")
+LEFT_ALONE = "not a regular file"
+SNIFF_BYTES = 1 << 16  # how much of a refused file is searched for our header
 
 
 @dataclass
 class FileResult:
     name: str
-    status: str  # applied, planned, failed (refused: moved to failed/), kept (API error: still in the inbox)
+    # applied, planned, failed (refused: moved to failed/), kept (API error: still in the inbox),
+    # left (not a regular file: a symlink, FIFO, socket, device or folder, never touched)
+    status: str
     moved_to: str | None
     errors_file: str | None = None  # a refused file's <name>.errors.json
     planned: int = 0
@@ -109,6 +134,9 @@ class AccountResult:
             pieces.append(f"{len(refused)} refused (see {_see(refused)})")
         if self.count("kept"):
             pieces.append(f"{self.count('kept')} left in the inbox for the next run")
+        left = [f.name for f in self.files if f.status == "left"]
+        if left:
+            pieces.append(f"{len(left)} not regular files left alone ({_names(left)})")
         if self.waiting:
             pieces.append(f"{len(self.waiting)} waiting (still being written)")
         return ", ".join(pieces) or "nothing to import"
@@ -183,9 +211,31 @@ def cron_run(
         result = _run_account(settings, settings.accounts[account_id], report.run_id, wait, sleep, clock)
         report.accounts.append(result)
         log.info(result.summary(), extra={"account": account_id, "status": result.status})
-    report.path = settings.paths.reports / f"{report.run_id}.json"
-    write_private_json(report.path, report.to_json())
+    path = settings.paths.reports / f"{report.run_id}.json"
+    document = report.to_json()
+    try:
+        write_json_private(path, document)
+    except Exception as exc:  # the accounts ran: their lines and exit code still stand
+        _cannot_write("run report", path, exc)
+    else:
+        report.path = path
+    if settings.html_reports and report.path is not None:
+        from .html import write_run_page
+
+        try:  # the page a person looks at, beside the JSON a machine reads
+            write_run_page(document, path.with_suffix(".html"))
+        except Exception as exc:
+            _cannot_write("run page", path.with_suffix(".html"), exc)
     return report
+
+
+def _cannot_write(what: str, path: Path, exc: Exception) -> None:
+    log.debug("writing the %s failed", what, exc_info=True)
+    print(
+        f"error: the {what} {printable(str(path))} could not be written: "
+        f"{printable(redact(f'{type(exc).__name__}: {exc}'))}",
+        file=sys.stderr,
+    )
 
 
 def _run_account(
@@ -197,16 +247,34 @@ def _run_account(
     clock: Callable[[], float],
 ) -> AccountResult:
     result = AccountResult(account.id)
-    lock_dir = settings.state_dir / "locks"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(lock_dir / f"{account.id}.lock"), timeout=wait)
-    try:
-        lock.acquire()
-    except Timeout:
-        result.status = LOCKED
-        return result
     started = time.monotonic()
+    with contextlib.ExitStack() as held:
+        try:
+            # the lock the writing commands take too (state.account_lock)
+            held.enter_context(account_lock(settings.state_dir, account.id, wait))
+        except LockHeld:
+            result.status = LOCKED
+            return result
+        except Exception as exc:  # the locks folder cannot be made: this account's failure only
+            result.errors.append(printable(redact(f"{type(exc).__name__}: {exc}")))
+            result.worsen(ERROR)
+            return result
+        _serve_account(settings, account, run_id, sleep, clock, result, started)
+    return result
+
+
+def _serve_account(
+    settings: Settings,
+    account: AccountSettings,
+    run_id: str,
+    sleep: Callable[[float], None] | None,
+    clock: Callable[[], float],
+    result: AccountResult,
+    started: float,
+) -> None:
+    """One account's import, verify and export, under its lock; any failure is the account's."""
     conn: Connection | None = None
+    state: StateStore | None = None
     try:
         state = StateStore(settings.state_dir)
         conn = connect(settings, account, sleep=sleep, domain_store=DomainCache(state))
@@ -220,37 +288,80 @@ def _run_account(
         _export(settings, account, conn, state, result)
         result.seconds["export"] = round(time.monotonic() - mark, 3)
     except AutomsgError as exc:
-        result.errors.append(str(exc))
+        result.errors.append(printable(redact(str(exc))))
+        result.worsen(ERROR)
+    except Exception as exc:  # a full disk, a read-only folder, a bug: this account's failure only
+        log.debug("account %s failed", account.id, exc_info=True, extra={"account": account.id})
+        result.errors.append(printable(redact(f"{type(exc).__name__}: {exc}")))
         result.worsen(ERROR)
     finally:
         if conn is not None:
             conn.close()  # logs a Login Service session out; never raises
             result.requests = conn.http.requests_sent
-        lock.release()
-    return result
+        if state is not None:
+            state.close()
 
 
 def inbox_files(inbox: Path) -> list[Path]:
-    """Files to import, oldest first; uploads in progress and hidden files are not touched."""
-    if not inbox.is_dir():
+    """Regular files to import, oldest first; uploads in progress and hidden files are not touched.
+
+    Judged by ``lstat``: a symlink (even to a regular file), FIFO, socket, device or
+    folder is not listed (see :func:`inbox_entries`)."""
+    return [e.path for e in inbox_entries(inbox) if e.kind == "file"]
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    path: Path
+    kind: str  # file, symlink, fifo, socket, device, folder, other
+    modified: float
+
+
+def inbox_entries(inbox: Path) -> list[InboxEntry]:
+    """Everything in ``inbox`` except hidden names and uploads in progress, oldest first,
+    each with what ``lstat`` says it is; nothing is opened or followed."""
+    try:
+        listing = list(os.scandir(inbox))
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    files = [
-        p
-        for p in inbox.iterdir()
-        if p.is_file() and not p.name.startswith(".") and not p.name.lower().endswith(IN_PROGRESS)
-    ]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+    entries: list[InboxEntry] = []
+    for entry in listing:
+        if entry.name.startswith(".") or entry.name.lower().endswith(IN_PROGRESS):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue  # gone since the listing
+        entries.append(InboxEntry(Path(entry.path), file_kind(info.st_mode), info.st_mtime))
+    return sorted(entries, key=lambda e: (e.modified, e.path.name))
+
+
+def file_kind(mode: int) -> str:
+    """What an ``lstat`` mode is, in a word (``file`` for a regular file)."""
+    for test, kind in (
+        (stat.S_ISREG, "file"),
+        (stat.S_ISLNK, "symlink"),
+        (stat.S_ISFIFO, "fifo"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "device"),
+        (stat.S_ISBLK, "device"),
+        (stat.S_ISDIR, "folder"),
+    ):
+        if test(mode):
+            return kind
+    return "other"
 
 
 def is_settled(path: Path, settle_seconds: float, now: float) -> bool | None:
     """Whether ``path`` has not changed for ``settle_seconds`` at ``now``; None: it is gone.
 
-    Judged by the modification time, which every write moves (a growing file's
-    size never changes without it); a time in the future (a skewed clock) is
-    not settled either. ``settle_seconds = 0`` takes every file at once.
+    Judged by the modification time (of the entry itself: a symlink is not
+    followed), which every write moves (a growing file's size never changes
+    without it); a time in the future (a skewed clock) is not settled either.
+    ``settle_seconds = 0`` takes every file at once.
     """
     try:
-        modified = path.stat().st_mtime
+        modified = os.lstat(path).st_mtime
     except FileNotFoundError:
         return None
     return settle_seconds <= 0 or modified <= now - settle_seconds
@@ -272,50 +383,131 @@ def _import_inbox(
         prefer_file=policies.prefer_file,
         max_length=account.max_length,
         max_file_bytes=settings.max_file_bytes,
+        max_xlsx_bytes=settings.max_xlsx_bytes,
     )
     today = datetime.now(UTC).strftime("%Y-%m-%d")
-    for path in inbox_files(settings.paths.inbox / account.id):
+    for entry in inbox_entries(settings.paths.inbox / account.id):
+        path, name = entry.path, printable(entry.path.name)
+        if entry.kind != "file":
+            _leave_alone(result, name, entry.kind)
+            continue
         settled = is_settled(path, settings.settle_seconds, clock())
         if settled is None:
             continue  # gone since the listing: whoever took it, it is not ours to report
         if not settled:
-            result.waiting.append(path.name)
+            result.waiting.append(name)
+            continue
+        # looked at again just before it is read: a file swapped for a link since the listing is not read
+        kind = _kind_now(path)
+        if kind is None:
+            continue
+        if kind != "file":
+            _leave_alone(result, name, kind)
             continue
         if path.suffix.lower() not in IMPORTABLE:
-            errors = [f"{path.name}: not a translator file (expected {', '.join(IMPORTABLE)})"]
+            errors = [f"{name}: not a translator file (expected {', '.join(IMPORTABLE)})"]
             moved, errors_file = _fail(settings, account, path, run_id, {"errors": errors})
-            result.files.append(FileResult(path.name, "failed", str(moved), str(errors_file), errors=errors))
+            result.files.append(
+                FileResult(name, "failed", printable(str(moved)), printable(str(errors_file)), errors=errors)
+            )
             result.worsen(NEEDS_HUMAN)
             continue
         report = import_translations(conn, account, [path], options, state, settings.state_dir / "backups")
         data = report.to_json()
         file_errors = [e for e in report.errors if e.file]
         api_errors = [e for e in report.errors if not e.file]
+        ours = _declares_ours(path) if file_errors else True
+        problems = [(printable(e.file), e.where, _shown(e.message, ours=ours)) for e in report.errors]
+        data["errors"] = [{"file": f, "where": w, "message": m} for f, w, m in problems]
         item = FileResult(
-            path.name,
+            name,
             "",
             None,
             planned=len(data["planned"]),
             applied=len(data["applied"]),
             skipped=data["skipped"],
-            errors=[_problem_text(e.file, e.where, e.message) for e in report.errors],
+            errors=[_problem_text(*problem) for problem in problems],
             import_run=report.run_id,
             written=[(d["key"], d["language"]) for d in data["applied"]],
         )
         if file_errors:  # the file is refused, the account is fine: a human must look at the file
             moved, errors_file = _fail(settings, account, path, run_id, data)
-            item.status, item.moved_to, item.errors_file = "failed", str(moved), str(errors_file)
+            item.status, item.moved_to = "failed", printable(str(moved))
+            item.errors_file = printable(str(errors_file))
             result.worsen(NEEDS_HUMAN)
         elif api_errors:
             item.status = "kept"  # the file is fine; the account was not: try again next run
-            result.errors += [e.message for e in api_errors]
+            result.errors += [printable(redact(e.message)) for e in api_errors]
             result.worsen(ERROR)
         else:
             item.status = "applied" if policies.auto_apply else "planned"
-            item.moved_to = str(move(path, settings.paths.archive / today / account.id, run_id))
+            item.moved_to = printable(str(move(path, settings.paths.archive / today / account.id, run_id)))
             if item.skipped or (not policies.auto_apply and item.planned):
                 result.worsen(NEEDS_HUMAN)
         result.files.append(item)
+
+
+def _leave_alone(result: AccountResult, name: str, kind: str) -> None:
+    """A symlink, FIFO, socket, device or folder in the inbox: reported, never touched.
+
+    It is not moved to ``failed/`` either: a link moved there would still lead
+    anyone who opens it to its target, and nothing of it can be moved across
+    file systems without following or reading it. It stays until a human
+    removes it, and every run says so (exit 3)."""
+    result.files.append(FileResult(name, "left", None, errors=[f"{name}: {LEFT_ALONE} ({kind}): left alone"]))
+    result.worsen(NEEDS_HUMAN)
+
+
+def _kind_now(path: Path) -> str | None:
+    try:
+        return file_kind(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return None
+
+
+def _open_regular(path: Path) -> int:
+    """A read descriptor on ``path`` if it is a regular file; never follows a link, never
+    waits on a FIFO (``OSError`` otherwise)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, f"{LEFT_ALONE}: {printable(str(path))}")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _declares_ours(path: Path) -> bool:
+    """Whether a refused file says it is one of ours: an ``X-Automsg-*`` header (PO,
+    XLIFF), or an XLSX (its reader quotes nothing before finding our metadata sheet)."""
+    if path.suffix.lower() == ".xlsx":
+        return True
+    try:
+        fd = _open_regular(path)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    return b"X-Automsg-Account" in head
+
+
+# a Python repr of a text: what readers quote of a file ('…' or "…", with escapes)
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
+EXCERPT = 40  # characters of a quoted line an error may show
+
+
+def _shown(message: str, *, ours: bool) -> str:
+    """An import error as a report may show it: quotes of the file's content are cut
+    to a short excerpt, or dropped for a file that is not ours; secrets masked."""
+
+    def cut(match: re.Match[str]) -> str:
+        if not ours:
+            return "(content not shown: not a file of ours)"
+        quoted = match.group(0)
+        return quoted if len(quoted) <= EXCERPT + 2 else quoted[: EXCERPT + 1] + "…" + quoted[-1]
+
+    return printable(redact(_QUOTED.sub(cut, message)))
 
 
 def _verify(
@@ -347,6 +539,7 @@ def _export(
         only=frozenset(account.policies.export_only),
         max_length=account.max_length,
         unless_unchanged=True,
+        file_mode=settings.paths.outbox_mode,
     )
     exported = export_for_translation(conn, account, request, state, snapshot=snapshot)
     if exported.unchanged or not exported.files:
@@ -361,6 +554,8 @@ def move(path: Path, folder: Path, run_id: str) -> Path:
     """Move a file into ``folder`` without ever losing it: a rename, or copy-then-rename-then-unlink.
 
     An existing file of the same name is kept; the newcomer gets the run id in its name.
+    A rename moves a link itself, never its target; across file systems only a regular
+    file is copied (opened without following a link), anything else is refused.
     """
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / _free_name(folder, path, run_id)
@@ -369,13 +564,55 @@ def move(path: Path, folder: Path, run_id: str) -> Path:
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-        tmp = folder / f".{target.name}.tmp"
-        shutil.copy2(path, tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        _copy_regular(path, target)
         path.unlink()
     return target
+
+
+def _copy_regular(path: Path, target: Path) -> None:
+    """Copy a regular file (never through a link) to ``target`` by way of a temporary
+    file beside it, which no failure leaves behind."""
+    source = _open_regular(path)
+    with os.fdopen(source, "rb") as src:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+                dst.flush()
+                os.fsync(dst.fileno())
+            os.utime(tmp, ns=_times(os.fstat(src.fileno())))
+            os.replace(tmp, target)
+        except BaseException:
+            _unlink_quietly(tmp)
+            raise
+
+
+def _times(info: os.stat_result) -> tuple[int, int]:
+    return (info.st_atime_ns, info.st_mtime_ns)
+
+
+def _unlink_quietly(path: str | Path) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def write_json_private(path: Path, document: dict[str, Any]) -> None:
+    """Write a JSON file readable by its owner only (0600), atomically: a temporary file
+    beside it, renamed into place; removed again if anything fails (a full disk).
+
+    Every text is made printable first (a file name that is not UTF-8 has its bytes
+    escaped), so no name can make the write fail."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(_printable_document(document), ensure_ascii=False, separators=(",", ":")))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
 
 
 def _fail(
@@ -383,11 +620,17 @@ def _fail(
 ) -> tuple[Path, Path]:
     """Move a refused file to ``failed/<account>/``; returns where it went and its errors file."""
     folder = settings.paths.failed / account.id
-    details = {"file": path.name, "account": account.id, "cron_run": run_id, "failed_at": _now(), **data}
+    details = {
+        "file": printable(path.name),
+        "account": account.id,
+        "cron_run": run_id,
+        "failed_at": _now(),
+        **data,
+    }
     # The reasons are written first: a run killed between the two steps leaves
     # the file in the inbox, to be tried (and explained) again.
     errors_file = folder / f"{_free_name(folder, path, run_id)}.errors.json"
-    write_private_json(errors_file, details)
+    write_json_private(errors_file, details)
     return move(path, folder, run_id), errors_file
 
 
@@ -404,12 +647,38 @@ def _see(errors_files: list[str], most: int = 3) -> str:
 
 def _free_name(folder: Path, path: Path, run_id: str) -> str:
     """The name a file gets in ``folder``: its own, or with the run id if that is taken."""
-    return path.name if not (folder / path.name).exists() else f"{path.stem}.{run_id}{path.suffix}"
+    taken = os.path.lexists(folder / path.name)  # a link there counts, and is not followed
+    return path.name if not taken else f"{path.stem}.{run_id}{path.suffix}"
 
 
 def _problem_text(file: str, where: int | None, message: str) -> str:
     location = f"{Path(file).name}:{where}" if file and where else Path(file).name if file else ""
     return f"{location}: {message}" if location else message
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """``text`` as any report or terminal can hold it: bytes of a file name that are not
+    UTF-8 (``os.fsdecode``'s surrogates) and control characters shown as ``\\xNN``."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+def _printable_document(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(str(k)): _printable_document(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable_document(v) for v in value]
+    return value
+
+
+def _names(names: list[str], most: int = 3) -> str:
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
 
 
 def _now() -> str:
@@ -427,6 +696,7 @@ def _account_json(a: AccountResult) -> dict[str, Any]:
             "refused": a.count("failed"),
             "kept": a.count("kept"),
             "waiting": len(a.waiting),
+            "left_alone": a.count("left"),
         },
         "imported": [vars(f) for f in a.files],
         "waiting": a.waiting,

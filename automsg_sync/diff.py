@@ -149,6 +149,8 @@ def decide(
     source = message.text(source_language)
     if source is None or not source.msg:
         return Decision(proposal, GONE, None, None, message.id, "the source text no longer exists")
+    if message.left_out(proposal.language):  # LivePerson's entry for it is unusable: never written
+        return Decision(proposal, GONE, None, None, message.id, "the language's live entry cannot be used")
     target = message.text(proposal.language)
     live_text = target.msg if target is not None else ""
     decision = Decision(proposal, UPDATE, live_text, source.msg, message.id)

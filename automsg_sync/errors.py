@@ -16,20 +16,41 @@ exceptions (``requests.exceptions.*``) are converted at one boundary,
             ├── AuthError             401, 403
             ├── RevisionConflict      409, 412: the revision we sent is stale
             └── RateLimited           429, with the server's Retry-After
+                └── WaitRefused       its Retry-After is longer than max_retry_wait, or unreadable
 
 Messages never contain a secret: URLs carry none (OAuth goes in a header), and
-no header or request body is ever put into an error text.
+no header or request body is ever put into an error text by the tool. A server
+may put them in its answer, though (one that echoes the request in a 400 or a
+500), and an error text quotes the answer: every error's text goes through
+:func:`automsg_sync.log.redact` when it is made and again when it is read
+(``str(error)``), and an answer is redacted whole before it is cut short, so a
+secret cut in half cannot slip past the redactor.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
+
+from .log import redact
+
+BODY_EXCERPT = 200  # characters of an answer quoted in an error text
 
 
 class AutomsgError(Exception):
-    """Base of every error the tool raises on purpose."""
+    """Base of every error the tool raises on purpose; its text is redacted (:func:`.log.redact`)."""
 
     exit_code = 1
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
+
+    def __str__(self) -> str:
+        # secrets registered after the error was made are masked too
+        return redact(super().__str__())
 
 
 class ConfigError(AutomsgError):
@@ -85,7 +106,7 @@ class ApiStatusError(ApiError):
         self.method = method
         self.url = url
         self.status = status
-        self.detail = detail
+        self.detail = detail = redact(detail)
         text = f"{method} {url} answered {status}"
         if detail:
             text += f": {detail}"
@@ -98,6 +119,7 @@ class ApiStatusError(ApiError):
         method = response.request.method if response.request is not None else "?"
         url = _without_query(str(response.url))
         detail = _short_body(response)
+        header = response.headers.get("Retry-After") if status == 429 else None
         kind: type[ApiStatusError]
         if status in (401, 403):
             kind = AuthError
@@ -109,7 +131,8 @@ class ApiStatusError(ApiError):
             kind = ApiStatusError
         error = kind(method, url, status, detail)
         if isinstance(error, RateLimited):
-            error.retry_after = _retry_after(response.headers.get("Retry-After"))
+            error.retry_after_header = header
+            error.retry_after = parse_retry_after(header)
         return error
 
 
@@ -122,9 +145,37 @@ class RevisionConflict(ApiStatusError):
 
 
 class RateLimited(ApiStatusError):
-    """429; ``retry_after`` is the server's ``Retry-After`` in seconds, if it sent one."""
+    """429; ``retry_after`` is the server's ``Retry-After`` in seconds (``inf`` for a
+    number too large to hold), if it sent one that can be read; ``retry_after_header``
+    is the header as sent."""
 
     retry_after: float | None = None
+    retry_after_header: str | None = None
+
+
+class WaitRefused(RateLimited):
+    """A 429 whose Retry-After asks for longer than ``max_retry_wait``, or cannot be read
+    (negative, ``nan``, garbage): not waited for, not retried; the account fails."""
+
+    @classmethod
+    def of(cls, limited: RateLimited, max_wait: float) -> WaitRefused:
+        """The refusal of ``limited``'s wait, saying what LivePerson asked and the limit."""
+        header = limited.retry_after_header or ""
+        seconds = limited.retry_after
+        if seconds is None:
+            words = (
+                f"LivePerson asked to wait {header.strip()[:40]!r} (Retry-After), which is neither "
+                "a number of seconds nor a date; not waiting: try again later"
+            )
+        else:
+            raw = "" if _is_delay_seconds(header) else f": {header.strip()[:40]}"
+            words = (
+                f"LivePerson asked to wait {_seconds(seconds)} s (Retry-After{raw}), more than "
+                f"max_retry_wait = {_seconds(max_wait)} s; try again later"
+            )
+        refused = cls(limited.method, limited.url, limited.status, words)
+        refused.retry_after, refused.retry_after_header = seconds, limited.retry_after_header
+        return refused
 
 
 def _without_query(url: str) -> str:
@@ -133,19 +184,63 @@ def _without_query(url: str) -> str:
     return url.split("?", 1)[0]
 
 
+def body_excerpt(text: str, limit: int = BODY_EXCERPT) -> str:
+    """An answer's text for an error message: redacted whole, then whitespace folded
+    and cut to ``limit`` characters (cut first, a secret's first half would survive)."""
+    return " ".join(redact(text).split())[:limit]
+
+
 def _short_body(response: Any) -> str:
     try:
         text = str(response.text or "")
     except Exception:  # pragma: no cover - undecodable body
         return ""
-    text = " ".join(text.split())
-    return text[:200]
+    return body_excerpt(text)
 
 
-def _retry_after(value: str | None) -> float | None:
+_DELAY_SECONDS = re.compile(r"\s*\+?\d+(?:\.\d*)?\s*")
+
+
+def _is_delay_seconds(value: str) -> bool:
+    return bool(_DELAY_SECONDS.fullmatch(value))
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP-date (RFC 9110).
+
+    ``None`` when there is no header or it cannot be read (negative, ``nan``,
+    garbage); ``inf`` for ``inf`` or a number too large; 0 for a date past.
+
+    >>> parse_retry_after("7"), parse_retry_after("1e999"), parse_retry_after("-1"), parse_retry_after("soon")
+    (7.0, inf, None, None)
+    >>> parse_retry_after("Fri, 01 Jan 2100 00:00:10 GMT", datetime(2100, 1, 1, tzinfo=UTC))
+    10.0
+    """
     if value is None:
         return None
+    text = value.strip()
+    seconds: float | None
     try:
-        return max(0.0, float(value))
+        seconds = float(text)  # "inf", and numbers too large for a float, are inf
     except ValueError:
+        seconds = _date_seconds(text, now)
+    if seconds is None or math.isnan(seconds) or seconds < 0:
         return None
+    return seconds
+
+
+def _date_seconds(text: str, now: datetime | None) -> float | None:
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # HTTP-dates are GMT
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _seconds(value: float) -> str:
+    """86400.0 → ``86400``, 0.5 → ``0.5``, inf → ``inf``."""
+    if math.isinf(value) or value >= 1e15:
+        return "inf" if math.isinf(value) else f"{value:.3g}"
+    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:g}"

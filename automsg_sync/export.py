@@ -23,7 +23,7 @@ from typing import Any
 from .catalog import Count, Origin, account_languages, build_units, dedupe, prefill, word_counts
 from .config import DEFAULT_FORMATS, FORMATS, AccountSettings
 from .errors import ApiError, ConfigError
-from .formats import EXTENSIONS, write_translation_file
+from .formats import EXTENSIONS, FILE_MODE, write_translation_file
 from .formats.po import fuzzy_in_po
 from .languages import check_languages
 from .lp import Connection
@@ -37,6 +37,7 @@ from .model import (
     Unit,
     language_key,
     normalise_language,
+    tag_problem,
 )
 from .state import StateStore
 from .workers import process_pool, worker_count
@@ -59,6 +60,7 @@ class ExportRequest:
     export_id: str | None = None  # a fixed id (reproducible fixtures); default: a new one
     dedupe: bool | None = None  # one entry per identical text (None: the account's config)
     prefill: bool | None = None  # missing units pre-filled from other contexts (None: the config)
+    file_mode: int = FILE_MODE  # the outbox files' mode ([paths] outbox_mode)
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,7 @@ def export_for_translation(
             aside = [stage / f.name for f in files]
             placed += zip(aside, files, strict=True)
             meta = FileMeta(account.id, lang, export_id, snapshot.revision, source_language)
-            jobs.append(_FileJob(meta, on_file, entries, aside, skill_names))
+            jobs.append(_FileJob(meta, on_file, entries, aside, skill_names, request.file_mode))
             exported += selected
             groups += [(lang, str(m), str(e.key)) for e in entries for m in e.also]
         summaries.append(
@@ -275,10 +277,11 @@ class _FileJob:
     entries: list[Unit]
     files: list[Path]
     skill_names: dict[str, str]
+    mode: int = FILE_MODE
 
     def run(self) -> tuple[str, dict[str, Count]]:
         for path in self.files:
-            write_translation_file(path, self.meta, self.entries, self.skill_names)
+            write_translation_file(path, self.meta, self.entries, self.skill_names, mode=self.mode)
         return self.meta.language, word_counts(self.units, self.entries, fuzzy_in_po)
 
 
@@ -358,15 +361,25 @@ class Snapshot:
     api: str = UNIFIED
     shared: dict[tuple[Context, str], tuple[Context, ...]] = field(default_factory=dict)
     contexts_proven: bool = True
+    problems: tuple[str, ...] = ()  # data LivePerson sent that cannot be used, one line each: left out
 
     def notices(self) -> list[str]:
-        """What the user must know about how the account was read (one line each)."""
-        if self.contexts_proven:
-            return []
-        return [
-            f"the {self.api} API showed no contexts (view=BY_CONTEXT not understood): "
-            "only the account level was read; skill overrides are not exported or written"
-        ]
+        """What the user must know about how the account was read (one line each): the
+        data left out, at most :data:`MAX_PROBLEM_NOTICES` lines and then how many more."""
+        out = []
+        if not self.contexts_proven:
+            out.append(
+                f"the {self.api} API showed no contexts (view=BY_CONTEXT not understood): "
+                "only the account level was read; skill overrides are not exported or written"
+            )
+        out += self.problems[:MAX_PROBLEM_NOTICES]
+        more = len(self.problems) - MAX_PROBLEM_NOTICES
+        if more > 0:
+            out.append(f"and {more} more problem(s) in the account's data, also left out")
+        return out
+
+
+MAX_PROBLEM_NOTICES = 20
 
 
 def fetch_snapshot(
@@ -389,6 +402,7 @@ def fetch_snapshot(
         api.flavour,
         listing.shared,
         listing.contexts_proven,
+        listing.problems,
     )
 
 
@@ -455,6 +469,9 @@ def _languages(
         langs = account_languages(contexts)
     out = []
     for lang in langs:
+        # a language is part of a file name: only a BCP 47 tag in its conventional case gets one
+        if tag_problem(lang) is not None or normalise_language(lang) != lang:
+            raise ApiError(f"language {lang!r} cannot name a file; nothing was written")
         if language_key(lang) != language_key(source_language) and lang not in out:
             out.append(lang)
     return out

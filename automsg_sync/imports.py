@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .apply import ApplyResult, apply_plan, read_live
-from .config import AccountSettings
+from .config import AccountSettings, check_account_id
 from .diff import SKIPPED, UNTOUCHED, UPDATE, Decision, LiveView, Plan, Proposal, three_way
 from .errors import ApiError, AutomsgError, ConfigError, FormatError
 from .formats import DEFAULT_MAX_BYTES, read_translation_file
@@ -46,6 +46,7 @@ class ImportOptions:
     include_fuzzy: bool = False
     max_length: int | None = None
     max_file_bytes: int = DEFAULT_MAX_BYTES
+    max_xlsx_bytes: int | None = None  # an XLSX unpacking to more is refused (None: the reader's 50 MB)
     workers: int | None = None  # processes reading files; None: one per core, for large imports
 
 
@@ -142,6 +143,7 @@ class ImportReport:
             "files": self.files,
             "planned": [_decision_json(d) for d in self.decisions if d.outcome == UPDATE],
             "applied": [_decision_json(d) for d in written],
+            "not_applied": [_decision_json(d) for d in self.applied.not_written] if self.applied else [],
             "noop": [_decision_json(d) for d in self.decisions if d.outcome == "noop"]
             + [_decision_json(d) for d in late_noops],
             "untouched": [_decision_json(d) for d in [*self.decisions, *late] if d.outcome == UNTOUCHED],
@@ -231,6 +233,17 @@ def import_translations(
                 )
         except AutomsgError as exc:
             report.errors.append(Problem("", None, str(exc)))
+        if report.applied is not None and report.applied.error is not None:
+            applied = report.applied
+            report.errors.append(
+                Problem(
+                    "",
+                    None,
+                    f"{applied.error} — {len(applied.written)} unit(s) were written before it "
+                    f"(backup {applied.backup}), {len(applied.not_written)} not: "
+                    "run the same import again to finish",
+                )
+            )
     report.requests = conn.http.requests_sent
     return report
 
@@ -292,7 +305,7 @@ def _read_file(
     path: Path, account: AccountSettings, options: ImportOptions, state: StateStore
 ) -> _FileResult:
     try:
-        tf = read_translation_file(path, options.max_file_bytes)
+        tf = read_translation_file(path, options.max_file_bytes, options.max_xlsx_bytes)
         baseline = _baseline(tf, account, state)
         result = _proposals(tf, baseline, options, state.pushed_texts(account.id, tf.meta.language))
     except FormatError as exc:
@@ -345,12 +358,13 @@ def _proposals(
                 tf.path, entry.where, f"key {entry.key!r} is not in export {baseline.export_id}"
             )
         if entry.source != base.source:
+            mine, exported = _excerpts(entry.source, base.source)
+            why = "was the sheet sorted?" if tf.path.endswith(".xlsx") else "was the source text edited?"
             raise FormatError(
                 tf.path,
                 entry.where,
                 f"the source text of {entry.key!r} is not the exported one "
-                f"(file: {_excerpt(entry.source)}; export: {_excerpt(base.source)}) — "
-                "was the sheet sorted or the source edited? Nothing of this file was imported",
+                f"(file: {mine}; export: {exported}) — {why} Nothing of this file was imported",
             )
         members = baseline.groups.get((entry.key, lang_key), ())
         if baseline.groups:  # a unit may then be in the file itself and in a group
@@ -404,7 +418,11 @@ def _proposals(
             options.max_length,
             entry.hidden,
         )
-        found = check_translation(base.source, entry.target, ctx)
+        # a row left as exported sends nothing (the diff calls it untouched, or a no-op):
+        # what it holds is LivePerson's text, not the translator's, so QA has nothing to judge
+        # (a formula cell or a hidden row is still judged: it is how the file holds the text)
+        untouched = entry.target == base.target and not entry.formula and not entry.hidden
+        found = [] if untouched else check_translation(base.source, entry.target, ctx)
         result.qa += found
         if any(f.severity == ERROR for f in found):
             result.qa_skipped += fanned
@@ -413,8 +431,16 @@ def _proposals(
     return result
 
 
-def _excerpt(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+def _excerpts(a: str, b: str, limit: int = 60) -> tuple[str, str]:
+    """Both texts, cut to ``limit`` characters around where they first differ."""
+    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    start = max(0, at - limit // 2)
+
+    def cut(text: str) -> str:
+        part = text[start : start + limit]
+        return repr(("…" if start else "") + part + ("…" if start + limit < len(text) else ""))
+
+    return cut(a), cut(b)
 
 
 def _drop_duplicates(
@@ -550,11 +576,13 @@ def file_account(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     cannot be read that way, is read whole, with the import's checks: a file
     that cannot be read raises the :class:`FormatError` its import would report.
     """
-    if path.suffix.lower() == ".po":
-        account = _po_header_account(path)
-        if account is not None:
-            return account
-    return read_translation_file(path, max_bytes).meta.account
+    account = _po_header_account(path) if path.suffix.lower() == ".po" else None
+    if account is None:
+        account = read_translation_file(path, max_bytes).meta.account
+    try:  # the id becomes a path and a URL: only letters and digits, as LivePerson's are
+        return check_account_id(account, f"{path}: account")
+    except ConfigError as exc:
+        raise FormatError(path, None, str(exc).removeprefix(f"{path}: ")) from None
 
 
 def _po_header_account(path: Path) -> str | None:

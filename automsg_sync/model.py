@@ -18,7 +18,10 @@ from typing import Any, NamedTuple
 ACCOUNT = "account"
 SKILL_PREFIX = "skill/"
 
-_SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
+_SUBTAG = re.compile(r"[A-Za-z0-9]{1,8}")  # matched whole (fullmatch): ``$`` would let "fr\n" through
+_PRIMARY = re.compile(r"[A-Za-z]{1,8}")
+MAX_TAG_LENGTH = 35  # BCP 47's practical limit (RFC 5646 §4.4.1); a tag is part of a file name
+SKILL_ID = re.compile(r"[0-9]{1,19}")  # LivePerson's skill ids are numbers
 
 
 @functools.lru_cache(maxsize=8192)
@@ -33,8 +36,12 @@ def normalise_language(tag: str) -> str:
     ('en-US', 'zh-Hant-TW', 'es-419')
     """
     parts = tag.strip().replace("_", "-").split("-")
-    if not parts or not all(_SUBTAG.match(p) for p in parts):
-        raise ValueError(f"not a language tag: {tag!r}")
+    if (
+        len(tag.strip()) > MAX_TAG_LENGTH
+        or not _PRIMARY.fullmatch(parts[0])
+        or not all(_SUBTAG.fullmatch(p) for p in parts)
+    ):
+        raise ValueError(f"not a language tag: {_show(tag)}")
     out = [parts[0].lower()]
     for part in parts[1:]:
         if len(part) == 4 and part.isalpha():
@@ -44,6 +51,35 @@ def normalise_language(tag: str) -> str:
         else:
             out.append(part.lower())
     return "-".join(out)
+
+
+def tag_problem(tag: object) -> str | None:
+    """Why a language tag as LivePerson's data spells it cannot be used, or None.
+
+    Stricter than :func:`normalise_language` (which takes what a user types):
+    the tag must be a string holding a BCP 47 tag exactly, with no space or
+    line break around it, and at most :data:`MAX_TAG_LENGTH` characters.
+
+    >>> tag_problem("fr-CA"), tag_problem("fr\\n-CA"), tag_problem("../../x")
+    (None, 'is not a BCP 47 tag', 'is not a BCP 47 tag')
+    """
+    if not isinstance(tag, str):
+        return f"is not a string ({type(tag).__name__})"
+    if len(tag) > MAX_TAG_LENGTH:
+        return f"is longer than {MAX_TAG_LENGTH} characters ({len(tag)})"
+    if tag != tag.strip():
+        return "has spaces or line breaks around it"
+    try:
+        normalise_language(tag)
+    except ValueError:
+        return "is not a BCP 47 tag"
+    return None
+
+
+def _show(value: object, limit: int = 40) -> str:
+    """A value as a report line shows it: repr, cut short (a hostile value may be megabytes)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}…{text[-4:]}"
 
 
 @functools.lru_cache(maxsize=8192)
@@ -157,28 +193,31 @@ class AutoMessage:
         return bool(self.raw.get("enabled", True))
 
     def texts(self) -> list[Text]:
-        out = []
-        for entry in self.raw.get("data") or []:
-            if isinstance(entry, Mapping) and isinstance(entry.get("lang"), str):
-                out.append(
-                    Text(
-                        lang=entry["lang"],
-                        msg=str(entry.get("msg") or ""),
-                        is_default=bool(entry.get("isDefault", False)),
-                    )
-                )
-        return out
+        """The usable language entries (see :meth:`problems` for those left out)."""
+        return list(self._reading.texts)
 
     def text(self, lang: str) -> Text | None:
         return self._by_language.get(language_key(lang))
 
+    def left_out(self, lang: str) -> bool:
+        """True when the object has an entry for ``lang`` that cannot be used (a text
+        that is not a string, the language spelled twice, a malformed tag that reads
+        as it): such a language is neither read nor ever written."""
+        return language_key(lang) in self._reading.blocked
+
+    def problems(self) -> list[str]:
+        """What in the object's ``data`` cannot be used, one line each, ending in what
+        happened to it (``"language tag '../../x' is not a BCP 47 tag: left out"``)."""
+        return list(self._reading.problems)
+
     @functools.cached_property
     def _by_language(self) -> dict[str, Text]:
         # raw is never changed in place (with_texts copies), so the index stays true
-        out: dict[str, Text] = {}
-        for text in self.texts():
-            out.setdefault(language_key(text.lang), text)
-        return out
+        return {language_key(text.lang): text for text in self._reading.texts}
+
+    @functools.cached_property
+    def _reading(self) -> _Reading:
+        return _read_data(self.raw.get("data"))
 
     def attributes(self) -> dict[str, str]:
         """Attributes in either documented shape, read as a plain mapping."""
@@ -186,6 +225,8 @@ class AutoMessage:
         attrs = self.raw.get("attributes") or []
         if isinstance(attrs, Mapping):
             attrs = [attrs]
+        if not isinstance(attrs, list):
+            return out
         for item in attrs:
             if not isinstance(item, Mapping):
                 continue
@@ -203,6 +244,10 @@ class AutoMessage:
         has that key, and is never added where it has not. A new language is
         appended in the shape of its siblings (``isDefault: false`` only if
         they carry ``isDefault``). Nothing else in the object changes.
+
+        Only the entries :meth:`texts` reads are ever written: a change to a
+        language the read left out (:meth:`left_out`) is not made, and an
+        entry with a malformed tag is never taken for a language's entry.
         """
         # only the object, its data list and their entries are changed: copied;
         # anything else is shared with the original, which is never changed in place
@@ -210,9 +255,14 @@ class AutoMessage:
         data = raw.get("data")
         data = [dict(e) if isinstance(e, Mapping) else e for e in data] if isinstance(data, list) else []
         raw["data"] = data
-        pending = {language_key(lang): (lang, msg) for lang, msg in changes.items()}
+        blocked = self._reading.blocked
+        pending = {
+            language_key(lang): (lang, msg)
+            for lang, msg in changes.items()
+            if language_key(lang) not in blocked
+        }
         for entry in data:
-            if isinstance(entry, dict) and isinstance(entry.get("lang"), str):
+            if isinstance(entry, dict) and tag_problem(entry.get("lang")) is None:
                 found = pending.pop(language_key(entry["lang"]), None)
                 if found is not None:
                     entry["msg"] = found[1]
@@ -231,6 +281,67 @@ class AutoMessage:
 
     def __hash__(self) -> int:  # pragma: no cover - messages are not set members
         return hash(self.id)
+
+
+class _Reading(NamedTuple):
+    texts: tuple[Text, ...]
+    problems: tuple[str, ...]
+    blocked: frozenset[str]  # language keys with an unusable entry: never read, never written
+
+
+def _read_data(data: object) -> _Reading:
+    """An object's ``data`` read entry by entry; what cannot be used is left out and said.
+
+    A language whose entries cannot be told apart (spelled twice, ``fr-FR`` and
+    ``fr-fr``; or next to a malformed spelling that reads as it, ``fr `` beside
+    ``fr``) is left out whole: nobody can tell which entry LivePerson shows, so
+    none is read and none is written.
+    """
+    if data is None:
+        return _Reading((), (), frozenset())
+    if not isinstance(data, list):
+        return _Reading((), (f"data is not a list ({type(data).__name__}): left out",), frozenset())
+    problems: list[str] = []
+    blocked: set[str] = set()
+    malformed: dict[str, str] = {}  # language key → a malformed spelling that reads as it
+    spelled: dict[str, str] = {}
+    found: list[Text] = []
+    for index, entry in enumerate(data):
+        if not isinstance(entry, Mapping):
+            problems.append(f"data[{index}] is not an object: left out")
+            continue
+        lang = entry.get("lang")
+        problem = tag_problem(lang)
+        if problem is not None:
+            problems.append(f"language tag {_show(lang)} {problem}: left out")
+            if isinstance(lang, str) and len(lang) <= 2 * MAX_TAG_LENGTH:
+                malformed.setdefault(language_key(lang), lang)
+            continue
+        assert isinstance(lang, str)
+        key = language_key(lang)
+        if key in spelled:
+            problems.append(f"language {lang!r} appears twice ({spelled[key]!r}, {lang!r}): left out")
+            blocked.add(key)
+            continue
+        spelled[key] = lang
+        msg = entry.get("msg")
+        is_default = entry.get("isDefault")
+        if msg is not None and not isinstance(msg, str):
+            problems.append(f"{lang}: the text is not a string ({type(msg).__name__}): left out")
+            blocked.add(key)
+        elif is_default is not None and not isinstance(is_default, bool):
+            problems.append(f"{lang}: isDefault is not true or false ({_show(is_default)}): left out")
+            blocked.add(key)
+        else:
+            found.append(Text(lang=lang, msg=msg or "", is_default=bool(is_default)))
+    for key, lang in spelled.items():
+        if key in malformed and key not in blocked:
+            problems.append(
+                f"language {lang!r} has a malformed spelling beside it ({_show(malformed[key])}): left out"
+            )
+    blocked.update(malformed)
+    texts = tuple(t for t in found if language_key(t.lang) not in blocked)
+    return _Reading(texts, tuple(problems), frozenset(blocked))
 
 
 # --------------------------------------------------------------------------- units

@@ -229,6 +229,8 @@ def print_restore_report(console: Console, report: RestoreReport) -> None:
         f"{counts[CONFLICT]} conflicts (changed after the apply; left alone), {counts[GONE]} gone; "
         f"{report.requests} requests" + (f"; backup {escape(report.own_backup)}" if report.own_backup else "")
     )
+    if report.error is not None:
+        console.print(f"[red]error[/red] {escape(report.error)}")
 
 
 def print_verify_result(console: Console, result: VerifyResult) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 
 from .apply import ContextWriter, read_live, write_private_json
 from .diff import LiveView
-from .errors import ConfigError, FormatError
+from .errors import AutomsgError, ConfigError, FormatError
 from .imports import new_run_id
 from .lp import Connection
 from .lp.automessages import LEGACY, UNIFIED, AutoMessagesApi
@@ -57,12 +57,15 @@ class RestoreReport:
     written: list[RestoreItem] = field(default_factory=list)
     own_backup: str | None = None
     requests: int = 0
+    error: str | None = None  # a write failed: ``written`` holds what was put back before it
 
     def by_outcome(self, outcome: str) -> list[RestoreItem]:
         return [i for i in self.items if i.outcome == outcome]
 
     @property
     def exit_code(self) -> int:
+        if self.error is not None:
+            return 1
         return 3 if self.by_outcome(CONFLICT) or self.by_outcome(GONE) else 0
 
 
@@ -198,10 +201,17 @@ def restore_backup(
         try:
             writer: ContextWriter[list[RestoreItem]] = ContextWriter(api)
             writer.run(todo, live, object_of, replan, written)
+        except AutomsgError as exc:  # what was put back before it stays put back, and is said
+            report.error = (
+                f"{exc} — {len(report.written)} text(s) were put back before it "
+                f"(this restore's own backup: {report.own_backup}); run the same restore again to finish"
+            )
+            state.finish_run(report.run_id, "partial")
         except BaseException:
             state.finish_run(report.run_id, "failed")
             raise
-        state.finish_run(report.run_id, "applied")
+        else:
+            state.finish_run(report.run_id, "applied")
     report.requests = conn.http.requests_sent
     return report
 

@@ -34,6 +34,7 @@ language's slice of a baseline by an index range.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 import time
@@ -44,7 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .catalog import Origin
-from .errors import StateError
+from .errors import LockHeld, StateError
 from .model import Unit, language_key
 
 SCHEMA = """
@@ -181,6 +182,33 @@ def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _columns(db: sqlite3.Connection) -> dict[str, list[str]]:
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {t: [r[0] for r in db.execute("SELECT name FROM pragma_table_info(?)", (t,))] for t in tables}
+
+
+def _schema_mismatch(db: sqlite3.Connection) -> str | None:
+    """What in ``db`` is not our schema (a table of ours with other columns), or None.
+
+    Tables not there yet are created by the schema; other tables are left alone."""
+    with sqlite3.connect(":memory:") as ours:
+        ours.executescript(SCHEMA)
+        expected = _columns(ours)
+    ours.close()
+    found = _columns(db)
+    for table, columns in expected.items():
+        if table in found and found[table] != columns:
+            return f"table {table} has columns {', '.join(found[table])}, not {', '.join(columns)}"
+    return None
+
+
+def _unusable(path: Path, why: str) -> str:
+    return (
+        f"{path} is not a usable state store ({why}): restore it from a backup or move it aside; "
+        "a new one is then created"
+    )
+
+
 class StateStore:
     """The SQLite state file; one connection, used from one thread."""
 
@@ -188,12 +216,26 @@ class StateStore:
         self.path = Path(state_dir) / "state.db"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # created owner-only before SQLite sees it: its -wal and -shm take the file's mode
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600))
             self.db = sqlite3.connect(self.path, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA busy_timeout=10000")
-            self.db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise StateError(f"{self.path}: cannot open the state store: {exc}") from None
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            foreign = _schema_mismatch(self.db)  # before our CREATEs: a foreign file is left as it was
+            if foreign is None:
+                self.db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            self.db.close()
+            code = getattr(exc, "sqlite_errorcode", None)
+            if code is not None and code & 0xFF in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+                raise StateError(_unusable(self.path, str(exc))) from None
+            raise StateError(f"{self.path}: cannot open the state store: {exc}") from None
+        if foreign is not None:
+            self.db.close()
+            raise StateError(_unusable(self.path, foreign))
 
     def close(self) -> None:
         self.db.close()
@@ -455,3 +497,27 @@ class DomainCache:
                 "SET services = excluded.services, fetched_at = excluded.fetched_at",
                 (account, csds_url, json.dumps(services), time.time()),
             )
+
+
+@contextmanager
+def account_lock(state_dir: Path, account: str, wait: float = 0.0) -> Iterator[None]:
+    """The per-account lock every writer takes: ``cron-run``, and ``import-translations
+    --apply`` and ``restore --apply`` run by hand, so that two writers never interleave
+    (``<state-dir>/locks/<account>.lock``). Held by another run: wait up to ``wait``
+    seconds, then :class:`~automsg_sync.errors.LockHeld` (exit 4)."""
+    from filelock import FileLock, Timeout
+
+    folder = Path(state_dir) / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{account}.lock"
+    lock = FileLock(str(path), timeout=wait)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockHeld(
+            f"another run holds account {account}'s lock ({path}): try again later, or pass --wait SECONDS"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -171,7 +172,7 @@ def test_refused_files_go_to_failed_need_a_human_and_good_files_still_apply(emu:
     first = saved["accounts"][0]
     assert (saved["exit_code"], first["status"], first["exit_code"]) == (3, "needs-human", 3)
     assert first["summary"] == mine.summary()
-    assert first["inbox"] == {"imported": 1, "refused": 2, "kept": 0, "waiting": 0}
+    assert first["inbox"] == {"imported": 1, "refused": 2, "kept": 0, "waiting": 0, "left_alone": 0}
     assert {f["name"]: f["errors_file"] for f in first["imported"]} == {
         "broken.po": str(failed / "broken.po.errors.json"),
         "fr-FR.po": None,
@@ -442,3 +443,15 @@ def test_settle_seconds_config(emu: Emu, tmp_path: Path, line: str, message: str
     assert str(caught.value) == f"{path}: {message}"
     path.write_text("settle_seconds = 2.5\n")
     assert load_settings(path, ENV).settle_seconds == 2.5
+
+
+def test_the_run_page_is_written_beside_the_json(emu: Emu, tmp_path: Path) -> None:
+    settings = load_settings(write_config(tmp_path, emu), ENV)
+    report = run(settings)
+    assert report.path is not None
+    page = report.path.with_suffix(".html")
+    html = page.read_text(encoding="utf-8")
+    assert ACCOUNT in html and OTHER in html and oct(page.stat().st_mode & 0o777) == "0o600"
+    quiet = dataclasses.replace(settings, html_reports=False)
+    second = run(quiet)
+    assert second.path is not None and not second.path.with_suffix(".html").exists()

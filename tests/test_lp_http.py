@@ -6,11 +6,14 @@ and a CSDS URL without a usable scheme (a ConfigError naming where it came from)
 
 from __future__ import annotations
 
+import email.utils
+import json
 import socket
 import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +24,8 @@ from conftest import ACCOUNT, USER, Emu, Sleeps
 from werkzeug.serving import make_server
 
 from automsg_sync.cli import main
-from automsg_sync.config import HttpSettings, Settings
-from automsg_sync.errors import ApiStatusError, ConfigError, TransportError
+from automsg_sync.config import HttpSettings, Settings, load_settings
+from automsg_sync.errors import ApiStatusError, ConfigError, TransportError, WaitRefused
 from automsg_sync.lp import Connection, connect
 from automsg_sync.lp.domain import Domains
 from automsg_sync.lp.http import CONNECT_RETRY_WAIT, ConnectFailed, HttpClient, check_transport
@@ -351,3 +354,120 @@ def test_plain_http_to_non_loopback_refused(url: str) -> None:
 )
 def test_https_and_loopback_allowed(url: str) -> None:
     check_transport(url)
+
+
+# --------------------------------------------------------------------------- Retry-After is capped
+
+TOO_LONG = "LivePerson asked to wait 86400 s (Retry-After), more than max_retry_wait = 120 s; try again later"
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "words"),
+    [
+        (86400, TOO_LONG),
+        ("86400", TOO_LONG),
+        ("inf", "asked to wait inf s (Retry-After: inf), more than max_retry_wait = 120 s; try again later"),
+        ("1e999", "asked to wait inf s (Retry-After: 1e999), more than max_retry_wait = 120 s"),
+        (
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "(Retry-After: Fri, 31 Dec 9999 23:59:59 GMT), more than max_retry_wait",
+        ),
+        (
+            "nan",
+            "LivePerson asked to wait 'nan' (Retry-After), which is neither a number of seconds nor a date",
+        ),
+        (
+            -5,
+            "asked to wait '-5' (Retry-After), which is neither a number of seconds nor a date; not waiting",
+        ),
+        ("soon, maybe", "asked to wait 'soon, maybe' (Retry-After), which is neither"),
+    ],
+)
+def test_429_asking_for_too_long_a_wait_fails_at_once_without_waiting(
+    emu: Emu, conn: Connection, sleeps: Sleeps, retry_after: object, words: str
+) -> None:
+    list_skills(conn)  # log in first
+    emu.clear_requests()
+    emu.faults(script=[{"match": SKILLS, "status": 429, "retryAfter": retry_after}])
+    with pytest.raises(WaitRefused) as caught:
+        list_skills(conn)
+    assert isinstance(caught.value, ApiStatusError) and caught.value.status == 429
+    assert str(caught.value).startswith(f"GET {emu.url}/")
+    assert "/configuration/le-users/skills answered 429: " in str(caught.value)
+    assert words in str(caught.value)
+    assert sleeps == []  # nothing waited for …
+    assert _skill_calls(emu) == [429]  # … and nothing retried
+
+
+def test_429_within_the_cap_is_still_honoured(emu: Emu, conn: Connection, sleeps: Sleeps) -> None:
+    emu.faults(script=[{"match": SKILLS, "status": 429, "retryAfter": 120}])
+    assert "7" in list_skills(conn)
+    assert sleeps == [120.0]
+    assert _skill_calls(emu) == [429, 200]
+
+
+def test_429_with_a_date_retry_after_waits_until_then(emu: Emu, conn: Connection, sleeps: Sleeps) -> None:
+    when = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+    emu.faults(script=[{"match": SKILLS, "status": 429, "retryAfter": when}])
+    assert "7" in list_skills(conn)
+    assert len(sleeps) == 1 and 50 <= sleeps[0] <= 60
+
+
+def test_429_with_a_date_past_waits_only_the_minimum(emu: Emu, settings: Settings, sleeps: Sleeps) -> None:
+    s = replace(settings, http=replace(settings.http, min_rate_limit_wait=1.0))
+    conn = connect(s, s.account(ACCOUNT), sleep=sleeps)
+    emu.faults(script=[{"match": SKILLS, "status": 429, "retryAfter": "Thu, 01 Jan 2015 00:00:00 GMT"}])
+    assert "7" in list_skills(conn)
+    assert sleeps == [1.0]
+
+
+def test_max_retry_wait_is_configurable(emu: Emu, settings: Settings, sleeps: Sleeps) -> None:
+    s = replace(settings, http=replace(settings.http, max_retry_wait=5.0))
+    conn = connect(s, s.account(ACCOUNT), sleep=sleeps)
+    emu.faults(
+        script=[
+            {"match": SKILLS, "status": 429, "retryAfter": 5},
+            {"match": SKILLS, "status": 429, "retryAfter": 6},
+        ]
+    )
+    with pytest.raises(
+        WaitRefused, match=r"asked to wait 6 s \(Retry-After\), more than max_retry_wait = 5 s;"
+    ):
+        list_skills(conn)
+    assert sleeps == [5.0]  # the first 429 (5 s, at the cap) was waited for, the second was not
+
+
+def test_max_retry_wait_from_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "automsg.toml"
+    config.write_text("[http]\nmax_retry_wait = 30\n")
+    assert load_settings(config, {}).http.max_retry_wait == 30.0
+    assert load_settings(None, {}).http.max_retry_wait == 120.0
+    for bad in ("-1", "inf", "nan", '"soon"'):
+        config.write_text(f"[http]\nmax_retry_wait = {bad}\n")
+        with pytest.raises(ConfigError, match=r"http\.max_retry_wait: expected"):
+            load_settings(config, {})
+
+
+def test_status_and_cron_say_why_they_did_not_wait(
+    emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "automsg.toml").write_text(
+        f'csds_url = "{emu.url}"\n[http]\nretry_waits = [0, 0, 0]\n[[accounts]]\nid = "{ACCOUNT}"\nlanguages = ["fr-FR"]\n'
+    )
+    emu.faults(script=[{"match": SKILLS, "status": 429, "retryAfter": 86400}])
+    result = CliRunner().invoke(main, ["status", "--account", ACCOUNT], env=USER, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: GET {emu.url}/ro/api/account/{ACCOUNT}/configuration/le-users/skills answered 429: {TOO_LONG}"
+    )
+    assert "Traceback" not in result.stderr and "OverflowError" not in result.stderr
+    emu.faults(script=[{"match": "auto-messages", "status": 429, "retryAfter": "inf"}])
+    result = CliRunner().invoke(main, ["cron-run"], env=USER, catch_exceptions=False)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    line = next(x for x in result.stdout.splitlines() if x.startswith(f"{ACCOUNT}: "))
+    too_long = "answered 429: LivePerson asked to wait inf s (Retry-After: inf), more than max_retry_wait = 120 s; try again later"
+    assert line.startswith(f"{ACCOUNT}: error;") and line.endswith(too_long)
+    report = json.loads(next((tmp_path / "reports").glob("*.json")).read_text(encoding="utf-8"))
+    assert report["accounts"][0]["errors"][0].endswith(too_long)
+    assert "Traceback" not in result.stderr

@@ -116,3 +116,18 @@ def test_a_hand_edited_msgid_is_refused_naming_the_line(
     assert problem.file == str(po_path) and problem.where is not None and problem.where > 1
     assert target.msgctxt in problem.message and report.counts()["applied"] == 0
     assert texts(emu.dump()) == before
+
+
+def test_rows_left_as_exported_are_not_qa_checked(
+    emu: Emu, conn: Connection, settings: Settings, tmp_path: Path
+) -> None:
+    """LivePerson's own text, which the translator did not touch, is nothing to judge."""
+    emu.ui_edit("account", "Off-hours welcome message", FR, "Texte saisi dans l'interface")  # no placeholder
+    export(conn, settings, tmp_path / "out", [FR], ["po"])
+    po = tmp_path / "out" / ACCOUNT / f"{FR}.po"
+    report = run_import(settings, [po], apply=True)
+    assert report.qa == [] and report.exit_code == 0 and report.counts()["skipped"] == 0
+    # the same text typed by the translator is judged: it drops the placeholder
+    edit_po(po, set_text("account|Welcome message", "Bonjour sans délai"))
+    report = run_import(settings, [po], apply=True)
+    assert [f.check for f in report.qa] == ["placeholders"] and report.exit_code == 3

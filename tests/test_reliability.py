@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 import trustme
 from fuzz import run_fuzz
+from server_fuzz import run_server_fuzz
 from soak import run_soak
 from werkzeug.serving import make_server
 
@@ -34,6 +35,13 @@ def test_short_fuzz_never_crashes() -> None:
     result = run_fuzz(inputs=300, seed=20261121, out=None)
     assert result.tried == 300 and result.crashed == 0, result.crashes[:1]
     assert result.rejected > 100 and result.clean > 0
+
+
+def test_short_server_fuzz_never_crashes_writes_outside_or_misplaces() -> None:
+    result = run_server_fuzz(inputs=60, seed=20261121, out=None)
+    assert result.tried + result.not_loaded == 60 and result.tried > 40
+    assert result.crashed == 0 and result.outside == 0 and result.misplaced == 0, result.crashes[:1]
+    assert result.worked > 0 and len(result.by_mutation) == 8  # every kind of hostile data was served
 
 
 @pytest.fixture

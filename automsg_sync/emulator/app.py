@@ -16,9 +16,10 @@ Test hooks under ``/_emulator/`` answer loopback clients only:
       {"seed": 1, "error500": 0.1, "error503": 0.1, "drop": 0.05,
        "latencyMs": 200, "latencyProbability": 1.0,
        "rateLimit": {"requests": 10, "perSeconds": 1, "retryAfter": 2},
+       "echo": false,
        "script": [{"match": "auto-messages", "method": "PUT", "times": 1,
                    "status": 503, "retryAfter": 1, "drop": false, "latencyMs": 0,
-                   "uiEdit": {…ui-edit body…}}]}
+                   "echo": false, "uiEdit": {…ui-edit body…}}]}
 
   ``script`` entries fire, in order, on the next requests whose path contains
   ``match`` (a substring of the path and query; and whose method is
@@ -26,6 +27,18 @@ Test hooks under ``/_emulator/`` answer loopback clients only:
   ``skip`` of them pass; a ``uiEdit`` entry makes that edit just before the
   request is served (a concurrent writer); a ``hold`` entry parks the request
   until ``POST /_emulator/release/<hold>`` (at most ``holdSeconds``, 30);
+  ``echo`` makes an injected error status (scripted, or drawn from
+  ``error500``/``error503``) answer with the request itself, as a careless
+  server or proxy does: ``true`` or ``"json"`` puts it in the error object,
+  ``{"error": {"code", "message", "request": {"method", "body", "headers",
+  "path"}}}`` (the body as the raw text it was sent as, the headers that carry
+  credentials — ``Authorization``, ``X-LP-ON-BEHALF``, ``Cookie`` — first, so
+  they are within the first 200 characters a client quotes); ``"text"`` answers
+  ``text/plain``: a first line, then the request as it went on the wire
+  (request line, header lines, blank line, body). A script entry's ``echo``
+  wins over the top-level one, which applies to every injected status, e.g.
+  ``{"script": [{"match": "login", "status": 400, "echo": true}]}`` or
+  ``{"error500": 0.2, "echo": "text"}``;
 - ``POST /_emulator/accounts/<id>/ui-edit`` — ``{"context": "skill/7",
   "messageEventId" | "id": …, "lang": "fr-FR", "msg": …}``: a human edit in
   the LivePerson UI (bumps the revision);
@@ -134,6 +147,10 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         if entry.get("status"):
             faults.count(f"status-{entry['status']}")
             headers = {"Retry-After": str(entry["retryAfter"])} if "retryAfter" in entry else {}
+            echo = entry.get("echo", faults.spec.get("echo"))
+            if echo:
+                faults.count("echo")
+                return _echo(int(entry["status"]), "text" if echo == "text" else "json", headers)
             return error(int(entry["status"]), "injected fault", **headers)
         account = _account_of(request.path)
         if account:
@@ -518,3 +535,23 @@ def _service_of(path: str) -> str:
     first = path.split("/")[1] if path.count("/") > 1 else ""
     names = {v: k for k, v in SERVICES.items()}
     return names.get(first, "csds" if first == "api" else first)
+
+
+_CREDENTIAL_HEADERS = ("authorization", "x-lp-on-behalf", "cookie")
+
+
+def _echo(status: int, shape: str, headers: dict[str, str]) -> Response:
+    """An error answer that gives the request back: body and headers, credentials first."""
+    sent = sorted(request.headers.items(), key=lambda kv: kv[0].lower() not in _CREDENTIAL_HEADERS)
+    body = request.get_data(as_text=True)
+    message = "injected fault (echo of the request)"
+    if shape == "text":
+        lines = [message, f"{request.method} {request.full_path.rstrip('?')} HTTP/1.1"]
+        lines += [f"{name}: {value}" for name, value in sent]
+        response = Response("\r\n".join([*lines, "", body]), status=status, mimetype="text/plain")
+    else:
+        echoed = {"method": request.method, "body": body, "headers": dict(sent), "path": request.full_path}
+        response = jsonify({"error": {"code": status, "message": message, "request": echoed}})
+        response.status_code = status
+    response.headers.update(headers)
+    return response

@@ -16,18 +16,23 @@ from pathlib import Path
 from ..errors import FormatError
 from ..model import FileMeta, TranslationFile, Unit
 
+FILE_MODE = 0o640  # translator files: the owner writes, its group (an upload account) reads
+
 
 @contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` that replaces it only if the block succeeds.
+def atomic_path(path: Path, mode: int = FILE_MODE) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces it, with ``mode``, only if the block succeeds.
 
-    A reader (a translator, a cron run) never sees a half-written file.
+    A reader (a translator, a cron run) never sees a half-written file. The
+    mode is set exactly (the umask does not narrow it) before the file takes
+    its place, so nobody ever sees it with another.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -54,9 +59,14 @@ def entry_notes(unit: Unit) -> tuple[str, ...]:
 
 
 def write_translation_file(
-    path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: dict[str, str]
+    path: Path,
+    meta: FileMeta,
+    units: Sequence[Unit],
+    skill_names: dict[str, str],
+    mode: int = FILE_MODE,
 ) -> None:
-    """Write a PO, XLSX or XLIFF file, chosen by its extension (see ``EXTENSIONS``)."""
+    """Write a PO, XLSX or XLIFF file, chosen by its extension (see ``EXTENSIONS``), with
+    file mode ``mode`` (the config's ``[paths] outbox_mode``, default 0640)."""
     from .po import write_po
     from .xliff import write_xliff
     from .xlsx import write_xlsx
@@ -70,17 +80,25 @@ def write_translation_file(
         write_xliff(path, meta, units)
     else:
         raise ValueError(f"no writer for {path.suffix!r}")
+    if mode != FILE_MODE:
+        os.chmod(path, mode)  # the writers' atomic_path gave it the default
 
 
-def read_translation_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> TranslationFile:
-    """Read a PO, XLSX or XLIFF file, chosen by its extension; larger than ``max_bytes`` is refused."""
+def read_translation_file(
+    path: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_unpacked: int | None = None
+) -> TranslationFile:
+    """Read a PO, XLSX or XLIFF file, chosen by its extension; larger than ``max_bytes`` is
+    refused, and an XLSX whose parts unpack to more than ``max_unpacked`` (``max_xlsx_mb``)."""
     from .po import read_po
     from .xliff import read_xliff
     from .xlsx import read_xlsx
 
+    def xlsx(path: Path) -> TranslationFile:
+        return read_xlsx(path) if max_unpacked is None else read_xlsx(path, max_unpacked)
+
     readers: dict[str, Callable[[Path], TranslationFile]] = {
         ".po": read_po,
-        ".xlsx": read_xlsx,
+        ".xlsx": xlsx,
         ".xlf": read_xliff,
         ".xliff": read_xliff,
     }

@@ -55,7 +55,8 @@ _ILLEGAL = re.compile(f"[{NOT_XML_CHARS}\r]")  # and \r, which XML parsers fold 
 _LITERAL_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 _HIDDEN_ROW = re.compile(rb"<row\b[^>]*\bhidden=\"(?:1|true)\"")
 MAX_MEMBERS = 500
-MAX_UNCOMPRESSED = 256 << 20  # bytes, all parts unpacked
+MAX_UNCOMPRESSED = 50 << 20  # bytes, all parts unpacked (the default of max_xlsx_mb)
+_CHUNK = 1 << 20
 MAX_RATIO = 200  # a part unpacking more than this many times its packed size is a bomb
 META_REQUIRED = ("account", "language", "export_id", "revision", "source_language")
 WIDTHS = {
@@ -187,13 +188,15 @@ def _meta_rows(meta: FileMeta) -> list[tuple[str, str]]:
     ]
 
 
-def read_xlsx(path: Path) -> TranslationFile:
-    """Read a workbook back; problems name the file and the row."""
+def read_xlsx(path: Path, max_unpacked: int = MAX_UNCOMPRESSED) -> TranslationFile:
+    """Read a workbook back; problems name the file and the row. A workbook whose
+    parts unpack to more than ``max_unpacked`` bytes (``max_xlsx_mb``) is refused
+    before it is parsed."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     if not zipfile.is_zipfile(path):
         raise FormatError(path, None, "not an XLSX workbook (not a zip file)")
-    _check_package(path)
+    _check_package(path, max_unpacked)
     try:
         book = CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
@@ -217,7 +220,7 @@ def read_xlsx(path: Path) -> TranslationFile:
     if not rows:
         raise FormatError(path, 1, f"sheet {SHEET!r} is empty (no header row)")
     columns = _columns(path, [_text(v) for v in rows[0]])
-    facts = _sheet_facts(path, SHEET)
+    facts = _sheet_facts(path, SHEET, max_unpacked)
     for ref, first_row in facts.merged:
         if first_row > 1:
             raise FormatError(path, first_row, f"merged cells {ref}: each unit needs a row of its own")
@@ -307,38 +310,54 @@ class SheetFacts:
     merged: list[tuple[str, int]] = field(default_factory=list)  # (range, its first row)
 
 
-def _check_package(path: Path) -> None:
-    """Refuse zip bombs and XML parts that declare a DTD (entity expansion, external entities)."""
+def _check_package(path: Path, max_unpacked: int = MAX_UNCOMPRESSED) -> None:
+    """Refuse zip bombs and XML parts that declare a DTD (entity expansion, external entities).
+
+    The parts' declared sizes must add up to at most ``max_unpacked`` bytes; then
+    every part is unpacked once, a chunk at a time (little memory), counting the
+    bytes it really gives: a zip that lies about its sizes is refused as well
+    (Python's zip reader stops at the declared size and checks the CRC there).
+    """
+    limit = f"over the {max_unpacked / (1 << 20):g} MB limit (max_xlsx_mb)"
     try:
         with zipfile.ZipFile(path) as z:
             members = z.infolist()
             if len(members) > MAX_MEMBERS:
                 raise FormatError(path, None, f"{len(members)} parts in the package: not a workbook")
-            total = sum(m.file_size for m in members)
-            if total > MAX_UNCOMPRESSED:
-                raise FormatError(path, None, f"{total} bytes unpacked, over the {MAX_UNCOMPRESSED} limit")
             for m in members:
                 if m.file_size > 1 << 20 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
                     raise FormatError(
                         path, None, f"part {m.filename} unpacks {m.file_size // m.compress_size}x: zip bomb?"
                     )
-                if m.filename.endswith((".xml", ".rels", ".vml")):
-                    with z.open(m) as fh:
-                        head = fh.read(4096)
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            total = sum(m.file_size for m in members)
+            if total > max_unpacked:
+                raise FormatError(path, None, f"the parts unpack to {total} bytes, {limit}")
+            unpacked = 0
+            for m in members:
+                with z.open(m) as fh:
+                    head = fh.read(4096)
+                    if m.filename.endswith((".xml", ".rels", ".vml")) and (
+                        b"<!DOCTYPE" in head or b"<!ENTITY" in head
+                    ):
                         raise FormatError(path, None, f"part {m.filename} declares a DTD: refused (entities)")
+                    unpacked += len(head)
+                    while chunk := fh.read(_CHUNK):
+                        unpacked += len(chunk)
+                        if unpacked > max_unpacked:
+                            raise FormatError(path, None, f"the parts unpack past their sizes, {limit}")
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
         zlib.error,
         OSError,
+        EOFError,
         RuntimeError,
         NotImplementedError,
     ) as exc:
         raise FormatError(path, None, f"damaged workbook: {exc}") from None
 
 
-def _sheet_facts(path: Path, sheet: str) -> SheetFacts:
+def _sheet_facts(path: Path, sheet: str, max_unpacked: int = MAX_UNCOMPRESSED) -> SheetFacts:
     """Formula cells, hidden rows and merged ranges of a sheet, from its XML.
 
     calamine returns values only, so these are read from the sheet's XML,
@@ -362,7 +381,9 @@ def _sheet_facts(path: Path, sheet: str) -> SheetFacts:
                 return facts
             member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             with z.open(member) as fh:
-                raw = fh.read(MAX_UNCOMPRESSED)
+                raw = fh.read(max_unpacked + 1)
+            if len(raw) > max_unpacked:
+                raise FormatError(path, None, f"sheet {sheet!r} unpacks past the limit (max_xlsx_mb)")
             # Most workbooks have none of the three: a byte search (C speed) says
             # so, and only a sheet that has one is walked cell by cell.
             if (

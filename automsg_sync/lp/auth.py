@@ -250,6 +250,7 @@ def authenticator(
 ) -> Authenticator:
     """Build the authenticator the credentials describe; missing pieces → ConfigError."""
     c = credentials
+    register_secrets(c.secrets())  # whoever connects, not only the command line, has them masked
     clock = clock or time.monotonic
     keys = (c.app_key, c.app_secret, c.access_token, c.access_token_secret)
     if c.login == "app":

@@ -45,7 +45,7 @@ import requests
 
 from ..config import AccountSettings
 from ..errors import ApiError
-from ..model import AutoMessage, Context
+from ..model import SKILL_ID, AutoMessage, Context
 from .auth import Connection
 from .domain import READ_ONLY, READ_WRITE
 
@@ -83,6 +83,7 @@ class ContextListing:
     not_modified: bool = False
     shared: dict[tuple[Context, str], tuple[Context, ...]] = field(default_factory=dict)
     contexts_proven: bool = True
+    problems: tuple[str, ...] = ()  # what in the answer cannot be used, one line each (see _checked)
 
 
 class AutoMessagesApi:
@@ -176,23 +177,18 @@ class AutoMessagesApi:
         # an empty account proves nothing, and needs no proof: there is nothing to write
         proven = not objects or any(isinstance(o.get("contexts"), dict) for o in objects)
         self.contexts_proven = proven
-        contexts: dict[Context, list[AutoMessage]] = {}
-        shared: dict[tuple[Context, str], tuple[Context, ...]] = {}
-        for obj in objects:
-            where = _contexts_of(obj.get("contexts")) if proven else []
-            home = home_context(where)
-            message = AutoMessage(_without_contexts(obj))
-            contexts.setdefault(home, []).append(message)
-            others = tuple(c for c in where if c != home)
-            if others:
-                shared[(home, message.message_event_id)] = others
+        contexts, shared, problems = _checked(objects, proven)
+        if problems:
+            log.warning("%d problem(s) in the account's automatic messages: left out", len(problems))
         if not proven:
             log.warning(
                 "the %s API answered view=BY_CONTEXT without contexts: only the account level is "
                 "read, and no skill context will be written",
                 self._flavour,
             )
-        return ContextListing(contexts, revision, shared=shared, contexts_proven=proven)
+        return ContextListing(
+            contexts, revision, shared=shared, contexts_proven=proven, problems=tuple(problems)
+        )
 
     def get(self, address: str, context: Context) -> tuple[AutoMessage, str]:
         """One object of one context; reads the documented contexted answer too
@@ -353,6 +349,126 @@ def _objects(response: requests.Response) -> list[dict[str, Any]]:
     if not isinstance(body, list):
         raise ApiError(f"GET {response.url.split('?')[0]}: expected a list of messages")
     return [o for o in body if isinstance(o, dict)]
+
+
+def _checked(
+    objects: list[dict[str, Any]], proven: bool
+) -> tuple[dict[Context, list[AutoMessage]], dict[tuple[Context, str], tuple[Context, ...]], list[str]]:
+    """The objects filed by context, with what cannot be used left out and said, one
+    line each, as ``"<context>|<messageEventId>: <problem>: left out"``.
+
+    An object is left out whole when its ``messageEventId`` is missing, empty or
+    not a string, its ``id`` is neither a number nor a string, its ``data`` is not
+    a list, its ``contexts`` is not an object, or every context it names is a
+    skill id that is not a number; two objects with one ``messageEventId`` (or
+    one ``id``) in a context are both left out (a translation could go to either).
+    A skill id that is not a number leaves out that context only. Within a kept
+    object, the language entries that cannot be used are left out
+    (:meth:`AutoMessage.problems`). Nothing here changes an object: what is kept
+    is written back exactly as it came.
+    """
+    problems: list[str] = []
+    kept: list[tuple[Context, tuple[Context, ...], AutoMessage]] = []
+    for number, obj in enumerate(objects, start=1):
+        event_id = obj.get("messageEventId")
+        where, bad_skills = _contexts_checked(obj.get("contexts")) if proven else ([Context.account()], [])
+        home = home_context(where) if where else None
+        label = f"{home or 'object'}|{event_id}" if _usable_id(event_id) else f"object #{number}"
+        problem = _object_problem(obj)
+        if problem is None and where is None:
+            problem = f"contexts is not an object ({type(obj.get('contexts')).__name__})"
+        if problem is None:
+            problem = next((f"skill id {s} is not a number" for s in bad_skills if not where), None)
+        if problem is not None:
+            problems.append(f"{label}: {problem}: left out")
+            continue
+        assert where and home is not None
+        problems += [f"{label}: skill id {s} is not a number: that context is left out" for s in bad_skills]
+        kept.append((home, tuple(c for c in where if c != home), AutoMessage(_without_contexts(obj))))
+    # one messageEventId (or id) twice in a context, counting shared objects in every context they are in
+    seen: dict[tuple[Context, str], list[int]] = {}
+    for index, (home, others, message) in enumerate(kept):
+        names = {("m", message.message_event_id)}
+        if message.address != message.message_event_id:
+            names.add(("i", message.address))
+        for context in (home, *others):
+            for kind, name in names:
+                seen.setdefault((context, f"{kind}{name}"), []).append(index)
+    twice: set[int] = set()
+    for (context, name), indexes in seen.items():
+        if len(indexes) > 1 and not twice.issuperset(indexes):
+            twice.update(indexes)
+            what = "messageEventId" if name[0] == "m" else "id"
+            problems.append(
+                f"{context}|{kept[indexes[0]][2].message_event_id}: {len(indexes)} objects have this "
+                f"{what} in {context}: left out"
+            )
+    contexts: dict[Context, list[AutoMessage]] = {}
+    shared: dict[tuple[Context, str], tuple[Context, ...]] = {}
+    for index, (home, others, message) in enumerate(kept):
+        if index in twice:
+            continue
+        contexts.setdefault(home, []).append(message)
+        if others:
+            shared[(home, message.message_event_id)] = others
+        problems += [f"{home}|{message.message_event_id}: {p}" for p in message.problems()]
+    return contexts, shared, problems
+
+
+def _usable_id(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and len(value) <= 200 and value.isprintable()
+
+
+def _object_problem(obj: dict[str, Any]) -> str | None:
+    """Why an object cannot be used at all, or None."""
+    event_id = obj.get("messageEventId")
+    if event_id is None or event_id == "":
+        return "no messageEventId"
+    if not isinstance(event_id, str):
+        return f"messageEventId is not a string ({type(event_id).__name__})"
+    if not _usable_id(event_id):
+        return "messageEventId is blank, longer than 200 characters or holds control characters"
+    address = obj.get("id")
+    if address is not None and (
+        isinstance(address, bool)
+        or not isinstance(address, int | str)
+        or (isinstance(address, str) and not _usable_id(address))
+    ):
+        return "its id is neither a number nor a plain string"
+    data = obj.get("data")
+    if not isinstance(data, list):
+        return "data is missing" if data is None else f"data is not a list ({type(data).__name__})"
+    return None
+
+
+def _contexts_checked(where: Any) -> tuple[list[Context] | None, list[str]]:
+    """:func:`_contexts_of` for a ``BY_CONTEXT`` answer that shows contexts: None when
+    ``contexts`` is there but not an object; skill ids that are not numbers are left
+    out of the list and returned (shown short) beside it. No ``contexts``: the account."""
+    if where is None:
+        return [Context.account()], []
+    if not isinstance(where, dict):
+        return None, []
+    out: list[Context] = []
+    bad: list[str] = []
+    for kind, ids in where.items():
+        if str(kind).upper() == "ACCOUNT":
+            if Context.account() not in out:
+                out.insert(0, Context.account())
+        elif str(kind).upper() == "SKILL":
+            for skill_id in ids if isinstance(ids, list) else [ids]:
+                plain = isinstance(skill_id, int | str) and not isinstance(skill_id, bool)
+                text = str(skill_id) if plain else ""
+                if not SKILL_ID.fullmatch(text):
+                    shown = repr(skill_id)
+                    bad.append(shown if len(shown) <= 24 else f"{shown[:20]}…")
+                    continue
+                context = Context.skill(text)
+                if context not in out:
+                    out.append(context)
+    if not out and not bad:
+        out = [Context.account()]
+    return out, bad
 
 
 def _contexts_of(where: Any) -> list[Context]:

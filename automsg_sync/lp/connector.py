@@ -34,7 +34,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import Secret
-from ..errors import ApiError, ApiStatusError, AuthError
+from ..errors import ApiError, ApiStatusError, AuthError, body_excerpt
+from ..log import register_secrets
 from .domain import IDP, MESSAGING, SENTINEL, Domains
 from .http import HttpClient
 
@@ -154,7 +155,7 @@ def _refusal(response: Any, context: str = "") -> ConnectorError:
         answer = None
     words = explain(answer)
     if words is None:
-        words = " ".join(str(response.text or "").split())[:200] or "no explanation in the answer"
+        words = body_excerpt(str(response.text or "")) or "no explanation in the answer"
     body = answer.get("body") if isinstance(answer, dict) else None
     raw = body.get("errorCode") if isinstance(body, dict) else None
     code = int(raw) if isinstance(raw, int | str) and str(raw).isdigit() else None
@@ -183,6 +184,7 @@ class ConnectorClient:
         self.domains = domains
         self.client_id = client_id
         self.client_secret = client_secret
+        register_secrets([client_secret.reveal()])
         self.clock = clock
         self.app_jwts_fetched = 0
         self._app_jwt: Secret | None = None
@@ -198,7 +200,9 @@ class ConnectorClient:
         url = self.domains.url(IDP, f"/api/account/{self.account_id}/consumer")
         body = {"ext_consumer_id": ext_consumer_id}
         answer = self._call(url, body, params={"v": "1.0"}, ok=(200, 201), consumer=False)
-        if not isinstance(answer, dict) or not answer.get("token"):
+        if isinstance(answer, dict) and answer.get("token"):
+            register_secrets([str(answer["token"])])
+        else:
             raise ApiError("idp's answer holds no ConsumerJWS token")
         self._jws = Secret(str(answer["token"]))
 
@@ -219,6 +223,7 @@ class ConnectorClient:
             )
         answer = _json(response)
         token = answer.get("access_token") if isinstance(answer, dict) else None
+        register_secrets([str(token)] if token else [])
         if not token:
             raise ApiError("sentinel's answer holds no access_token")
         lifetime = APPJWT_LIFETIME  # the documented answer has no expires_in: one hour

@@ -9,7 +9,12 @@ Retry policy (LivePerson's published recommendation, lp-api.md):
   server or http to a TLS port, an untrusted certificate): retried once, after
   at most ``CONNECT_RETRY_WAIT`` (1 s), then a message saying what to check;
 - 429: retried as often, each time after ``Retry-After`` (at least
-  ``min_rate_limit_wait``, 1 s by default);
+  ``min_rate_limit_wait``, 1 s by default) — unless it asks for more than
+  ``max_retry_wait`` (120 s by default: ``86400``, ``inf``, a date far ahead) or
+  cannot be read (negative, ``nan``, garbage): then nothing is waited for and the
+  call fails at once with :class:`~automsg_sync.errors.WaitRefused` ("LivePerson
+  asked to wait 86400 s (Retry-After), more than max_retry_wait = 120 s; try
+  again later");
 - every other 4xx, and 409/412 in particular, is never retried here: a stale
   revision is the caller's to resolve (:class:`~automsg_sync.errors.RevisionConflict`).
 
@@ -34,7 +39,7 @@ import tenacity
 from urllib3.exceptions import NameResolutionError
 
 from ..config import HttpSettings
-from ..errors import ApiStatusError, ConfigError, RateLimited, TransportError
+from ..errors import ApiStatusError, ConfigError, RateLimited, TransportError, WaitRefused
 
 log = logging.getLogger("automsg_sync.http")
 
@@ -181,8 +186,19 @@ class HttpClient:
         if response.status_code in ok:
             return response
         error = ApiStatusError.from_response(response)
+        if isinstance(error, RateLimited):
+            error = self._refuse_long_wait(error)
         log.warning("%s", error)
         raise error
+
+    def _refuse_long_wait(self, error: RateLimited) -> RateLimited:
+        """``error``, or a :class:`WaitRefused` when its Retry-After is over the cap or unreadable."""
+        if error.retry_after_header is None:
+            return error  # no Retry-After: the floor is waited
+        limit = self.settings.max_retry_wait
+        if error.retry_after is not None and error.retry_after <= limit:
+            return error
+        return WaitRefused.of(error, limit)
 
     def _stop(self, state: tenacity.RetryCallState) -> bool:
         attempts = len(self.settings.retry_waits) + 1
@@ -209,6 +225,8 @@ class HttpClient:
 
 
 def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, WaitRefused):
+        return False
     if isinstance(exc, TransportError | RateLimited):
         return True
     return isinstance(exc, ApiStatusError) and exc.status >= 500
