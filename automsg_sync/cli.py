@@ -149,6 +149,11 @@ def _verbose_after_command(ctx: click.Context, _param: click.Parameter, value: b
         setup_logging(top.log_format, True)
 
 
+def html_option(what: str) -> Callable[[F], F]:
+    """``--html FILE``: also write a self-contained HTML page (``what`` it holds)."""
+    return click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help=what)
+
+
 WAIT_OPTION = click.option(
     "--wait",
     default=0.0,
@@ -242,12 +247,7 @@ def _tune_gc() -> None:
     help="The account default and only these skills' overrides, e.g. 7,9 (default: all).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Also write a coverage page here: a self-contained HTML heat map, context × language.",
-)
+@html_option("Also write a coverage page here: a self-contained HTML heat map, context × language.")
 def status(
     settings: Settings,
     account: AccountSettings,
@@ -341,12 +341,7 @@ def _formats(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     "marked fuzzy / needs review (default: the config's prefill, else off).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for machines).")
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Also write the summary as a self-contained HTML page here.",
-)
+@html_option("Also write the summary as a self-contained HTML page here.")
 def export_for_translation(
     settings: Settings,
     account: AccountSettings,
@@ -429,12 +424,9 @@ def export_for_translation(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of tables.")
 @click.option("--wide", is_flag=True, help="Show whole texts in the plan (not cut at 60 characters).")
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Also write the plan as a self-contained HTML page here: old and new texts side by side, "
-    "conflicts with all three texts, QA findings at the unit.",
+@html_option(
+    "Also write the plan as a self-contained HTML page here: old and new texts side by side, "
+    "conflicts with all three texts, QA findings at the unit."
 )
 @WAIT_OPTION
 def import_translations(

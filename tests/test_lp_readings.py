@@ -12,7 +12,7 @@ the right contexts and nothing else changed, and a second import writes nothing.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -82,15 +82,18 @@ def run_import(settings: Settings, files: list[Path]) -> ImportReport:
     return run_import_into(settings, ACCOUNT, files)
 
 
-def exported_and_translated(settings: Settings, tmp_path: Path) -> Path:
-    """The French PO of a fresh export, with every missing entry translated."""
+def exported_and_translated(
+    settings: Settings, tmp_path: Path, text: Callable[[polib.POEntry], str] | None = None
+) -> Path:
+    """The French PO of a fresh export, every entry given ``text(entry)`` (default: every
+    missing entry translated, the others kept)."""
     conn = connect(settings, settings.account(ACCOUNT), sleep=Sleeps())
     request = ExportRequest(out_dir=tmp_path / "out", languages=["fr-FR"], formats=["po"])
     export_for_translation(conn, settings.account(ACCOUNT), request, StateStore(settings.state_dir))
     po_path = tmp_path / "out" / ACCOUNT / "fr-FR.po"
     po = polib.pofile(str(po_path))
     for entry in po:
-        entry.msgstr = entry.msgstr or f"(fr) {entry.msgid}"
+        entry.msgstr = text(entry) if text else entry.msgstr or f"(fr) {entry.msgid}"
     po.save(str(po_path))
     return po_path
 
@@ -156,14 +159,7 @@ def test_skill_texts_never_land_on_the_account_default_when_contexts_go_unread(
     emu: Emu, settings: Settings, tmp_path: Path
 ) -> None:
     """Exported while contexts were understood, imported while the server ignores them."""
-    conn = connect(settings, settings.account(ACCOUNT), sleep=Sleeps())
-    request = ExportRequest(out_dir=tmp_path / "out", languages=["fr-FR"], formats=["po"])
-    export_for_translation(conn, settings.account(ACCOUNT), request, StateStore(settings.state_dir))
-    po_path = tmp_path / "out" / ACCOUNT / "fr-FR.po"
-    po = polib.pofile(str(po_path))
-    for entry in po:
-        entry.msgstr = f"(fr) {entry.msgctxt}"
-    po.save(str(po_path))
+    po_path = exported_and_translated(settings, tmp_path, lambda entry: f"(fr) {entry.msgctxt}")
     data = emu.dump()
     data["accounts"][ACCOUNT]["behaviour"] = {"contexts": "ignored"}
     emu.hook("PUT", "load", data)

@@ -23,6 +23,14 @@ from automsg_sync.restore import restore_backup
 from automsg_sync.state import StateStore, account_lock
 
 
+def translated_french(conn: Connection, settings: Settings, tmp_path: Path) -> Path:
+    """A fresh French export with every missing entry translated."""
+    export(conn, settings, tmp_path / "out", [FR], ["po"])
+    po = tmp_path / "out" / ACCOUNT / f"{FR}.po"
+    edit_po(po, pseudo)
+    return po
+
+
 def contexts_of(items: list[dict[str, object]]) -> set[str]:
     return {str(i["context"]) for i in items}
 
@@ -30,9 +38,7 @@ def contexts_of(items: list[dict[str, object]]) -> set[str]:
 def test_a_partial_apply_says_what_was_written_and_a_rerun_finishes(
     emu: Emu, conn: Connection, settings: Settings, tmp_path: Path
 ) -> None:
-    export(conn, settings, tmp_path / "out", [FR], ["po"])
-    po = tmp_path / "out" / ACCOUNT / f"{FR}.po"
-    edit_po(po, pseudo)
+    po = translated_french(conn, settings, tmp_path)
     # skill 9's write keeps failing (every retry too); account and skill 7 come first
     emu.faults(script=[{"match": "context_id=9", "method": "PUT", "times": 10, "status": 500}])
     report = run_import(settings, [po], apply=True)
@@ -57,9 +63,7 @@ def test_a_partial_apply_says_what_was_written_and_a_rerun_finishes(
 def test_writers_take_the_accounts_lock(
     emu: Emu, conn: Connection, settings: Settings, tmp_path: Path
 ) -> None:
-    export(conn, settings, tmp_path / "out", [FR], ["po"])
-    po = tmp_path / "out" / ACCOUNT / f"{FR}.po"
-    edit_po(po, pseudo)
+    po = translated_french(conn, settings, tmp_path)
     env = dict(USER, AUTOMSG_CSDS_URL=emu.url)
     state = ["--state-dir", str(settings.state_dir)]
     runner = CliRunner()
@@ -86,9 +90,7 @@ def test_writers_take_the_accounts_lock(
 def test_a_partial_restore_says_what_was_put_back(
     emu: Emu, conn: Connection, settings: Settings, tmp_path: Path
 ) -> None:
-    export(conn, settings, tmp_path / "out", [FR], ["po"])
-    po = tmp_path / "out" / ACCOUNT / f"{FR}.po"
-    edit_po(po, pseudo)
+    po = translated_french(conn, settings, tmp_path)
     applied = run_import(settings, [po], apply=True)
     assert applied.applied is not None and applied.applied.backup is not None
     emu.faults(script=[{"match": "context_id=9", "method": "PUT", "times": 10, "status": 500}])
