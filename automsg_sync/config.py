@@ -78,6 +78,12 @@ class Credentials:
     app_secret: Secret | None = None
     access_token: Secret | None = None
     access_token_secret: Secret | None = None
+    # where each credential is read from (``password`` → ``ACME_LP_PASSWORD``), for messages
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def source(self, name: str) -> str:
+        """The environment variable (or config key) ``name`` is read from."""
+        return self.sources.get(name, f"AUTOMSG_{name.upper()}")
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log redaction filter."""
@@ -401,6 +407,7 @@ def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policie
         "connector_client_secret": "AUTOMSG_CONNECTOR_CLIENT_SECRET",
     }
     values: dict[str, str | None] = {}
+    sources: dict[str, str] = {}
     for name, default_env in names.items():
         var = t.get(f"{name}_env", str, default_env)
         inline = t.get(name, str, None)
@@ -410,7 +417,8 @@ def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policie
                 f"file is readable by group or others (chmod 600 it, or use {name}_env)"
             )
         values[name] = inline if inline is not None else env.get(var)
-    credentials = _credentials(method or None, values, t.where("auth"), login)
+        sources[name] = var if inline is None else t.where(name)
+    credentials = replace(_credentials(method or None, values, t.where("auth"), login), sources=sources)
     skills_raw = t.get("skills", (str, list), "all")
     skills: tuple[str, ...] | None
     if skills_raw == "all":

@@ -8,6 +8,7 @@ from conftest import ROOT
 
 from automsg_sync.config import Secret, load_settings
 from automsg_sync.errors import ConfigError
+from automsg_sync.lp import connect
 
 
 def _write(path: Path, text: str, mode: int = 0o644) -> Path:
@@ -111,3 +112,21 @@ def test_the_sample_config_loads_as_documented() -> None:
     first, second = settings.accounts["70071528"], settings.accounts["70071529"]
     assert (first.api, first.put_override, first.credentials.method) == ("auto", False, "bearer")
     assert (second.api, second.credentials.method) == ("auto", "oauth")
+
+
+def test_a_missing_credential_is_named_by_the_variable_the_config_reads(tmp_path: Path) -> None:
+    config = tmp_path / "a.toml"
+    config.write_text(
+        'csds_url = "http://127.0.0.1:1"\n[[accounts]]\nid = "70071529"\nauth = "oauth"\n'
+        'app_key_env = "ACME_EU_APP_KEY"\napp_secret_env = "ACME_EU_APP_SECRET"\n'
+        'access_token_env = "ACME_EU_ACCESS_TOKEN"\naccess_token_secret_env = "ACME_EU_ACCESS_TOKEN_SECRET"\n'
+    )
+    settings = load_settings(config, {"ACME_EU_APP_KEY": "k", "ACME_EU_ACCESS_TOKEN": "t"})
+    with pytest.raises(ConfigError) as caught:
+        connect(settings, settings.account("70071529"))
+    assert str(caught.value) == (
+        "an API key needs four secrets; not set: ACME_EU_APP_SECRET, ACME_EU_ACCESS_TOKEN_SECRET"
+    )
+    plain = load_settings(None, {})
+    with pytest.raises(ConfigError, match="not set: AUTOMSG_USERNAME, AUTOMSG_PASSWORD"):
+        connect(plain, plain.account("70071528"))

@@ -158,7 +158,7 @@ def test_expired_token_logs_in_again_once(emu: Emu) -> None:
 
 def test_missing_credentials_are_a_config_error(emu: Emu, tmp_path: Path) -> None:
     s = _settings(emu, {})
-    with pytest.raises(ConfigError, match="AUTOMSG_USERNAME and AUTOMSG_PASSWORD"):
+    with pytest.raises(ConfigError, match="not set: AUTOMSG_USERNAME, AUTOMSG_PASSWORD"):
         connect(s, s.account(ACCOUNT))
     s = _settings(emu, {"AUTOMSG_APP_KEY": "k"})
     with pytest.raises(ConfigError, match="four secrets"):

@@ -253,12 +253,12 @@ def authenticator(
     register_secrets(c.secrets())  # whoever connects, not only the command line, has them masked
     clock = clock or time.monotonic
     keys = (c.app_key, c.app_secret, c.access_token, c.access_token_secret)
+    key_names = ("app_key", "app_secret", "access_token", "access_token_secret")
     if c.login == "app":
         if not c.username or any(k is None for k in keys):
             raise ConfigError(
-                'application login (login = "app") needs a user name and four secrets: '
-                "AUTOMSG_USERNAME, AUTOMSG_APP_KEY, AUTOMSG_APP_SECRET, AUTOMSG_ACCESS_TOKEN, "
-                "AUTOMSG_ACCESS_TOKEN_SECRET (or the account's *_env keys)"
+                'application login (login = "app") needs a user name and four secrets; '
+                + _missing(c, ("username", *key_names))
             )
         assert c.app_key and c.app_secret and c.access_token and c.access_token_secret
         body: dict[str, str | Secret] = {
@@ -271,19 +271,19 @@ def authenticator(
         return LoginSession(http, domains, body, f"the API key of user {c.username!r}", clock)
     if c.method == "bearer":
         if not c.username or c.password is None:
-            raise ConfigError(
-                "bearer login needs a username and a password "
-                "(AUTOMSG_USERNAME and AUTOMSG_PASSWORD, or the account's *_env keys)"
-            )
+            raise ConfigError("a Login Service login needs a user name and a password; " + _missing(c))
         body = {"username": c.username, "password": c.password}
         return LoginSession(http, domains, body, f"user {c.username!r}", clock)
     if any(k is None for k in keys):
-        raise ConfigError(
-            "an API key needs four secrets: AUTOMSG_APP_KEY, AUTOMSG_APP_SECRET, "
-            "AUTOMSG_ACCESS_TOKEN, AUTOMSG_ACCESS_TOKEN_SECRET (or the account's *_env keys)"
-        )
+        raise ConfigError("an API key needs four secrets; " + _missing(c, key_names))
     assert c.app_key and c.app_secret and c.access_token and c.access_token_secret
     return OAuthKeys(c.app_key, c.app_secret, c.access_token, c.access_token_secret)
+
+
+def _missing(c: Credentials, names: tuple[str, ...] = ("username", "password")) -> str:
+    """Which of the credentials are not set, by the variables (or keys) they are read from."""
+    unset = [c.source(n) for n in names if not (c.username if n == "username" else getattr(c, n))]
+    return f"not set: {', '.join(unset)}"
 
 
 class Connection:
