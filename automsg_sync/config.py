@@ -168,6 +168,7 @@ class Settings:
     max_xlsx_bytes: int = 50 << 20  # an XLSX whose parts unpack to more than this is refused
     settle_seconds: float = 30.0  # cron-run leaves an inbox file changed more recently than this
     html_reports: bool = True  # cron-run writes reports/<run-id>.html beside the JSON
+    max_parallel_accounts: int = 8  # cron-run serves this many accounts at once (threads)
     accounts: Mapping[str, AccountSettings] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
     default_account: str | None = None
@@ -270,6 +271,7 @@ def load_settings(
         max_xlsx_bytes=_max_xlsx_bytes(top),
         settle_seconds=_settle_seconds(top),
         html_reports=top.get("html_reports", bool, True),
+        max_parallel_accounts=_max_parallel_accounts(top),
         http=HttpSettings(
             timeout=http.get("timeout", float, 30.0),
             retry_waits=tuple(http.get("retry_waits", list[float], [5.0, 10.0, 15.0])),
@@ -307,6 +309,20 @@ def _settle_seconds(top: _Table) -> float:
     if seconds < 0:
         raise ConfigError(f"{top.where('settle_seconds')}: expected 0 or more seconds, got {seconds:g}")
     return seconds
+
+
+MAX_PARALLEL_ACCOUNTS = 64  # more threads than this only queue on the host's network and disk
+
+
+def _max_parallel_accounts(top: _Table) -> int:
+    """``max_parallel_accounts``: how many accounts ``cron-run`` serves at once, 1 to 64."""
+    count: int = top.get("max_parallel_accounts", int, Settings.max_parallel_accounts)
+    if not 1 <= count <= MAX_PARALLEL_ACCOUNTS:
+        raise ConfigError(
+            f"{top.where('max_parallel_accounts')}: expected 1 to {MAX_PARALLEL_ACCOUNTS} accounts at once, "
+            f"got {count}"
+        )
+    return count
 
 
 def _csds_url(option: str | None, env: Mapping[str, str], file_value: str, top: _Table) -> str:

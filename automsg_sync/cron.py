@@ -1,6 +1,23 @@
 """``cron-run``: both directions, unattended, for every configured account.
 
-For each account, in order:
+Accounts are served concurrently, ``max_parallel_accounts`` at a time (a
+top-level key, default 8; 1 serves them one by one in the calling thread):
+the work is network-bound, an account mostly waits for LivePerson. Each
+account is one task of a thread pool, with its own lock, its own
+:class:`~automsg_sync.lp.Connection` and its own
+:class:`~automsg_sync.state.StateStore` (a SQLite connection belongs to the
+thread that opened it; WAL mode and the busy timeout let the tasks read and
+write the one state file side by side). The run's report and its lines hold
+the accounts in the configured order, whatever order they finished in; each
+account's line is also logged (``info``) the moment it finishes. Two steps
+never overlap between accounts: writing an export (local work only — the
+export's worker processes are forked from this process and take their jobs
+from a module-level list, which one export at a time may own) and
+``verify_after_apply`` (its webhook listener has one address). Ctrl-C: no
+account starts after it; those already running finish, as each step of an
+account is safe to end at.
+
+For each account:
 
 1. take the account's lock (``<state-dir>/locks/<account>.lock``); held by
    another run → that account is skipped with a one-line message (exit 4),
@@ -60,8 +77,10 @@ import shutil
 import stat
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,7 +91,7 @@ from .errors import AutomsgError, ConfigError, LockHeld
 from .export import ExportRequest, export_for_translation, fetch_snapshot
 from .formats import IMPORTABLE
 from .imports import ImportOptions, import_translations, new_run_id
-from .log import redact
+from .log import redact, register_secrets
 from .lp import Connection, connect
 from .state import DomainCache, StateStore, account_lock
 
@@ -85,6 +104,9 @@ IN_WORDS = {OK: "ok", NEEDS_HUMAN: "needs a human", ERROR: "error", LOCKED: "loc
 IN_PROGRESS = (".part", ".tmp", ".crdownload", ".partial")
 LEFT_ALONE = "not a regular file"
 SNIFF_BYTES = 1 << 16  # how much of a refused file is searched for our header
+# Steps no two accounts may take at once (see the module docstring).
+_EXPORTING = threading.Lock()
+_VERIFYING = threading.Lock()
 
 
 @dataclass
@@ -202,15 +224,13 @@ def cron_run(
     """
     if not settings.accounts:
         raise ConfigError("no accounts configured: cron-run needs [[accounts]] in the config file")
-    ids = account_ids or list(settings.accounts)
+    ids = list(dict.fromkeys(account_ids or settings.accounts))  # an account named twice runs once
     unknown = [a for a in ids if a not in settings.accounts]
     if unknown:
         raise ConfigError(f"--accounts: account {unknown[0]} is not in the config file")
     report = CronReport(new_run_id("cron"), _now())
-    for account_id in ids:
-        result = _run_account(settings, settings.accounts[account_id], report.run_id, wait, sleep, clock)
-        report.accounts.append(result)
-        log.info(result.summary(), extra={"account": account_id, "status": result.status})
+    _prepare(settings, ids)
+    report.accounts = _run_accounts(settings, ids, report.run_id, wait, sleep, clock)
     path = settings.paths.reports / f"{report.run_id}.json"
     document = report.to_json()
     try:
@@ -227,6 +247,53 @@ def cron_run(
         except Exception as exc:
             _cannot_write("run page", path.with_suffix(".html"), exc)
     return report
+
+
+def _prepare(settings: Settings, ids: list[str]) -> None:
+    """What this thread does once before the accounts run side by side.
+
+    Every account's secrets are registered here, so the tasks' own registration
+    of them adds nothing; the state store is created (file, WAL mode, tables)
+    once, so the tasks only open it. A state store that cannot be opened is
+    left for each account to report as its own error."""
+    for account_id in ids:
+        account = settings.accounts[account_id]
+        secret = account.connector_client_secret
+        register_secrets([*account.credentials.secrets(), *([secret.reveal()] if secret else [])])
+    with contextlib.suppress(Exception):
+        StateStore(settings.state_dir).close()
+
+
+def _run_accounts(
+    settings: Settings,
+    ids: list[str],
+    run_id: str,
+    wait: float,
+    sleep: Callable[[float], None] | None,
+    clock: Callable[[], float],
+) -> list[AccountResult]:
+    """Every account's result, in the order of ``ids``; up to ``max_parallel_accounts`` run at once."""
+
+    def serve(account_id: str) -> AccountResult:
+        try:
+            result = _run_account(settings, settings.accounts[account_id], run_id, wait, sleep, clock)
+        except Exception as exc:  # _run_account keeps its failures; this is the belt for a bug
+            log.debug("account %s failed", account_id, exc_info=True, extra={"account": account_id})
+            result = AccountResult(account_id, errors=[printable(redact(f"{type(exc).__name__}: {exc}"))])
+            result.worsen(ERROR)
+        log.info(result.summary(), extra={"account": account_id, "status": result.status})
+        return result
+
+    workers = min(settings.max_parallel_accounts, len(ids))
+    if workers <= 1:
+        return [serve(account_id) for account_id in ids]
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="automsg-account")
+    try:
+        futures = [pool.submit(serve, account_id) for account_id in ids]
+        return [future.result() for future in futures]
+    finally:
+        # after Ctrl-C: the accounts not started yet never start; those running finish
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _cannot_write(what: str, path: Path, exc: Exception) -> None:
@@ -282,7 +349,8 @@ def _serve_account(
         result.seconds["import"] = round(time.monotonic() - started, 3)
         if account.policies.verify_after_apply:
             mark = time.monotonic()
-            _verify(settings, account, conn, state, result)
+            with _VERIFYING:  # one webhook listener address for every account
+                _verify(settings, account, conn, state, result)
             result.seconds["verify"] = round(time.monotonic() - mark, 3)
         mark = time.monotonic()
         _export(settings, account, conn, state, result)
@@ -541,7 +609,8 @@ def _export(
         unless_unchanged=True,
         file_mode=settings.paths.outbox_mode,
     )
-    exported = export_for_translation(conn, account, request, state, snapshot=snapshot)
+    with _EXPORTING:  # local work only (the snapshot is fetched); its worker processes are one export's
+        exported = export_for_translation(conn, account, request, state, snapshot=snapshot)
     if exported.unchanged or not exported.files:
         result.export = "nothing new"
         return

@@ -26,6 +26,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any, ClassVar
@@ -87,14 +88,26 @@ def _spellings(value: str) -> set[str]:
     return out
 
 
+_REGISTERING = threading.Lock()
+
+
 def register_secrets(values: Iterable[str]) -> None:
-    """Remember secret values so that no error text or log line can show them."""
+    """Remember secret values so that no error text or log line can show them.
+
+    Thread-safe: cron-run's accounts log in on their own threads, each registering
+    its session's secrets; the read-merge-swap is one step under a lock, so no
+    thread's secrets are lost to another's swap.
+    """
     global _SECRETS
     new = {s for v in values if v and len(v) >= MIN_SECRET_LENGTH for s in _spellings(v)}
-    new = {s for s in new if len(s) >= MIN_SECRET_LENGTH} - set(_SECRETS)
-    if new:
-        # a new tuple, swapped in whole: a thread redacting meanwhile reads the old one or the new
-        _SECRETS = tuple(sorted({*_SECRETS, *new}, key=len, reverse=True))
+    new = {s for s in new if len(s) >= MIN_SECRET_LENGTH}
+    if not new:
+        return
+    with _REGISTERING:
+        new -= set(_SECRETS)
+        if new:
+            # a new tuple, swapped in whole: a thread redacting meanwhile reads the old one or the new
+            _SECRETS = tuple(sorted({*_SECRETS, *new}, key=len, reverse=True))
 
 
 def redact(text: str) -> str:

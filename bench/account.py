@@ -122,3 +122,48 @@ def build(skills: int, seed: int = 8) -> dict[str, Any]:
             }
         }
     }
+
+
+MANY_FIRST_ID = 91000001  # the small accounts' ids: 91000001, 91000002, …
+MANY_LANGUAGES = ["de-DE", "fr-FR", "ja-JP"]
+MANY_MESSAGES = 6
+
+
+def many_ids(count: int) -> list[str]:
+    return [str(MANY_FIRST_ID + i) for i in range(count)]
+
+
+def build_many(count: int, seed: int = 18) -> dict[str, Any]:
+    """The emulator data file for ``count`` small accounts: a handful of account-level
+    messages each (``MANY_MESSAGES`` in ``SOURCE``, some translated into ``MANY_LANGUAGES``),
+    no skills, every one reachable with ``API_KEY``."""
+    rng = random.Random(seed)
+    accounts: dict[str, Any] = {}
+    for account in many_ids(count):
+        messages = []
+        for i in range(MANY_MESSAGES):
+            source = f"Message {i} of account {account}: thanks for waiting, we are on it."
+            data = [{"msg": source, "lang": SOURCE, "isDefault": False}]
+            data += [
+                {"msg": f"[{lang}] {source}", "lang": lang, "isDefault": False}
+                for lang in MANY_LANGUAGES
+                if rng.random() < 0.5
+            ]
+            messages.append(
+                {
+                    "id": i + 1,
+                    "deleted": False,
+                    "enabled": True,
+                    "messageEventId": f"Bench message {i:02d}",
+                    "templateId": f"Bench message {i:02d}",
+                    "data": data,
+                }
+            )
+        accounts[account] = {
+            "users": [],
+            "apiKeys": [API_KEY],
+            "skills": [],
+            "autoMessages": {"account": messages},
+            "revision": 1,
+        }
+    return {"accounts": accounts}

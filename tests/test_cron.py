@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,12 +20,13 @@ import polib
 import pytest
 import requests
 from click.testing import CliRunner
-from conftest import ACCOUNT, KEYS, Emu, Sleeps
-from filelock import FileLock
+from conftest import ACCOUNT, KEYS, Emu, Sleeps, sample_data
+from filelock import FileLock, Timeout
 
 from automsg_sync.cli import main
 from automsg_sync.config import Settings, load_settings
 from automsg_sync.cron import CronReport, cron_run
+from automsg_sync.emulator import EmulatorServer, Store
 from automsg_sync.errors import ConfigError
 
 OTHER = "70071529"
@@ -455,3 +460,196 @@ def test_the_run_page_is_written_beside_the_json(emu: Emu, tmp_path: Path) -> No
     quiet = dataclasses.replace(settings, html_reports=False)
     second = run(quiet)
     assert second.path is not None and not second.path.with_suffix(".html").exists()
+
+
+# ---------------------------------------------------------------- many accounts, served concurrently
+
+COPIES = ("70071601", "70071602", "70071603")  # the sample account, copied under new ids
+MISSING = "70071699"  # configured, but LivePerson does not know it: its run fails
+
+
+@pytest.fixture
+def many() -> Iterator[Emu]:
+    data = sample_data()
+    for new in COPIES:
+        data["accounts"][new] = copy.deepcopy(data["accounts"][ACCOUNT])
+    with EmulatorServer(Store(data)) as server:
+        yield Emu(server)
+
+
+def write_many_config(folder: Path, emu: Emu, ids: list[str], parallel: int | None) -> Path:
+    """``ids`` with the sample account's API key; ``parallel`` None: the default."""
+    accounts = "".join(
+        f'[[accounts]]\nid = "{a}"\nauth = "oauth"\nlanguages = ["fr-FR"]\nformats = ["po"]\n' for a in ids
+    )
+    line = "" if parallel is None else f"max_parallel_accounts = {parallel}"
+    path = folder / "automsg.toml"
+    path.write_text(
+        f'csds_url = "{emu.url}"\nsettle_seconds = 0\n{line}\n[http]\nretry_waits = [0.01, 0.01, 0.01]\n'
+        f"timeout = 60\n[policies]\nauto_apply = true\n{accounts}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def wait_until(
+    emu: Emu, running: Future[CronReport], condition: Callable[[list[dict[str, Any]]], bool], what: str
+) -> list[dict[str, Any]]:
+    """Poll the emulator's request log until ``condition`` holds (the run must still be going)."""
+    deadline = time.monotonic() + 30
+    while True:
+        log = emu.requests()
+        if condition(log):
+            return log
+        assert not running.done(), f"the run ended before {what}: {running.result().to_json()}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)  # polling the emulator's log for the condition
+
+
+def of(account: str, log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in log if f"/account/{account}/" in r["path"]]
+
+
+def test_accounts_are_served_concurrently_and_reported_in_configured_order(many: Emu, tmp_path: Path) -> None:
+    ids = [ACCOUNT, *COPIES]
+    settings = load_settings(write_many_config(tmp_path, many, ids, parallel=3), ENV)
+    assert settings.max_parallel_accounts == 3
+    # the first account's first request is parked until the test releases it
+    many.faults(script=[{"match": f"/account/{ACCOUNT}/", "hold": "first", "holdSeconds": 120}])
+    with ThreadPoolExecutor(1) as runner:
+        running = runner.submit(run, settings)
+        try:
+            wait_until(many, running, lambda log: bool(of(ACCOUNT, log)), "the first account's request")
+            # its own lock is held by the run meanwhile (a writer by hand would get exit 4)
+            with pytest.raises(Timeout):
+                FileLock(str(settings.state_dir / "locks" / f"{ACCOUNT}.lock"), timeout=0).acquire()
+            # the other accounts are served meanwhile, the fourth one too: a slot freed up
+            exported = [settings.paths.outbox / c / "fr-FR.po" for c in COPIES]
+            log = wait_until(
+                many,
+                running,
+                lambda log: all(of(c, log) for c in COPIES) and all(p.exists() for p in exported),
+                "the other accounts' exports",
+            )
+            [held] = of(ACCOUNT, log)
+            assert held["status"] is None  # still parked: the others overlapped it
+            assert all(r["status"] == 200 for c in COPIES for r in of(c, log))
+        finally:
+            requests.post(f"{many.url}/_emulator/release/first", timeout=5)
+        report = running.result(timeout=60)
+    # the first account finished last, and is still reported first: the configured order
+    assert max(i for i, r in enumerate(many.requests()) if ACCOUNT in r["path"]) == len(many.requests()) - 1
+    assert [(a.account, a.status, a.export) for a in report.accounts] == [(a, "ok", "exported") for a in ids]
+    saved = json.loads(report.path.read_text())  # type: ignore[union-attr]
+    assert [a["account"] for a in saved["accounts"]] == ids and saved["exit_code"] == 0
+    # each account counts its own requests, none of the others'
+    assert [a.requests for a in report.accounts] == [len(of(a, many.requests())) for a in ids]
+
+
+def test_one_at_a_time_with_max_parallel_accounts_1(many: Emu, tmp_path: Path) -> None:
+    ids = [COPIES[2], ACCOUNT, COPIES[0]]  # not sorted: the configured order is what counts
+    settings = load_settings(write_many_config(tmp_path, many, ids, parallel=1), ENV)
+    report = run(settings)
+    assert [(a.account, a.status) for a in report.accounts] == [(a, "ok") for a in ids]
+    # each account's requests all come before the next account's first one, in the configured order
+    order = [a for r in many.requests() for a in ids if f"/account/{a}/" in r["path"]]
+    assert order == sorted(order, key=ids.index) and set(order) == set(ids)
+
+
+def test_parallel_runs_interleave_accounts(many: Emu, tmp_path: Path) -> None:
+    """The contrast to the one-at-a-time run: with 3 at once, every account's first
+    request is sent before any of them finished (the first one is parked until all arrived)."""
+    ids = [ACCOUNT, *COPIES[:2]]
+    settings = load_settings(write_many_config(tmp_path, many, ids, parallel=3), ENV)
+    many.faults(script=[{"match": f"/account/{ACCOUNT}/", "hold": "first", "holdSeconds": 120}])
+    with ThreadPoolExecutor(1) as runner:
+        running = runner.submit(run, settings)
+        try:
+            wait_until(many, running, lambda log: all(of(a, log) for a in ids), "every account's request")
+        finally:
+            requests.post(f"{many.url}/_emulator/release/first", timeout=5)
+        report = running.result(timeout=60)
+    order = [a for r in many.requests() for a in ids if f"/account/{a}/" in r["path"]]
+    assert order != sorted(order, key=ids.index)  # interleaved
+    assert report.exit_code == 0
+
+
+def test_one_accounts_failure_stays_its_own_when_concurrent(many: Emu, tmp_path: Path) -> None:
+    ids = [ACCOUNT, MISSING, COPIES[0], COPIES[1]]
+    settings = load_settings(write_many_config(tmp_path, many, ids, parallel=3), ENV)
+    inbox = settings.paths.inbox / COPIES[1]
+    inbox.mkdir(parents=True)
+    (inbox / "notes.txt").write_text("not a translator file")
+    report = run(settings)
+    assert [a.status for a in report.accounts] == ["ok", "error", "ok", "needs-human"]
+    assert report.exit_code == 1  # the worst over the accounts
+    failed, refused = report.accounts[1], report.accounts[3]
+    assert failed.errors and all(not a.errors for a in report.accounts if a is not failed)
+    assert refused.summary().startswith(f"{COPIES[1]}: needs a human; 1 refused (see ")
+    assert [a.export for a in report.accounts] == ["exported", "not run", "exported", "exported"]
+    saved = json.loads(report.path.read_text())  # type: ignore[union-attr]
+    assert [(a["account"], a["exit_code"]) for a in saved["accounts"]] == list(
+        zip(ids, [0, 1, 0, 3], strict=True)
+    )
+
+
+def test_a_held_lock_makes_only_that_account_locked(many: Emu, tmp_path: Path) -> None:
+    ids = [ACCOUNT, *COPIES]
+    settings = load_settings(write_many_config(tmp_path, many, ids, parallel=3), ENV)
+    (settings.state_dir / "locks").mkdir(parents=True)
+    with FileLock(str(settings.state_dir / "locks" / f"{COPIES[1]}.lock")):
+        report = run(settings)
+    assert [a.status for a in report.accounts] == ["ok", "ok", "locked", "ok"] and report.exit_code == 4
+    assert of(COPIES[1], many.requests()) == []
+    assert (
+        report.accounts[2].summary()
+        == f"{COPIES[1]}: locked — another run holds this account's lock; skipped"
+    )
+
+
+def test_concurrent_accounts_share_the_domain_cache_and_cost_one_request_each(
+    many: Emu, tmp_path: Path
+) -> None:
+    ids = [ACCOUNT, *COPIES]
+    settings = load_settings(write_many_config(tmp_path, many, ids, parallel=4), ENV)
+    assert run(settings).exit_code == 0
+    # each task wrote the Domain API's answer through its own connection to the one state file
+    with sqlite3.connect(settings.state_dir / "state.db") as db:
+        cached = sorted(r[0] for r in db.execute("SELECT account FROM domains"))
+        checked = sorted(r[0] for r in db.execute("SELECT account FROM checked"))
+    db.close()
+    assert cached == checked == sorted(ids)
+    many.clear_requests()
+    report = run(settings)
+    assert [(a.account, a.export, a.requests) for a in report.accounts] == [(a, "unchanged", 1) for a in ids]
+    assert sorted(r["path"].split("/")[4] for r in many.requests()) == sorted(ids)
+    assert all((r["method"], r["status"]) == ("GET", 304) for r in many.requests())
+
+
+def test_an_account_named_twice_runs_once(many: Emu, tmp_path: Path) -> None:
+    settings = load_settings(write_many_config(tmp_path, many, [ACCOUNT, COPIES[0]], parallel=2), ENV)
+    report = run(settings, account_ids=[COPIES[0], ACCOUNT, COPIES[0]])
+    assert [(a.account, a.status) for a in report.accounts] == [(COPIES[0], "ok"), (ACCOUNT, "ok")]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("max_parallel_accounts = 0", "max_parallel_accounts: expected 1 to 64 accounts at once, got 0"),
+        ("max_parallel_accounts = 65", "max_parallel_accounts: expected 1 to 64 accounts at once, got 65"),
+        ('max_parallel_accounts = "8"', "max_parallel_accounts: expected an integer, got '8'"),
+        ("max_parallel_accounts = 2.5", "max_parallel_accounts: expected an integer, got 2.5"),
+        ("max_parallel_accounts = true", "max_parallel_accounts: expected an integer, got True"),
+        ("[http]\nmax_parallel_accounts = 4", "http.max_parallel_accounts: unknown key"),
+    ],
+)
+def test_max_parallel_accounts_config(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "automsg.toml"
+    path.write_text("")
+    assert load_settings(path, ENV).max_parallel_accounts == 8
+    path.write_text(f"{line}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, ENV)
+    assert str(caught.value) == f"{path}: {message}"
+    path.write_text("max_parallel_accounts = 1\n")
+    assert load_settings(path, ENV).max_parallel_accounts == 1

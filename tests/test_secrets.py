@@ -501,3 +501,25 @@ def test_an_answer_is_redacted_before_it_is_cut() -> None:
     error = ApiStatusError("GET", "https://lp/x", 500, f"echo: {secret}")
     assert secret not in str(error) and secret not in error.detail and secret not in error.args[0]
     assert str(ApiError(f"first {secret}")) == "first ***"
+
+
+def test_secrets_registered_from_many_threads_are_all_kept() -> None:
+    """cron-run's accounts log in on their own threads; no thread's secrets may be lost."""
+    import sys
+    import threading
+
+    from automsg_sync.log import redact, register_secrets
+
+    values = [[f"thread{t}-secret-{i}-Zq9" for i in range(30)] for t in range(16)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, to make a lost update likely
+    try:
+        threads = [threading.Thread(target=register_secrets, args=(v,)) for v in values]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    leaked = [v for vs in values for v in vs if v in redact(f"token {v} end")]
+    assert leaked == []
