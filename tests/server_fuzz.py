@@ -299,7 +299,7 @@ def run_server_fuzz(inputs: int, seed: int, out: Callable[[str], None] | None = 
             work = root / f"input-{number}"
             outbox = work / "out"
             try:
-                failed = _one_input(emu.url, work, outbox, result)
+                failed = _one_input(emu.url, work, outbox, result, f"input {number}: {'+'.join(applied)}")
                 result.refused += failed
                 result.worked += not failed
             except Exception as exc:
@@ -327,7 +327,7 @@ def run_server_fuzz(inputs: int, seed: int, out: Callable[[str], None] | None = 
     return result
 
 
-def _one_input(url: str, work: Path, outbox: Path, result: ServerFuzzResult) -> bool:
+def _one_input(url: str, work: Path, outbox: Path, result: ServerFuzzResult, label: str = "") -> bool:
     """Status, export, translate and apply one input; True when a command refused cleanly."""
     settings = replace(load_settings(None, USER, csds_url=url, state_dir=work / "state"), http=FAST)
     account = settings.account(ACCOUNT)
@@ -364,7 +364,7 @@ def _one_input(url: str, work: Path, outbox: Path, result: ServerFuzzResult) -> 
             wrong = _misplaced(before, after, translated)
             if wrong:
                 result.misplaced += 1
-                result.crashes.append("misplaced writes: " + "; ".join(wrong[:5]))
+                result.crashes.append(f"misplaced writes ({label}): " + "; ".join(wrong[:5]))
     except AutomsgError:
         return True
     return refused

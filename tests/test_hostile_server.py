@@ -151,7 +151,10 @@ def test_duplicate_message_event_id_in_a_context_leaves_both_out(emu: Emu, tmp_p
 
     load(emu, change)
     notices = status_notices(emu)
-    assert "skill/7|Welcome message: 2 objects have this messageEventId in skill/7: left out" in notices
+    assert (
+        "skill/7|Welcome message: another object is also named 'Welcome message' in skill/7: left out"
+        in notices
+    )
     export(emu, tmp_path / "out")
     keys = po_keys(tmp_path / "out" / ACCOUNT / "fr-FR.po")
     assert "skill/7|Welcome message" not in keys

@@ -134,11 +134,17 @@ class Account:
         return [(o, membership(o, ctx, self.id)) for ctx, objects in self.messages.items() for o in objects]
 
     def locate(self, context: str, address: str, unified: bool) -> tuple[list[dict[str, Any]], int] | None:
-        """Where the object ``address`` of ``context`` is stored: its list and index."""
-        for ctx, objects in self.messages.items():
-            for index, obj in enumerate(objects):
-                if _matches(obj, address, unified) and context in membership(obj, ctx, self.id):
-                    return objects, index
+        """Where the object ``address`` of ``context`` is stored: its list and index.
+
+        Through the Unified API an address is a messageEventId first; an object's
+        ``id`` (which that API does not show) is tried only when no messageEventId matches.
+        """
+        for by_id in (False, True) if unified else (True,):
+            for ctx, objects in self.messages.items():
+                for index, obj in enumerate(objects):
+                    named = _named_by_id(obj, address) if by_id else str(obj.get("messageEventId")) == address
+                    if named and context in membership(obj, ctx, self.id):
+                        return objects, index
         return None
 
     def find(self, context: str, address: str, unified: bool) -> dict[str, Any] | None:
@@ -298,9 +304,7 @@ def _is_name_value(item: Any) -> bool:
     return isinstance(item, dict) and set(item) == {"name", "value"}
 
 
-def _matches(obj: dict[str, Any], address: str, unified: bool) -> bool:
-    if unified and str(obj.get("messageEventId")) == address:
-        return True
+def _named_by_id(obj: dict[str, Any], address: str) -> bool:
     return "id" in obj and str(obj["id"]) == address
 
 

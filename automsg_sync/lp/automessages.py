@@ -162,10 +162,16 @@ class AutoMessagesApi:
         self,
         *,
         langs: Sequence[str] = (),
-        include_deleted: bool = False,
+        include_deleted: bool = True,
         if_match: str | None = None,
     ) -> ContextListing:
-        """Every context in one call; skill contexts hold only their own objects."""
+        """Every context in one call; skill contexts hold only their own objects.
+
+        Deleted objects are read too (``include_deleted``): never exported or written
+        (they are ``deleted``), but a deleted object still holds its name on the server,
+        so a live object named like it is ambiguous to write (``…/{name}`` could reach
+        either) and is left out, said (:func:`_checked`).
+        """
         params = self._params(None, include_deleted=include_deleted, langs=langs)
         params["view"] = "BY_CONTEXT"
         params["merge_data"] = "false"
@@ -360,8 +366,10 @@ def _checked(
     An object is left out whole when its ``messageEventId`` is missing, empty or
     not a string, its ``id`` is neither a number nor a string, its ``data`` is not
     a list, its ``contexts`` is not an object, or every context it names is a
-    skill id that is not a number; two objects with one ``messageEventId`` (or
-    one ``id``) in a context are both left out (a translation could go to either).
+    skill id that is not a number; two objects named alike in a context — one
+    ``messageEventId`` or ``id`` string, counting shared objects in every context they
+    are in and the objects left out too (the server still finds them by that name) —
+    are both left out: a write to ``…/{name}`` could land on either.
     A skill id that is not a number leaves out that context only. Within a kept
     object, the language entries that cannot be used are left out
     (:meth:`AutoMessage.problems`). Nothing here changes an object: what is kept
@@ -369,12 +377,25 @@ def _checked(
     """
     problems: list[str] = []
     kept: list[tuple[Context, tuple[Context, ...], AutoMessage]] = []
+    # a URL names an object by a string: every object's messageEventId and id take up that
+    # string in its contexts, the objects left out too (the server still finds them)
+    taken: dict[tuple[Context, str], int] = {}
+    for obj in objects:
+        where, _ = _contexts_checked(obj.get("contexts")) if proven else ([Context.account()], [])
+        for name in {str(obj.get(k)) for k in ("messageEventId", "id") if obj.get(k) not in (None, "")}:
+            for context in where or [Context.account()]:
+                taken[(context, name)] = taken.get((context, name), 0) + 1
     for number, obj in enumerate(objects, start=1):
         event_id = obj.get("messageEventId")
         where, bad_skills = _contexts_checked(obj.get("contexts")) if proven else ([Context.account()], [])
         home = home_context(where) if where else None
         label = f"{home or 'object'}|{event_id}" if _usable_id(event_id) else f"object #{number}"
         problem = _object_problem(obj)
+        if problem is None and where:
+            own = {str(obj.get(k)) for k in ("messageEventId", "id") if obj.get(k) not in (None, "")}
+            clash = sorted((str(c), n) for c in where for n in own if taken.get((c, n), 0) > 1)
+            if clash:
+                problem = f"another object is also named {clash[0][1]!r} in {clash[0][0]}"
         if problem is None and where is None:
             problem = f"contexts is not an object ({type(obj.get('contexts')).__name__})"
         if problem is None:
@@ -385,29 +406,9 @@ def _checked(
         assert where and home is not None
         problems += [f"{label}: skill id {s} is not a number: that context is left out" for s in bad_skills]
         kept.append((home, tuple(c for c in where if c != home), AutoMessage(_without_contexts(obj))))
-    # one messageEventId (or id) twice in a context, counting shared objects in every context they are in
-    seen: dict[tuple[Context, str], list[int]] = {}
-    for index, (home, others, message) in enumerate(kept):
-        names = {("m", message.message_event_id)}
-        if message.address != message.message_event_id:
-            names.add(("i", message.address))
-        for context in (home, *others):
-            for kind, name in names:
-                seen.setdefault((context, f"{kind}{name}"), []).append(index)
-    twice: set[int] = set()
-    for (context, name), indexes in seen.items():
-        if len(indexes) > 1 and not twice.issuperset(indexes):
-            twice.update(indexes)
-            what = "messageEventId" if name[0] == "m" else "id"
-            problems.append(
-                f"{context}|{kept[indexes[0]][2].message_event_id}: {len(indexes)} objects have this "
-                f"{what} in {context}: left out"
-            )
     contexts: dict[Context, list[AutoMessage]] = {}
     shared: dict[tuple[Context, str], tuple[Context, ...]] = {}
-    for index, (home, others, message) in enumerate(kept):
-        if index in twice:
-            continue
+    for home, others, message in kept:
         contexts.setdefault(home, []).append(message)
         if others:
             shared[(home, message.message_event_id)] = others
