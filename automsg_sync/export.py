@@ -293,7 +293,7 @@ _jobs: list[_FileJob] = []  # handed to forked workers by inheritance, not by pi
 def _writing(jobs: list[_FileJob], units: int) -> Iterator[Iterator[tuple[str, dict[str, Count]]]]:
     """Write every job's files; the iterator yields each language (and its word counts) as it is done.
 
-    Writing is per language and CPU-bound (XLSX above all: openpyxl takes ~0.2 ms
+    Writing is per language and CPU-bound (XLSX above all: ~0.03 ms
     a row), so a large export writes in worker processes started on entry,
     while this process records the baseline in the state store. That keeps one
     core busy, so the pool has one worker per core less one; when this process

@@ -300,3 +300,16 @@ def test_fast_po_parser_takes_the_files_this_tool_writes(tmp_path: Path) -> None
     write_po(tmp_path / "x.po", META, units)
     parsed = _parse_regular(tmp_path / "x.po", (tmp_path / "x.po").read_text(encoding="utf-8"))
     assert parsed is not None and len(parsed[1]) == len(units)
+
+
+def test_xlsx_texts_past_the_fast_row_writer_round_trip(tmp_path: Path) -> None:
+    """A text over 16,383 characters takes xlsxwriter's own cell writer: same file, same text."""
+    long_source = "Bonjour {name} _x0041_ \r\n" + "é" * 20_000
+    long_target = "مرحبا \u202e _x005F_x0041_ " + "x" * 30_000
+    units = [unit(1, long_source, long_target), unit(2, "short", "court")]
+    path = tmp_path / "fr-FR.xlsx"
+    write_xlsx(path, META, units, {})
+    entries = {e.key: e for e in read_xlsx(path).entries}
+    assert entries[str(units[0].key)].source == long_source
+    assert entries[str(units[0].key)].target == long_target
+    assert entries[str(units[1].key)].target == "court"

@@ -2,7 +2,7 @@
 
 ``write_x(path, meta, units)`` writes a file; ``read_x(path) -> TranslationFile``
 reads one back; ``write_translation_file`` and ``read_translation_file`` choose
-by extension. polib, openpyxl/calamine and lxml are imported only here.
+by extension. polib, xlsxwriter/calamine and lxml are imported only here.
 """
 
 from __future__ import annotations
