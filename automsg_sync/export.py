@@ -25,7 +25,7 @@ from .config import DEFAULT_FORMATS, FORMATS, AccountSettings
 from .errors import ApiError, ConfigError
 from .formats import EXTENSIONS, FILE_MODE, write_translation_file
 from .formats.po import fuzzy_in_po
-from .languages import check_languages
+from .languages import check_language, check_languages
 from .lp import Connection
 from .lp.automessages import UNIFIED, AutoMessagesApi
 from .lp.skills import Skill, list_skills
@@ -141,7 +141,11 @@ def export_for_translation(
     unknown = set(request.only) - set(UNIT_STATES)
     if unknown:
         raise ConfigError(f"--only: unknown state {sorted(unknown)[0]!r} ({', '.join(UNIT_STATES)})")
-    source_language = normalise_language(request.source_language or account.source_language)
+    source_language = (
+        check_language(request.source_language, "--source-language")
+        if request.source_language
+        else normalise_language(account.source_language)  # the config's: checked when it was read
+    )
     snapshot = snapshot or fetch_snapshot(conn, account)
     assert snapshot is not None
     if not snapshot.revision:

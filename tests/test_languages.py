@@ -183,3 +183,9 @@ def test_config_accepts_offered_languages_in_any_case(tmp_path: Path) -> None:
     cfg.write_text('[[accounts]]\nid = 1\nsource_language = "en_us"\nlanguages = ["ca-es", "AR"]\n', "utf-8")
     account = load_settings(cfg, {}).account()
     assert account.source_language == "en-US" and account.languages == ("ca-ES", "ar")
+
+
+def test_an_unknown_source_language_on_the_command_line_is_a_usage_error(emu: Emu, tmp_path: Path) -> None:
+    result = _export(emu, tmp_path / "out", "--languages", "fr-FR", "--source-language", "klingon")
+    assert result.exit_code == 2 and "--source-language: 'klingon'" in result.output + result.stderr
+    assert not (tmp_path / "out").exists()
