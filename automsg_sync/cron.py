@@ -454,7 +454,9 @@ def _import_inbox(
         max_xlsx_bytes=settings.max_xlsx_bytes,
     )
     today = datetime.now(UTC).strftime("%Y-%m-%d")
-    for entry in inbox_entries(settings.paths.inbox / account.id):
+    inbox = settings.paths.inbox / account.id
+    inbox.mkdir(parents=True, exist_ok=True)  # where a translator (or an upload job) drops files
+    for entry in inbox_entries(inbox):
         path, name = entry.path, printable(entry.path.name)
         if entry.kind != "file":
             _leave_alone(result, name, entry.kind)

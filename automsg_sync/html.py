@@ -727,7 +727,7 @@ def _render(template: str, **context: Any) -> str:
     )
 
 
-def _write(path: Path, page: str, *, private: bool = False) -> Path:
+def _write(path: Path, page: str, *, private: bool = True) -> Path:
     """The page written whole or not at all (a temporary file renamed into place);
     ``private``: readable by its owner only (0600), as cron's reports are."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -88,10 +88,13 @@ def test_account_option_must_match_the_file(emu: Emu, workdir: Path) -> None:
 def test_unreadable_file_without_account_is_the_usual_file_error(emu: Emu, workdir: Path) -> None:
     broken = workdir / "broken.po"
     broken.write_text('msgid "unterminated\n', encoding="utf-8")
-    code, out, err = run(["import-translations", str(broken), "missing.xlsx", "--csds-url", emu.url])
+    code, out, err = run(
+        ["import-translations", str(broken), "missing.xlsx", "returned/", "--csds-url", emu.url]
+    )
     assert code == 1, err
     assert "broken.po:1: unterminated or malformed string" in out
-    assert "missing.xlsx: cannot read" in out
+    assert "missing.xlsx: no such file or folder" in out
+    assert "returned: no such file or folder" in out  # a folder that is not there, said so
     assert emu.requests() == []  # no account to ask: nothing sent
 
 
@@ -262,7 +265,7 @@ def test_po_header_read_alone_gives_the_account(emu: Emu, workdir: Path) -> None
     grouped = files_by_account([po, Path("nope.po"), bare])
     assert grouped.accounts == {ACCOUNT: [po]}
     [missing, headerless] = grouped.unreadable
-    assert (missing.file, missing.message) == ("nope.po", "cannot read: No such file or directory")
+    assert (missing.file, missing.message) == ("nope.po", "no such file or folder")
     assert (headerless.file, headerless.where) == (str(bare), 1) and headerless.message.startswith("header ")
     # with --account, an unreadable file goes to that account's import, which reports it
     assert files_by_account([Path("nope.po")], ACCOUNT).accounts == {ACCOUNT: [Path("nope.po")]}

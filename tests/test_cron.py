@@ -653,3 +653,9 @@ def test_max_parallel_accounts_config(tmp_path: Path, line: str, message: str) -
     assert str(caught.value) == f"{path}: {message}"
     path.write_text("max_parallel_accounts = 1\n")
     assert load_settings(path, ENV).max_parallel_accounts == 1
+
+
+def test_the_inbox_folders_are_made_for_every_account(emu: Emu, tmp_path: Path) -> None:
+    settings = load_settings(write_config(tmp_path, emu), ENV)
+    run(settings)
+    assert (settings.paths.inbox / ACCOUNT).is_dir() and (settings.paths.inbox / OTHER).is_dir()

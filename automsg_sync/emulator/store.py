@@ -139,11 +139,22 @@ class Account:
         Through the Unified API an address is a messageEventId first; an object's
         ``id`` (which that API does not show) is tried only when no messageEventId matches.
         """
+        own = self.messages.get(context, [])
         for by_id in (False, True) if unified else (True,):
+
+            def named(obj: dict[str, Any], by_id: bool = by_id) -> bool:
+                return _named_by_id(obj, address) if by_id else str(obj.get("messageEventId")) == address
+
+            # the context's own list first (one write of 5,000 objects must not scan the
+            # whole account for each), then the objects other lists share with it
+            for index, obj in enumerate(own):
+                if named(obj):
+                    return own, index
             for ctx, objects in self.messages.items():
+                if ctx == context:
+                    continue
                 for index, obj in enumerate(objects):
-                    named = _named_by_id(obj, address) if by_id else str(obj.get("messageEventId")) == address
-                    if named and context in membership(obj, ctx, self.id):
+                    if "contexts" in obj and named(obj) and context in membership(obj, ctx, self.id):
                         return objects, index
         return None
 

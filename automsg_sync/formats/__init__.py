@@ -102,6 +102,8 @@ def read_translation_file(
         ".xlf": read_xliff,
         ".xliff": read_xliff,
     }
+    if not path.exists() and not path.is_symlink():
+        raise FormatError(path, None, "no such file or folder")
     reader = readers.get(path.suffix.lower())
     if reader is None:
         raise FormatError(path, None, f"unknown file type (expected {', '.join(IMPORTABLE)})")
