@@ -230,7 +230,7 @@ def many_accounts(bench: Bench, count: int, with_inbox: int) -> None:
         for account in returned:
             po = sorted((cwd / "outbox" / account).glob("*.po"))[0]
             inbox = cwd / "inbox" / account
-            inbox.mkdir(parents=True)
+            inbox.mkdir(parents=True, exist_ok=True)  # cron-run makes every inbox folder
             target = inbox / po.name
             target.write_bytes(po.read_bytes())
             translate([target])
