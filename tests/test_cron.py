@@ -338,7 +338,7 @@ def test_one_refused_file_names_its_errors_file(emu: Emu, cfg: Settings) -> None
     run(cfg)
     # the other account's export, dropped into this account's inbox
     stray = translate_into_inbox(cfg, OTHER, "fr-FR")
-    (cfg.paths.inbox / ACCOUNT).mkdir()
+    (cfg.paths.inbox / ACCOUNT).mkdir(exist_ok=True)  # cron-run made it
     stray.rename(cfg.paths.inbox / ACCOUNT / stray.name)
     emu.clear_requests()
     report = run(cfg)
@@ -578,7 +578,7 @@ def test_one_accounts_failure_stays_its_own_when_concurrent(many: Emu, tmp_path:
     ids = [ACCOUNT, MISSING, COPIES[0], COPIES[1]]
     settings = load_settings(write_many_config(tmp_path, many, ids, parallel=3), ENV)
     inbox = settings.paths.inbox / COPIES[1]
-    inbox.mkdir(parents=True)
+    inbox.mkdir(parents=True, exist_ok=True)
     (inbox / "notes.txt").write_text("not a translator file")
     report = run(settings)
     assert [a.status for a in report.accounts] == ["ok", "error", "ok", "needs-human"]

@@ -347,7 +347,7 @@ def test_a_full_failed_folder_leaves_the_file_in_the_inbox_and_no_temporary_file
     settings = load_settings(write_config(tmp_path, emu), ENV)
     run(settings)
     notes = settings.paths.inbox / ACCOUNT / "notes.txt"
-    notes.parent.mkdir(parents=True)
+    notes.parent.mkdir(parents=True, exist_ok=True)
     notes.write_text("hello\n")
     with tmpfs(settings.paths.failed) as full:
         fill(full)

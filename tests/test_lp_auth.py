@@ -565,7 +565,7 @@ def test_every_command_logs_out(emu: Emu, tmp_path: Path, monkeypatch: pytest.Mo
     backup = next((tmp_path / ".automsg" / "backups").iterdir())
     code, calls = cli("restore", str(backup), "--account", ACCOUNT, "--apply")
     assert code == 0 and calls == [("login", 200), ("logout", 200)]
-    (tmp_path / "inbox" / ACCOUNT).mkdir(parents=True)
+    (tmp_path / "inbox" / ACCOUNT).mkdir(parents=True, exist_ok=True)
     (tmp_path / "inbox" / ACCOUNT / "fr-FR.po").write_text(text, encoding="utf-8")
     code, calls = cli("cron-run")
     assert code in (0, 1, 3)  # the import's outcome is not this test's concern; the sessions are

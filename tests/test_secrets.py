@@ -122,7 +122,7 @@ def test_every_command_keeps_secrets_out_of_output_and_files(
     backup = next((tmp_path / ".automsg" / "backups").iterdir())
     assert cli("verify", "--account", ACCOUNT, "--language", "fr-FR") in (0, 3)
     assert cli("restore", str(backup), "--account", ACCOUNT, "--apply") == 0
-    (tmp_path / "inbox" / ACCOUNT).mkdir(parents=True)
+    (tmp_path / "inbox" / ACCOUNT).mkdir(parents=True, exist_ok=True)
     (tmp_path / "inbox" / ACCOUNT / "fr-FR.po").write_text(text, encoding="utf-8")
     assert cli("cron-run") in (0, 3)
     assert text.count("Nous fermons") == 1 and "automsg_sync.http" in "".join(outputs)  # retries were logged
@@ -284,7 +284,7 @@ def test_a_server_echoing_requests_leaks_no_secret_anywhere(
     backup = next((tmp_path / ".automsg" / "backups").iterdir())
     assert cli(500, "verify", "--language", "fr-FR") in (0, 3)
     assert cli(500, "restore", str(backup), "--apply") == 0
-    (tmp_path / "inbox" / ACCOUNT).mkdir(parents=True)
+    (tmp_path / "inbox" / ACCOUNT).mkdir(parents=True, exist_ok=True)
     shutil.copy(po, tmp_path / "inbox" / ACCOUNT / "fr-FR.po")
     (tmp_path / "inbox" / ACCOUNT / "broken.po").write_text("not a PO file\n", encoding="utf-8")
     assert cli(500, "cron-run") == 3  # the broken file needs a human
@@ -370,7 +370,7 @@ def test_backups_reports_and_error_files_are_private_outbox_files_group_readable
     emu.ui_edit(
         "account", "Off-hours mid-conversation message", "de-DE", "Geänderter Text"
     )  # something new to export
-    (tmp_path / "inbox" / ACCOUNT).mkdir(parents=True)
+    (tmp_path / "inbox" / ACCOUNT).mkdir(parents=True, exist_ok=True)
     shutil.copy(po, tmp_path / "inbox" / ACCOUNT / "fr-FR.po")
     (tmp_path / "inbox" / ACCOUNT / "broken.po").write_text("not a PO file\n", encoding="utf-8")
     assert cli("cron-run") == 3

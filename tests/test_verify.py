@@ -215,7 +215,7 @@ formats = ["po"]
     for entry in po:
         if entry.msgctxt == "skill/9|Welcome message":
             entry.msgstr = "Bonjour, ici les Ventes ! Posez-nous vos questions."
-    (settings.paths.inbox / ACCOUNT).mkdir(parents=True)
+    (settings.paths.inbox / ACCOUNT).mkdir(parents=True, exist_ok=True)
     po.save(str(settings.paths.inbox / ACCOUNT / "fr-FR.po"))
     report = cron_run(settings, sleep=Sleeps())
     assert report.exit_code == 0, report.to_json()
