@@ -84,6 +84,18 @@ API_KEY = {
 }
 
 
+def bench_message(i: int, data: list[dict[str, Any]]) -> dict[str, Any]:
+    """The legacy-shaped object of bench message ``i``."""
+    return {
+        "id": i + 1,
+        "deleted": False,
+        "enabled": True,
+        "messageEventId": f"Bench message {i:02d}",
+        "templateId": f"Bench message {i:02d}",
+        "data": data,
+    }
+
+
 def message(rng: random.Random, i: int, skill: int | None) -> dict[str, Any]:
     placeholder = ["", " {agentNickname}", " {expectedResponseTime}"][i % 3]
     where = "account" if skill is None else f"skill {skill}"
@@ -92,16 +104,9 @@ def message(rng: random.Random, i: int, skill: int | None) -> dict[str, Any]:
     for lang in LANGUAGES:
         if rng.random() < 0.5:
             data.append({"msg": f"[{lang}] {source}", "lang": lang, "isDefault": rng.random() < 0.2})
-    obj: dict[str, Any] = {
-        "id": i + 1,
-        "deleted": False,
-        "enabled": True,
-        "messageEventId": f"Bench message {i:02d}",
-        "templateId": f"Bench message {i:02d}",
-        "data": data,
-        "attributes": [{"name": "timer", "value": str(30 + i)}],
-        "benchExtra": {"kept": True},
-    }
+    obj = bench_message(i, data)
+    obj["attributes"] = [{"name": "timer", "value": str(30 + i)}]
+    obj["benchExtra"] = {"kept": True}
     return obj
 
 
@@ -149,16 +154,7 @@ def build_many(count: int, seed: int = 18) -> dict[str, Any]:
                 for lang in MANY_LANGUAGES
                 if rng.random() < 0.5
             ]
-            messages.append(
-                {
-                    "id": i + 1,
-                    "deleted": False,
-                    "enabled": True,
-                    "messageEventId": f"Bench message {i:02d}",
-                    "templateId": f"Bench message {i:02d}",
-                    "data": data,
-                }
-            )
+            messages.append(bench_message(i, data))
         accounts[account] = {
             "users": [],
             "apiKeys": [API_KEY],

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import ACCOUNT, KEYS, USER, Emu
+from test_cron import write_config
 from test_import import edit_po, pseudo, set_text
 
 from automsg_sync.cli import main
@@ -113,26 +114,8 @@ def test_restore_takes_the_account_from_the_backup(emu: Emu, workdir: Path) -> N
 
 
 def two_account_config(emu: Emu, folder: Path) -> Path:
-    path = folder / "automsg.toml"
-    path.write_text(
-        f"""
-csds_url = "{emu.url}"
-[http]
-retry_waits = [0.01]
-[[accounts]]
-id = "{ACCOUNT}"
-auth = "oauth"
-[[accounts]]
-id = "{OTHER}"
-auth = "oauth"
-app_key_env = "EU_KEY"
-app_secret_env = "EU_SECRET"
-access_token_env = "EU_TOKEN"
-access_token_secret_env = "EU_TOKEN_SECRET"
-""",
-        encoding="utf-8",
-    )
-    return path
+    """The two sample accounts with API keys (test_cron's config)."""
+    return write_config(folder, emu)
 
 
 def test_folder_of_two_accounts_imports_each_into_its_own(emu: Emu, workdir: Path) -> None:

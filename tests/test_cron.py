@@ -40,6 +40,16 @@ ENV = {
 TODAY = datetime.now(UTC).strftime("%Y-%m-%d")
 
 
+def refused_config(folder: Path, line: str, message: str) -> Path:
+    """A config holding ``line`` is refused with exactly ``message``; returns its path."""
+    path = folder / "automsg.toml"
+    path.write_text(f"{line}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, ENV)
+    assert str(caught.value) == f"{path}: {message}"
+    return path
+
+
 def write_config(folder: Path, emu: Emu, *, auto_apply: bool = True, settle: float | None = 0) -> Path:
     """Two accounts; inbox files are taken at once unless ``settle`` (None: the default, 30 s)."""
     path = folder / "automsg.toml"
@@ -441,11 +451,7 @@ def test_settle_seconds_zero_imports_at_once(emu: Emu, cfg: Settings) -> None:
     ],
 )
 def test_settle_seconds_config(emu: Emu, tmp_path: Path, line: str, message: str) -> None:
-    path = tmp_path / "automsg.toml"
-    path.write_text(f"{line}\n")
-    with pytest.raises(ConfigError) as caught:
-        load_settings(path, ENV)
-    assert str(caught.value) == f"{path}: {message}"
+    path = refused_config(tmp_path, line, message)
     path.write_text("settle_seconds = 2.5\n")
     assert load_settings(path, ENV).settle_seconds == 2.5
 
@@ -644,13 +650,9 @@ def test_an_account_named_twice_runs_once(many: Emu, tmp_path: Path) -> None:
     ],
 )
 def test_max_parallel_accounts_config(tmp_path: Path, line: str, message: str) -> None:
-    path = tmp_path / "automsg.toml"
-    path.write_text("")
-    assert load_settings(path, ENV).max_parallel_accounts == 8
-    path.write_text(f"{line}\n")
-    with pytest.raises(ConfigError) as caught:
-        load_settings(path, ENV)
-    assert str(caught.value) == f"{path}: {message}"
+    (tmp_path / "automsg.toml").write_text("")
+    assert load_settings(tmp_path / "automsg.toml", ENV).max_parallel_accounts == 8
+    path = refused_config(tmp_path, line, message)
     path.write_text("max_parallel_accounts = 1\n")
     assert load_settings(path, ENV).max_parallel_accounts == 1
 

@@ -380,19 +380,24 @@ def _checked(
     # a URL names an object by a string: every object's messageEventId and id take up that
     # string in its contexts, the objects left out too (the server still finds them)
     taken: dict[tuple[Context, str], int] = {}
-    for obj in objects:
-        where, _ = _contexts_checked(obj.get("contexts")) if proven else ([Context.account()], [])
-        for name in {str(obj.get(k)) for k in ("messageEventId", "id") if obj.get(k) not in (None, "")}:
+    # each object's contexts and names, read once
+    read = [
+        (
+            _contexts_checked(obj.get("contexts")) if proven else ([Context.account()], []),
+            {str(obj.get(k)) for k in ("messageEventId", "id") if obj.get(k) not in (None, "")},
+        )
+        for obj in objects
+    ]
+    for (where, _), own in read:
+        for name in own:
             for context in where or [Context.account()]:
                 taken[(context, name)] = taken.get((context, name), 0) + 1
-    for number, obj in enumerate(objects, start=1):
+    for number, (obj, ((where, bad_skills), own)) in enumerate(zip(objects, read, strict=True), start=1):
         event_id = obj.get("messageEventId")
-        where, bad_skills = _contexts_checked(obj.get("contexts")) if proven else ([Context.account()], [])
         home = home_context(where) if where else None
         label = f"{home or 'object'}|{event_id}" if _usable_id(event_id) else f"object #{number}"
         problem = _object_problem(obj)
         if problem is None and where:
-            own = {str(obj.get(k)) for k in ("messageEventId", "id") if obj.get(k) not in (None, "")}
             clash = sorted((str(c), n) for c in where for n in own if taken.get((c, n), 0) > 1)
             if clash:
                 problem = f"another object is also named {clash[0][1]!r} in {clash[0][0]}"
