@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -68,7 +69,10 @@ def msgfmt() -> str:
     return found
 
 
-texts = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=300)
+# an XLSX cell holds every character but the noncharacters U+FFFE and U+FFFF (refused, see below)
+texts = st.text(
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\ufffe\uffff"), max_size=300
+)
 po_texts = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=300)
 
 
@@ -113,13 +117,7 @@ def test_tricky_texts_round_trip(tmp_path: Path, fmt: str) -> None:
 
 def test_po_is_msgfmt_clean_and_has_translator_comments(tmp_path: Path) -> None:
     units = [unit(1, "Hello {agentNickname}", "مرحبا {agentNickname}"), unit(2, "Line\n", "no break")]
-    stale = Unit(
-        **{
-            **unit(3, "New source", "Old translation").__dict__,
-            "state": "stale",
-            "previous_source": "Old source",
-        }
-    )
+    stale = replace(unit(3, "New source", "Old translation"), state="stale", previous_source="Old source")
     path = tmp_path / "ar.po"
     write_po(path, META, [*units, stale])
     result = subprocess.run([msgfmt(), "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True)
@@ -192,6 +190,22 @@ def test_unknown_extension(tmp_path: Path) -> None:
     path.write_text("a,b\n")
     with pytest.raises(FormatError, match=r"x\.csv: unknown file type"):
         read_translation_file(path)
+
+
+@pytest.mark.parametrize("char", ["\ufffe", "\uffff"])
+def test_a_noncharacter_cannot_go_into_xlsx_and_the_export_says_which_unit(tmp_path: Path, char: str) -> None:
+    """No XLSX cell holds U+FFFE or U+FFFF: written as ``_xFFFE_``, it would come back as
+    those seven characters. The export refuses, naming the file and unit; PO holds them."""
+    units = [unit(1, "source", "fine"), unit(2, "source", f"a{char}b")]
+    with pytest.raises(FormatError, match=rf"x\.xlsx: U\+{ord(char):04X} in account\|Message 2 #x\|y \[ar\]"):
+        write_xlsx(tmp_path / "x.xlsx", META, units, {})
+    assert not (tmp_path / "x.xlsx").exists()
+    with pytest.raises(
+        FormatError, match=r"U\+FFFE in account\|Message 1"
+    ):  # a long text takes xlsxwriter's path
+        write_xlsx(tmp_path / "x.xlsx", META, [unit(1, "s" * 20000, "\ufffe" + "t" * 20000)], {})
+    write_po(tmp_path / "x.po", META, units)
+    assert read_po(tmp_path / "x.po").entries[1].target == f"a{char}b"
 
 
 def test_nul_cannot_go_into_po_but_round_trips_in_xlsx(tmp_path: Path) -> None:

@@ -86,8 +86,16 @@ def escape(text: str) -> str:
     >>> escape("a\\rb_x0041_")
     'a_x000D_b_x005F_x0041_'
     """
+    if "\ufffe" in text or "\uffff" in text:
+        raise NoncharacterError("\ufffe" if "\ufffe" in text else "\uffff")
     text = _LITERAL_ESCAPE.sub("_x005F_", text)
     return _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+class NoncharacterError(ValueError):
+    """U+FFFE or U+FFFF in a text: no XLSX cell can hold them. XML has no such
+    characters, and the ``_xFFFE_`` escape is left undecoded by calamine, so the
+    text would come back changed (and be written to LivePerson so)."""
 
 
 def _worksheet_class() -> type[Any]:
@@ -127,6 +135,9 @@ def _worksheet_class() -> type[Any]:
                 or self._check_dimensions(row, len(texts) - 1)
             ):
                 # xlsxwriter's own way: a text it may truncate to Excel's 32,767, a row out of bounds
+                # (it escapes a row's texts only when it writes the row out: checked here)
+                for text in texts:
+                    escape(text)
                 for col, (text, cell_format) in enumerate(zip(texts, formats, strict=True)):
                     self._write_string(row, col, text, cell_format)
                 return
@@ -184,7 +195,7 @@ def write_xlsx(path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: d
         # inline (as openpyxl's write_only did); close() assembles the package.
         wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "tmpdir": scratch})
         try:
-            _fill(wb, headers, meta, units, skill_names)
+            _fill(wb, path, headers, meta, units, skill_names)
         except BaseException:
             with contextlib.suppress(Exception):
                 wb.close()  # closes its temporary files; atomic_path drops what it wrote
@@ -193,7 +204,12 @@ def write_xlsx(path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: d
 
 
 def _fill(
-    wb: Any, headers: list[str], meta: FileMeta, units: Sequence[Unit], skill_names: dict[str, str]
+    wb: Any,
+    path: Path,
+    headers: list[str],
+    meta: FileMeta,
+    units: Sequence[Unit],
+    skill_names: dict[str, str],
 ) -> None:
     """Both sheets of the workbook, row by row (constant_memory writes rows in order only)."""
     worksheet = _worksheet_class()
@@ -247,7 +263,15 @@ def _fill(
         ]
         if with_also:
             texts.append("\n".join(str(k) for k in unit.also))
-        ws.write_string_row(row, texts, formats)
+        try:
+            ws.write_string_row(row, texts, formats)
+        except NoncharacterError as exc:
+            raise FormatError(
+                path,
+                None,
+                f"U+{ord(str(exc)):04X} in {unit.key} [{unit.language}]: an XLSX cell cannot hold it "
+                "(a noncharacter; export PO or XLIFF, or remove it from the text in LivePerson)",
+            ) from None
     meta_ws = wb.add_worksheet(META_SHEET, worksheet_class=worksheet)
     meta_ws.hide()
     for row, (name, value) in enumerate(_meta_rows(meta)):
