@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .model import AutoMessage, Context, UnitKey
@@ -41,7 +41,7 @@ GONE = "gone"
 SKIPPED = (STALE, CONFLICT, GONE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Proposal:
     """A returned translation with its baseline: what the file wants, and from when."""
 
@@ -75,7 +75,7 @@ def _proposal(
     return Proposal(key, intern(language), new, base, intern(src0), intern(file), where, ours)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """What the diff decided for one proposal, with the texts that decided it."""
 
@@ -123,7 +123,6 @@ class LiveView:
 class Plan:
     decisions: list[Decision]
     revision: str
-    changes: dict[Context, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     def by_outcome(self, outcome: str) -> list[Decision]:
         return [d for d in self.decisions if d.outcome == outcome]
@@ -153,17 +152,21 @@ def decide(
         return Decision(proposal, GONE, None, None, message.id, "the language's live entry cannot be used")
     target = message.text(proposal.language)
     live_text = target.msg if target is not None else ""
-    decision = Decision(proposal, UPDATE, live_text, source.msg, message.id)
+    if live_text == proposal.base:  # the plan keeps one copy of a text, not the live view's too
+        live_text = proposal.base
+    outcome, detail = UPDATE, ""
     if proposal.new == live_text:
-        return _with(decision, NOOP)
-    if proposal.new == proposal.base:
-        return _with(decision, UNTOUCHED, "left as exported")
-    if source.msg != proposal.src0 and not accept_stale:
-        return _with(decision, STALE, "source changed since export")
-    base = proposal.ours if proposal.ours is not None and live_text == proposal.ours else proposal.base
-    if live_text != base and not prefer_file:
-        return _with(decision, CONFLICT, "changed live since export")
-    return decision
+        outcome = NOOP
+    elif proposal.new == proposal.base:
+        outcome, detail = UNTOUCHED, "left as exported"
+    elif source.msg != proposal.src0 and not accept_stale:
+        outcome, detail = STALE, "source changed since export"
+    else:
+        ours = proposal.ours
+        base = ours if ours is not None and live_text == ours else proposal.base
+        if live_text != base and not prefer_file:
+            outcome, detail = CONFLICT, "changed live since export"
+    return Decision(proposal, outcome, live_text, source.msg, message.id, detail)
 
 
 def three_way(
@@ -174,17 +177,9 @@ def three_way(
     accept_stale: bool = False,
     prefer_file: bool = False,
 ) -> Plan:
-    """Decide every proposal and gather the updates by context, message and language."""
+    """Decide every proposal."""
     decisions = [
         decide(p, live, source_language, accept_stale=accept_stale, prefer_file=prefer_file)
         for p in proposals
     ]
-    changes: dict[Context, dict[str, dict[str, str]]] = {}
-    for d in decisions:
-        if d.outcome == UPDATE:
-            changes.setdefault(d.key.context, {}).setdefault(d.key.message, {})[d.language] = d.proposal.new
-    return Plan(decisions, live.revision, changes)
-
-
-def _with(decision: Decision, outcome: str, detail: str = "") -> Decision:
-    return Decision(decision.proposal, outcome, decision.live, decision.src1, decision.message_id, detail)
+    return Plan(decisions, live.revision)

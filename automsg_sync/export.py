@@ -7,7 +7,6 @@ message or per context.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import jsonio
 from .catalog import Count, Origin, account_languages, build_units, dedupe, prefill, word_counts
 from .config import DEFAULT_FORMATS, FORMATS, AccountSettings
 from .errors import ApiError, ConfigError
@@ -243,7 +243,7 @@ def export_for_translation(
                 api=snapshot.api,
                 exported=exported,
                 new_targets=[u for u in units if _new_target(u, origins)],
-                objects=[(c, m, json.dumps(by_address[c, m].raw, ensure_ascii=False)) for c, m in wanted],
+                objects=[(c, m, jsonio.dumps_text(by_address[c, m].raw)) for c, m in wanted],
                 groups=groups,
                 before_commit=files_written,
             )

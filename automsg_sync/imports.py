@@ -13,7 +13,6 @@ Exit codes: 0 all done or nothing to do, 3 done but some units were skipped,
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections import Counter
@@ -25,6 +24,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+from . import jsonio
 from .apply import ApplyResult, apply_plan, read_live
 from .config import AccountSettings, check_account_id
 from .diff import SKIPPED, UNTOUCHED, UPDATE, Decision, LiveView, Plan, Proposal, three_way
@@ -493,7 +493,7 @@ def _live_view(
             report.used_304 = True
             contexts: dict[Context, list[AutoMessage]] = {}
             for (ctx, _), raw in state.baseline_objects(baseline.export_id).items():
-                contexts.setdefault(Context.parse(ctx), []).append(AutoMessage(json.loads(raw)))
+                contexts.setdefault(Context.parse(ctx), []).append(AutoMessage(jsonio.loads(raw)))
             # the export only filed objects under skills from an answer that showed contexts
             api.contexts_proven = any(not c.is_account for c in contexts) or None
             return LiveView.from_listing(contexts, listing.revision)

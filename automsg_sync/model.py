@@ -83,8 +83,9 @@ def _show(value: object, limit: int = 40) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=4096)
 def language_key(tag: str) -> str:
-    """The key languages are compared by: case-insensitive. (Cached: called per unit.)"""
+    """The key languages are compared by: case-insensitive. (Cached: called several times per unit.)"""
     return tag.strip().replace("_", "-").lower()
 
 
@@ -381,7 +382,7 @@ def shared_unit_key(text: str) -> UnitKey:
     return UnitKey.parse(text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """One text to translate: a message, in a context, into a language.
 
@@ -421,7 +422,7 @@ class FileMeta:
     format_version: str = "1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileEntry:
     """One entry as read from a translator file; ``where`` is its line or row."""
 

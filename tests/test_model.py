@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import random
+from collections import Counter
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -81,3 +84,40 @@ def test_with_texts_round_trips_any_text(msg: str) -> None:
     changed = AutoMessage(RAW).with_texts({"fr-FR": msg})
     text = changed.text("FR-fr")
     assert text is not None and text.msg == msg and language_key(text.lang) == "fr-fr"
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["account", "skill/2", "skill/10", "skill/x"]),
+            st.sampled_from("abc"),
+            st.sampled_from(["de-DE", "fr-FR", "ja-JP"]),
+        ),
+        unique=True,
+        max_size=40,
+    ),
+    st.integers(min_value=1, max_value=12),
+    st.randoms(use_true_random=False),
+)
+def test_plan_rows_are_the_first_in_order_and_counted_per_context(
+    units: list[tuple[str, str, str]], limit: int, rng: random.Random
+) -> None:
+    """The terminal plan's rows: the same as sorting every update, though keys alike may be
+    separate objects (the terminal groups by the key object's identity)."""
+    from automsg_sync.diff import UPDATE, Decision, Proposal
+    from automsg_sync.model import UnitKey
+    from automsg_sync.render import _first_rows
+
+    updates = []
+    for ctx, message, lang in units:
+        key = (
+            UnitKey(Context.parse(ctx), message) if rng.random() < 0.5 else UnitKey.parse(f"{ctx}|{message}")
+        )
+        updates.append(
+            Decision(Proposal(key, lang, "new", "old", "src", "f.po", 1), UPDATE, "old", "src", "1")
+        )
+    rng.shuffle(updates)
+    per_context, shown = _first_rows(updates, limit)
+    order = sorted(updates, key=lambda d: (d.key.context.sort_key(), d.key.message, d.language))
+    assert [(d.key, d.language) for d in shown] == [(d.key, d.language) for d in order[:limit]]
+    assert per_context == Counter(d.key.context for d in updates)

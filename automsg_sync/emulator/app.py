@@ -52,7 +52,6 @@ Test hooks under ``/_emulator/`` answer loopback clients only:
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import socket
 import threading
@@ -62,11 +61,12 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from oauthlib.oauth1 import SignatureOnlyEndpoint
 
+from .. import jsonio
 from ..lp.http import is_loopback
 from .auth import BAD_AUTHENTICATION, OAuthValidator, Tokens, login_service_error
 from .connector import Connector, register_connector
 from .faults import Faults
-from .responses import error
+from .responses import FastJSONProvider, error
 from .store import ACCOUNT, NotFound, Store, documented_contexts, filter_langs, unified_view
 
 log = logging.getLogger("automsg_sync.emulator")
@@ -85,9 +85,7 @@ EW = "/api/account/<account_id>/configuration/engagement-window"
 def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
     """The emulator as a WSGI app over ``store``."""
     app = Flask("automsg_sync.emulator")
-    app.config["JSON_SORT_KEYS"] = False
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = FastJSONProvider(app)
     faults = Faults()
     tokens = Tokens(token_ttl)
     request_log: list[dict[str, Any]] = []
@@ -370,7 +368,7 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
             status = int(account.behaviour["staleWrite"])
             return error(status, f"revision {if_match} is stale (current {account.revision})")
         try:
-            body = json.loads(request.get_data(as_text=True))
+            body = jsonio.loads(request.get_data(as_text=True), allow_nan=True)
         except ValueError:
             return error(400, "the body is not JSON")
         if address is None and not account.behaviour["collectionArrays"]:

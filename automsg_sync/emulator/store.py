@@ -49,6 +49,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
+
 from ..model import language_key
 
 ACCOUNT = "account"
@@ -71,8 +73,11 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
 
 def _clone(value: T) -> T:
     """A deep copy of JSON data (all the store holds): a JSON round trip runs in C,
-    several times faster than ``copy.deepcopy`` on a 300,000-text account."""
-    copied: T = json.loads(json.dumps(value))
+    many times faster than ``copy.deepcopy`` on a 300,000-text account."""
+    try:
+        copied: T = orjson.loads(orjson.dumps(value))
+    except (TypeError, orjson.JSONDecodeError):  # a big integer, NaN, a lone surrogate
+        copied = json.loads(json.dumps(value))
     return copied
 
 

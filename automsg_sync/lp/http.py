@@ -38,6 +38,7 @@ import requests
 import tenacity
 from urllib3.exceptions import NameResolutionError
 
+from .. import jsonio
 from ..config import HttpSettings
 from ..errors import ApiStatusError, ConfigError, RateLimited, TransportError, WaitRefused
 
@@ -161,13 +162,16 @@ class HttpClient:
         ok: tuple[int, ...],
     ) -> requests.Response:
         self.requests_sent += 1
+        headers = dict(headers or {})
+        if json is not None:  # what requests' json= sends, written by orjson (a write body is ~300 KB)
+            data = jsonio.dumps(json)
+            headers.setdefault("Content-Type", "application/json")
         try:
             response = self.session.request(
                 method,
                 url,
                 params=params,
-                headers=dict(headers or {}),
-                json=json,
+                headers=headers,
                 data=data,
                 auth=auth,
                 timeout=self.settings.timeout,
