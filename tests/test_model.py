@@ -121,3 +121,23 @@ def test_plan_rows_are_the_first_in_order_and_counted_per_context(
     order = sorted(updates, key=lambda d: (d.key.context.sort_key(), d.key.message, d.language))
     assert [(d.key, d.language) for d in shown] == [(d.key, d.language) for d in order[:limit]]
     assert per_context == Counter(d.key.context for d in updates)
+
+
+def test_jsonio_reads_and_writes_as_json_does_where_orjson_cannot() -> None:
+    """orjson where it gives json's result; json for the rest; NaN is not JSON and is refused."""
+    import json
+
+    from automsg_sync import jsonio
+
+    big = {"id": 2**70, "msg": "Grüße \u2028"}
+    assert jsonio.loads(json.dumps(big)) == big  # an integer past 64 bits: json reads it
+    assert json.loads(jsonio.dumps(big)) == big  # and writes it
+    assert jsonio.loads('"\\ud800"') == "\ud800"  # a lone surrogate escape, as json reads it
+    assert json.loads(jsonio.dumps({"t": "\ud800"})) == {"t": "\ud800"}  # written escaped, as requests does
+    assert jsonio.dumps({"t": "é"}) == '{"t":"é"}'.encode()  # compact UTF-8
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        with pytest.raises(ValueError, match="not a JSON value"):
+            jsonio.loads(f'{{"x": {constant}}}')
+    assert jsonio.loads('{"x": NaN}', allow_nan=True)["x"] != 0  # the emulator stores what it is sent
+    with pytest.raises(ValueError):
+        jsonio.loads(b"{not json")
