@@ -545,12 +545,18 @@ def _many_targets(many: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+EXPORT_APPLY_SECONDS = 15.0  # issue #18's targets for the full account
+PEAK_MB = 500.0
+XLSX_EXPORT_SECONDS = 12.0
+
+
 def _large(results: list[Measure], xlsx_seconds: float) -> dict[str, Any]:
     """The growth figures and targets of the large account."""
     export0, apply0 = find(results, "export"), find(results, "import --apply")
     export50, apply50 = find(results, "export", latency=50), find(results, "import --apply", latency=50)
     naive50 = find(results, "naive baseline", latency=50)
     cron50 = find(results, "cron-run (unchanged)", latency=50)
+    xlsx_export = find(results, "export XLSX")
     contexts = export0.units // (MESSAGES * len(LANGUAGES))
     growth = {}
     for size in ("1/4", "1/2"):
@@ -576,17 +582,23 @@ def _large(results: list[Measure], xlsx_seconds: float) -> dict[str, Any]:
             "limit": 1,
             "met": cron50.requests == 1,
         },
-        {
+        {  # issue #18 (the first wave's was 30 s)
             "target": "full export (PO) + full apply, 300k units, 0 ms (s)",
             "value": round(export0.seconds + apply0.seconds, 1),
-            "limit": 30,
-            "met": export0.seconds + apply0.seconds <= 30,
+            "limit": EXPORT_APPLY_SECONDS,
+            "met": export0.seconds + apply0.seconds <= EXPORT_APPLY_SECONDS,
         },
-        {
+        {  # issue #18 (the first wave's was 600 MB)
             "target": "peak RSS of export / apply (MB)",
             "value": max(export0.peak_rss_mb, apply0.peak_rss_mb),
-            "limit": 600,
-            "met": max(export0.peak_rss_mb, apply0.peak_rss_mb) <= 600,
+            "limit": PEAK_MB,
+            "met": max(export0.peak_rss_mb, apply0.peak_rss_mb) <= PEAK_MB,
+        },
+        {
+            "target": "full export (XLSX), 300k units, 0 ms (s)",
+            "value": xlsx_export.seconds,
+            "limit": XLSX_EXPORT_SECONDS,
+            "met": xlsx_export.seconds <= XLSX_EXPORT_SECONDS,
         },
         {
             "target": "speed-up over the naive baseline at 50 ms (×)",
