@@ -7,9 +7,9 @@ same result:
 
 - :func:`loads`: what orjson refuses is read by :mod:`json` (an integer over 64
   bits, a lone surrogate escape, a UTF-16 body), except ``NaN`` and
-  ``Infinity``, which are not JSON (RFC 8259) and are refused by both: no such
-  value can enter the data, so none can be written back changed (orjson would
-  write it as ``null``);
+  ``Infinity``, which are not JSON (RFC 8259) and are refused by both — by the
+  client and the emulator alike: no such value enters the data, so none is
+  written back changed (orjson writes a float NaN as ``null``);
 - :func:`dumps`: compact UTF-8; what orjson cannot write (an integer over 64
   bits, a lone surrogate) is written by :mod:`json` as ``requests`` would
   (``allow_nan=False``, non-ASCII escaped).
@@ -27,16 +27,11 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def loads(data: bytes | str, *, allow_nan: bool = False) -> Any:
-    """The JSON value in ``data``; ``ValueError`` (a :class:`json.JSONDecodeError`) if it is not JSON.
-
-    ``allow_nan`` reads ``NaN`` and ``Infinity`` as :mod:`json` does (the emulator,
-    which stores what a client sends)."""
+def loads(data: bytes | str) -> Any:
+    """The JSON value in ``data``; ``ValueError`` (a :class:`json.JSONDecodeError`) if it is not JSON."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        if allow_nan:
-            return json.loads(data)
         return json.loads(data, parse_constant=_no_constant)
 
 
@@ -46,6 +41,11 @@ def dumps(value: Any) -> bytes:
         return orjson.dumps(value)
     except TypeError:  # orjson.JSONEncodeError: a big integer, a surrogate, a type it does not know
         return json.dumps(value, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def copy(value: Any) -> Any:
+    """A deep copy of JSON data, by a round trip (in C: many times faster than ``copy.deepcopy``)."""
+    return loads(dumps(value))
 
 
 def dumps_text(value: Any) -> str:

@@ -72,6 +72,16 @@ class Emu:
         body = {"context": context, "messageEventId": event_id, "lang": lang, "msg": msg}
         self.hook("POST", f"accounts/{ACCOUNT}/ui-edit", body)
 
+    def connector_app(self, client_id: str, **fields: Any) -> None:
+        """Set fields of the account's Connector app ``client_id`` (``webhookUrl``, …)."""
+        self.hook("PUT", f"accounts/{ACCOUNT}/connector-apps/{client_id}", fields)
+
+    def webhook_port(self, client_id: str) -> int:
+        """A free loopback port, made the webhook of Connector app ``client_id``; returned."""
+        port = free_port()
+        self.connector_app(client_id, webhookUrl=f"http://127.0.0.1:{port}/webhook")
+        return port
+
     def dump(self) -> dict[str, Any]:
         result: dict[str, Any] = self.hook("GET", "dump")
         return result

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -236,18 +237,26 @@ def run_fuzz(inputs: int, seed: int, out: Callable[[str], None] | None = print) 
     return result
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--inputs", type=int, default=5000)
+def fuzz_main(
+    doc: str, what: str, inputs: int, run: Callable[[int, int], Any], failed: Callable[[Any], bool]
+) -> int:
+    """The command line of a fuzz suite (``--inputs``, ``--seed``, by default from the clock):
+    runs it, prints its lines and first crashes; 1 if ``failed(result)``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--inputs", type=int, default=inputs)
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100_000)
     args = parser.parse_args()
-    print(f"fuzz: {args.inputs} inputs, seed {args.seed}")
-    result = run_fuzz(args.inputs, args.seed)
+    print(f"{what}: {args.inputs} inputs, seed {args.seed}")
+    result = run(args.inputs, args.seed)
     for line in result.lines():
         print(line)
     for crash in result.crashes[:5]:
         print("CRASH", crash)
-    return 1 if result.crashed else 0
+    return 1 if failed(result) else 0
+
+
+def main() -> int:
+    return fuzz_main(__doc__ or "", "fuzz", 5000, run_fuzz, lambda r: r.crashed)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ fr-FR texts of messages the file translated.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import logging
 import random
@@ -42,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import polib
 import requests
 from conftest import ACCOUNT, FAST, USER, sample_data
+from fuzz import fuzz_main
 
 from automsg_sync.config import load_settings
 from automsg_sync.emulator import EmulatorServer, Store
@@ -377,17 +377,13 @@ def _remove(path: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--inputs", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=int(time.time()) % 100_000)
-    args = parser.parse_args()
-    print(f"server fuzz: {args.inputs} inputs, seed {args.seed}")
-    result = run_server_fuzz(args.inputs, args.seed)
-    for line in result.lines():
-        print(line)
-    for crash in result.crashes[:5]:
-        print("CRASH", crash)
-    return 1 if result.crashed or result.outside or result.misplaced else 0
+    return fuzz_main(
+        __doc__ or "",
+        "server fuzz",
+        2000,
+        run_server_fuzz,
+        lambda r: bool(r.crashed or r.outside or r.misplaced),
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import polib
 import pytest
 import requests
 from click.testing import CliRunner
-from conftest import ACCOUNT, CONNECTOR, FAST, KEYS, USER, Emu, Sleeps, free_port, sample_data
+from conftest import ACCOUNT, CONNECTOR, FAST, KEYS, USER, Emu, Sleeps, sample_data
 
 from automsg_sync.cli import main
 from automsg_sync.config import Settings, load_settings
@@ -525,12 +525,7 @@ def test_every_command_logs_out(emu: Emu, tmp_path: Path, monkeypatch: pytest.Mo
     """status, export, import (dry run, apply), verify, restore, cron-run: each logs in, and
     leaves no open session behind."""
     monkeypatch.chdir(tmp_path)
-    port = free_port()
-    emu.hook(
-        "PUT",
-        f"accounts/{ACCOUNT}/connector-apps/{CONNECTOR['AUTOMSG_CONNECTOR_CLIENT_ID']}",
-        {"webhookUrl": f"http://127.0.0.1:{port}/webhook"},
-    )
+    port = emu.webhook_port(CONNECTOR["AUTOMSG_CONNECTOR_CLIENT_ID"])
     _write_config(tmp_path, emu, port)
     env = {
         **USER,

@@ -211,3 +211,23 @@ def test_revision_never_goes_back_on_load(emu: Emu, conn: Connection) -> None:
     with pytest.raises(RevisionConflict):
         api.update(Context.account(), [message], revision)
     assert api.get("2", Context.account())[1] == "3"
+
+
+def test_the_emulator_refuses_nan_as_a_json_parser_does(conn: Connection) -> None:
+    """NaN and Infinity are not JSON: the emulator answers 400, as the client refuses them in
+    an answer (jsonio), so neither side ever stores one to write back changed."""
+    listing = AutoMessagesApi(conn, LEGACY).list_messages(Context.account())
+    assert listing.messages is not None
+    message = listing.messages[0]
+    url = conn.domains.url(
+        READ_WRITE, f"/api/account/{ACCOUNT}/configuration/engagement-window/auto-messages"
+    )
+    body = json.dumps([dict(message.raw, timer=float("nan"))])
+    answer = conn.http.session.put(
+        url,
+        data=body,
+        headers={"If-Match": listing.revision, "Content-Type": "application/json"},
+        auth=conn.auth.auth(),
+        timeout=10,
+    )
+    assert answer.status_code == 400 and "not JSON" in answer.text

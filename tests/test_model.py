@@ -138,6 +138,6 @@ def test_jsonio_reads_and_writes_as_json_does_where_orjson_cannot() -> None:
     for constant in ("NaN", "Infinity", "-Infinity"):
         with pytest.raises(ValueError, match="not a JSON value"):
             jsonio.loads(f'{{"x": {constant}}}')
-    assert jsonio.loads('{"x": NaN}', allow_nan=True)["x"] != 0  # the emulator stores what it is sent
+    assert jsonio.copy(big) == big and jsonio.copy(big) is not big
     with pytest.raises(ValueError):
         jsonio.loads(b"{not json")

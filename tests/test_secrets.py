@@ -16,7 +16,7 @@ from urllib.parse import quote, quote_plus
 import polib
 import pytest
 from click.testing import CliRunner
-from conftest import ACCOUNT, CONNECTOR, KEYS, USER, Emu, free_port, sample_data
+from conftest import ACCOUNT, CONNECTOR, KEYS, USER, Emu, sample_data
 
 from automsg_sync.apply import write_private_json
 from automsg_sync.cli import main
@@ -81,12 +81,7 @@ def test_every_command_keeps_secrets_out_of_output_and_files(
     in stdout, stderr, logs, reports, backups, the outbox or the state store."""
     monkeypatch.chdir(tmp_path)
     caplog.set_level(logging.DEBUG)
-    port = free_port()
-    emu.hook(
-        "PUT",
-        f"accounts/{ACCOUNT}/connector-apps/{CONNECTOR['AUTOMSG_CONNECTOR_CLIENT_ID']}",
-        {"webhookUrl": f"http://127.0.0.1:{port}/webhook"},
-    )
+    port = emu.webhook_port(CONNECTOR["AUTOMSG_CONNECTOR_CLIENT_ID"])
     (tmp_path / "automsg.toml").write_text(
         f'csds_url = "{emu.url}"\nsettle_seconds = 0\n[http]\nretry_waits = [0, 0, 0]\n[verify]\nlisten = "127.0.0.1:{port}"\ntimeout = 5\n'
         f'[policies]\nauto_apply = true\n[[accounts]]\nid = "{ACCOUNT}"\nlanguages = ["fr-FR"]\nformats = ["po"]\n'
@@ -240,12 +235,7 @@ def test_a_server_echoing_requests_leaks_no_secret_anywhere(
     emu = secret_emu
     monkeypatch.chdir(tmp_path)
     caplog.set_level(logging.DEBUG)
-    port = free_port()
-    emu.hook(
-        "PUT",
-        f"accounts/{ACCOUNT}/connector-apps/{DISTINCT_CONNECTOR['AUTOMSG_CONNECTOR_CLIENT_ID']}",
-        {"webhookUrl": f"http://127.0.0.1:{port}/webhook"},
-    )
+    port = emu.webhook_port(DISTINCT_CONNECTOR["AUTOMSG_CONNECTOR_CLIENT_ID"])
     auth = {"bearer": "", "oauth": 'auth = "oauth"\n', "app": 'login = "app"\n'}[login]
     (tmp_path / "automsg.toml").write_text(
         f'csds_url = "{emu.url}"\nsettle_seconds = 0\n[http]\nretry_waits = [0, 0, 0]\n'

@@ -42,12 +42,7 @@ FR_BILLING = "Bienvenue à la Facturation ! Réponse sous {expectedResponseTime}
 
 @pytest.fixture
 def vsettings(emu: Emu, tmp_path: Path) -> Settings:
-    port = free_port()
-    emu.hook(
-        "PUT",
-        f"accounts/{ACCOUNT}/connector-apps/{CLIENT['AUTOMSG_CONNECTOR_CLIENT_ID']}",
-        {"webhookUrl": f"http://127.0.0.1:{port}/webhook"},
-    )
+    port = emu.webhook_port(CLIENT["AUTOMSG_CONNECTOR_CLIENT_ID"])
     base = load_settings(None, {**USER, **CLIENT}, csds_url=emu.url, state_dir=tmp_path / "state")
     from conftest import FAST
 
@@ -157,10 +152,8 @@ def test_verify_says_clearly_when_nothing_arrives(emu: Emu, vsettings: Settings)
     data = emu.dump()
     data["accounts"][ACCOUNT]["autoMessagesFeature"] = False  # not enabled by the account team
     emu.hook("PUT", "load", data)
-    emu.hook(
-        "PUT",
-        f"accounts/{ACCOUNT}/connector-apps/{CLIENT['AUTOMSG_CONNECTOR_CLIENT_ID']}",
-        {"webhookUrl": f"http://{vsettings.verify.listen}/webhook"},
+    emu.connector_app(
+        CLIENT["AUTOMSG_CONNECTOR_CLIENT_ID"], webhookUrl=f"http://{vsettings.verify.listen}/webhook"
     )
     result = run_verify(vsettings, "fr-FR", timeout=1.0)
     assert result.status == TIMEOUT and result.received is None and result.exit_code == 3
@@ -259,7 +252,7 @@ def post_webhook(url: str, body: bytes, signature: str | None, account: str | No
 
 
 def set_app(emu: Emu, **fields: Any) -> None:
-    emu.hook("PUT", f"accounts/{ACCOUNT}/connector-apps/{CLIENT_ID}", fields)
+    emu.connector_app(CLIENT_ID, **fields)
 
 
 class Clock:

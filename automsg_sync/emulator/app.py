@@ -368,7 +368,7 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
             status = int(account.behaviour["staleWrite"])
             return error(status, f"revision {if_match} is stale (current {account.revision})")
         try:
-            body = jsonio.loads(request.get_data(as_text=True), allow_nan=True)
+            body = jsonio.loads(request.get_data(as_text=True))
         except ValueError:
             return error(400, "the body is not JSON")
         if address is None and not account.behaviour["collectionArrays"]:

@@ -18,12 +18,9 @@ class FastJSONProvider(DefaultJSONProvider):
     ensure_ascii = False
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        obj = self._prepare_response_obj(args, kwargs)
-        try:
-            body = jsonio.dumps(obj)
-        except ValueError:  # NaN or Infinity a client stored (jsonio refuses to write them): as Flask does
-            body = self.dumps(obj).encode("utf-8")
-        return Response(body + b"\n", mimetype=self.mimetype)
+        return Response(
+            jsonio.dumps(self._prepare_response_obj(args, kwargs)) + b"\n", mimetype=self.mimetype
+        )
 
 
 def error(status: int, message: str, **headers: str) -> Response:
