@@ -11,6 +11,7 @@ rejects, is written fuzzy too: it needs a translator's look either way.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Sequence
@@ -44,26 +45,24 @@ def write_po(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
         "X-Generator": f"automsg-sync {__version__}",
         **meta_fields(meta),
     }
-    parts = [header.__unicode__()]
+    parts = [header.__unicode__(), "\n"]
     for unit in units:
-        notes = entry_notes(unit)
-        if "\x00" in unit.source or "\x00" in unit.target or any("\x00" in n for n in notes):
+        # everything but the msgstr is the same in every language: made once per message
+        head = _entry_head(
+            unit.key.name,
+            unit.source,
+            entry_notes(unit),
+            ("fuzzy",) if fuzzy_in_po(unit) else (),
+            unit.previous_source,
+        )
+        if "\x00" in head or "\x00" in unit.target:
             raise FormatError(
                 path, None, f"NUL character in {unit.key} [{unit.language}]: gettext cannot hold it"
             )
-        fuzzy = fuzzy_in_po(unit)
-        parts.append(
-            entry_text(
-                str(unit.key),
-                unit.source,
-                unit.target,
-                notes=notes,
-                flags=("fuzzy",) if fuzzy else (),
-                previous_msgid=unit.previous_source,
-            )
-        )
+        parts += (head, _field_text("", "msgstr", unit.target), "\n")
+    parts.pop()  # entries are separated by a blank line; the file ends with the last one's line break
     with atomic_path(path) as tmp:
-        tmp.write_text("\n".join(parts), encoding="utf-8")
+        tmp.write_text("".join(parts), encoding="utf-8")
 
 
 def meta_fields(meta: FileMeta) -> dict[str, str]:
@@ -95,30 +94,41 @@ def entry_text(
     text for the fields an export uses (tests/test_formats.py compares the two
     on generated entries).
     """
+    return _entry_head(msgctxt, msgid, tuple(notes), tuple(flags), previous_msgid, tuple(references)) + (
+        _field_text("", "msgstr", msgstr)
+    )
+
+
+@functools.lru_cache(maxsize=65536)
+def _entry_head(
+    msgctxt: str,
+    msgid: str,
+    notes: tuple[str, ...],
+    flags: tuple[str, ...],
+    previous_msgid: str | None,
+    references: tuple[str, ...] = (),
+) -> str:
+    """An entry's lines up to its msgstr, each ending in a line break. Cached: in a large
+    export a message's head recurs in every language's file (a third of the PO writing)."""
     comment = "\n".join(notes)
-    lines = [f"#. {line}" for line in comment.split("\n")] if comment else []
+    text = "".join(f"#. {line}\n" for line in comment.split("\n")) if comment else ""
     if references:
-        lines.append("#: " + " ".join(references))
+        text += "#: " + " ".join(references) + "\n"
     if flags:
-        lines.append("#, " + ", ".join(flags))
+        text += "#, " + ", ".join(flags) + "\n"
     if previous_msgid is not None:
-        _field(lines, "#| ", "msgid", previous_msgid)
-    _field(lines, "", "msgctxt", msgctxt)
-    _field(lines, "", "msgid", msgid)
-    _field(lines, "", "msgstr", msgstr)
-    lines.append("")
-    return "\n".join(lines)
+        text += _field_text("#| ", "msgid", previous_msgid)
+    return text + _field_text("", "msgctxt", msgctxt) + _field_text("", "msgid", msgid)
 
 
-def _field(lines: list[str], prefix: str, name: str, value: str) -> None:
+def _field_text(prefix: str, name: str, value: str) -> str:
+    """A field's lines, each ending in a line break."""
     # polib splits with str.splitlines(True) (so also at \r, \x0b, \x1c-\x1e,
     # \x85, U+2028 …) and opens a multi-line string with an empty "" line
     parts = value.splitlines(True)
     if len(parts) > 1:
-        lines.append(f'{prefix}{name} ""')
-        lines.extend(f'{prefix}"{_escape(part)}"' for part in parts)
-    else:
-        lines.append(f'{prefix}{name} "{_escape(value)}"')
+        return f'{prefix}{name} ""\n' + "".join(f'{prefix}"{_escape(part)}"\n' for part in parts)
+    return f'{prefix}{name} "{_escape(value)}"\n'
 
 
 def _escape(text: str) -> str:
