@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -187,3 +189,45 @@ def test_verbose_after_the_command(emu: Emu, tmp_path: Path, monkeypatch: pytest
         code, out, err = run([*verbose, *args], USER)
         assert code == 0 and json.loads(out)["account"] == ACCOUNT
         assert f"logged in to account {ACCOUNT}" in err, verbose
+
+
+def test_a_one_shot_command_runs_without_the_cycle_collector_and_gives_it_back(
+    emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cli._tune_gc: no collection while an export runs, at a threshold that collects
+    every 100 allocations (the same export with the collector on: dozens); the
+    collector is on again once the command has ended."""
+    from automsg_sync import export
+
+    monkeypatch.chdir(tmp_path)
+    collections: list[int] = []
+    exporting = [False]
+    real_export = export.export_for_translation
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        exporting[0] = True
+        try:
+            return real_export(*args, **kwargs)
+        finally:
+            exporting[0] = False
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and exporting[0]:
+            collections.append(info["generation"])
+
+    monkeypatch.setattr(export, "export_for_translation", counted)
+    before = gc.get_threshold()
+    gc.set_threshold(100, 10, 10)
+    gc.callbacks.append(count)
+    args = ["export-for-translation", "--account", ACCOUNT, "--csds-url", emu.url]
+    try:
+        code, _, err = run([*args, "--out", "a"], USER)
+        assert code == 0, err
+        assert collections == [] and gc.isenabled()
+        monkeypatch.setattr("automsg_sync.cli._tune_gc", lambda ctx: None)
+        code, _, err = run([*args, "--out", "b"], USER)
+        assert code == 0, err
+        assert len(collections) > 10  # what the test would see had the collector stayed on
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*before)
