@@ -14,6 +14,7 @@ Exit codes: 0 all done or nothing to do, 3 done but some units were skipped,
 from __future__ import annotations
 
 import secrets
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,7 +34,7 @@ from .formats import DEFAULT_MAX_BYTES, read_translation_file
 from .lp import Connection
 from .lp.automessages import AutoMessagesApi
 from .model import AutoMessage, Context, TranslationFile, UnitKey, language_key, shared_unit_key
-from .qa import ERROR, Finding, QAContext, check_translation
+from .qa import ERROR, Finding, QAContext, check_translation, surely_clean
 from .state import Baseline, StateStore
 from .workers import process_pool, worker_count
 
@@ -186,9 +187,9 @@ def import_translations(
             assert result.header is not None
             baselines.setdefault(result.header.export_id, result.header)
             languages[language_key(result.language)] += 1
-            proposals += result.proposals
+            proposals += result.proposed.proposals()
             report.qa += result.qa
-            report.qa_skipped += result.qa_skipped
+            report.qa_skipped += result.qa_skipped.proposals()
             report.ignored += result.ignored
         proposals = _drop_duplicates(proposals, languages, report)
     if not proposals:
@@ -248,13 +249,42 @@ def import_translations(
     return report
 
 
+_Row = tuple[str, str, str, str, int | None, str | None]  # unit key (text), new, base, src0, where, ours
+
+
+@dataclass
+class _Proposed:
+    """A file's proposals as rows of plain values; :meth:`proposals` makes the objects.
+
+    Why rows: a large import reads its files in worker processes, and a file's
+    5,000 proposals went back to the parent as objects, each pickled through a
+    ``__reduce__`` of its own (~25 ms a file each way, where tuples of strings
+    take ~5). The objects are now made once, in the process that diffs them,
+    never in a worker.
+    """
+
+    file: str
+    language: str
+    rows: list[_Row] = field(default_factory=list)
+
+    def proposals(self) -> list[Proposal]:
+        """The proposals: one key object per message and one copy of each source (the
+        same in every language's file), language and file name, across files."""
+        intern, key_of = sys.intern, shared_unit_key
+        language, file = intern(self.language), intern(self.file)
+        return [
+            Proposal(key_of(key), language, new, base, intern(src0), file, where, ours)
+            for key, new, base, src0, where, ours in self.rows
+        ]
+
+
 @dataclass
 class _FileResult:
     """One file read, checked and judged against its baseline, or its error."""
 
-    proposals: list[Proposal] = field(default_factory=list)
+    proposed: _Proposed = field(default_factory=lambda: _Proposed("", ""))
     qa: list[Finding] = field(default_factory=list)
-    qa_skipped: list[Proposal] = field(default_factory=list)
+    qa_skipped: _Proposed = field(default_factory=lambda: _Proposed("", ""))  # kept out by a QA error
     ignored: list[Ignored] = field(default_factory=list)
     error: Problem | None = None
     header: Baseline | None = None  # the file's export, without units
@@ -349,29 +379,30 @@ def _proposals(
     """
     lang = tf.meta.language
     lang_key = language_key(lang)
-    result = _FileResult()
+    units, groups, path = baseline.units, baseline.groups, tf.path
+    max_length, include_fuzzy = options.max_length, options.include_fuzzy
+    result = _FileResult(_Proposed(path, lang), qa_skipped=_Proposed(path, lang))
+    proposed = result.proposed.rows
     covered: dict[str, str] = {}  # with --dedupe groups: unit key → the key of the entry standing for it
     for entry in tf.entries:
-        base = baseline.units.get((entry.key, lang_key))
+        base = units.get((entry.key, lang_key))
         if base is None:
-            raise FormatError(
-                tf.path, entry.where, f"key {entry.key!r} is not in export {baseline.export_id}"
-            )
+            raise FormatError(path, entry.where, f"key {entry.key!r} is not in export {baseline.export_id}")
         if entry.source != base.source:
             mine, exported = _excerpts(entry.source, base.source)
-            why = "was the sheet sorted?" if tf.path.endswith(".xlsx") else "was the source text edited?"
+            why = "was the sheet sorted?" if path.endswith(".xlsx") else "was the source text edited?"
             raise FormatError(
-                tf.path,
+                path,
                 entry.where,
                 f"the source text of {entry.key!r} is not the exported one "
                 f"(file: {mine}; export: {exported}) — {why} Nothing of this file was imported",
             )
-        members = baseline.groups.get((entry.key, lang_key), ())
-        if baseline.groups:  # a unit may then be in the file itself and in a group
+        members = groups.get((entry.key, lang_key), ()) if groups else ()
+        if groups:  # a unit may then be in the file itself and in a group
             for member in (entry.key, *members):
                 if member in covered:
                     raise FormatError(
-                        tf.path,
+                        path,
                         entry.where,
                         f"unit {member!r} is in this file twice: also through entry {covered[member]!r}",
                     )
@@ -379,55 +410,36 @@ def _proposals(
         try:
             key = shared_unit_key(entry.key)  # one key object per message, across languages
         except ValueError as exc:
-            raise FormatError(tf.path, entry.where, str(exc)) from None
-        reason = (
-            "empty"
-            if not entry.target and not entry.formula
-            else "fuzzy"
-            if entry.fuzzy and not options.include_fuzzy
-            else None
-        )
+            raise FormatError(path, entry.where, str(exc)) from None
+        target = entry.target
+        if not target and not entry.formula:
+            reason: str | None = "empty"
+        else:
+            reason = "fuzzy" if entry.fuzzy and not include_fuzzy else None
         if reason is not None:  # for the entry's key and every unit it stands for
-            result.ignored += [Ignored(tf.path, entry.where, k, lang, reason) for k in (entry.key, *members)]
+            result.ignored += [Ignored(path, entry.where, k, lang, reason) for k in (entry.key, *members)]
             continue
-        proposal = Proposal(
-            key, lang, entry.target, base.target, base.source, tf.path, entry.where, ours.get(entry.key)
-        )
-        fanned = [proposal]
-        for member in members:
-            mbase = baseline.units[(member, lang_key)]
-            fanned.append(
-                Proposal(
-                    shared_unit_key(member),
-                    lang,
-                    entry.target,
-                    mbase.target,
-                    mbase.source,
-                    tf.path,
-                    entry.where,
-                    ours.get(member),
-                )
-            )
-        ctx = QAContext(
-            tf.path,
-            entry.where,
-            entry.key,
-            lang,
-            key.message,
-            entry.formula,
-            options.max_length,
-            entry.hidden,
-        )
         # a row left as exported sends nothing (the diff calls it untouched, or a no-op):
         # what it holds is LivePerson's text, not the translator's, so QA has nothing to judge
-        # (a formula cell or a hidden row is still judged: it is how the file holds the text)
-        untouched = entry.target == base.target and not entry.formula and not entry.hidden
-        found = [] if untouched else check_translation(base.source, entry.target, ctx)
-        result.qa += found
-        if any(f.severity == ERROR for f in found):
-            result.qa_skipped += fanned
-        else:
-            result.proposals += fanned
+        # (a formula cell or a hidden row is still judged: it is how the file holds the text);
+        # a text surely clean needs neither the checks nor the context only a finding uses
+        rows = proposed
+        if (
+            entry.formula
+            or entry.hidden
+            or (target != base.target and not surely_clean(base.source, target, max_length))
+        ):
+            ctx = QAContext(
+                path, entry.where, entry.key, lang, key.message, entry.formula, max_length, entry.hidden
+            )
+            found = check_translation(base.source, target, ctx)
+            result.qa += found
+            if any(f.severity == ERROR for f in found):
+                rows = result.qa_skipped.rows
+        rows.append((entry.key, target, base.target, base.source, entry.where, ours.get(entry.key)))
+        for member in members:
+            mbase = units[(member, lang_key)]
+            rows.append((member, target, mbase.target, mbase.source, entry.where, ours.get(member)))
     return result
 
 

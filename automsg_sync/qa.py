@@ -40,6 +40,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import NamedTuple
 
 import nh3
 from translate.filters import checks, decoration
@@ -88,6 +89,78 @@ class QAContext:
     formula: bool = False
     max_length: int | None = None
     hidden: bool = False
+
+
+def surely_clean(source: str, target: str, max_length: int | None = None) -> bool:
+    """True only when :func:`check_translation` would find nothing (with no formula
+    cell and no hidden row); False says nothing: the caller then runs the checks.
+
+    Most returned texts pass every check, and proving that for one costs about a
+    fifth of running the checks (and of building the :class:`QAContext` only a
+    finding needs): one search for any character a channel or control-character
+    check looks for, what depends on the source alone computed once per source
+    (the same sources recur in every language's file), and each remaining
+    check's necessary condition for failing shown false. Each part is a
+    necessary condition of one check's failure (tests/test_qa.py compares this
+    with :func:`check_translation` on generated texts), so the findings are the
+    same; the checks themselves stay translate-toolkit's.
+    """
+    facts = _source_facts(source)
+    if facts is None or _SUSPECT.search(target) or len(target) > (max_length or DEFAULT_MAX_LENGTH):
+        return False
+    if target[:1].isspace() or target[-1:].isspace() or "  " in target:  # whitespace, double-space
+        return False
+    variables, letters = facts
+    if (variables or "{" in target) and _quick_variables(target) != variables:  # placeholders
+        return False
+    return not _may_be_unchanged(letters, target)
+
+
+class _SourceFacts(NamedTuple):
+    variables: list[str]  # what the toolkit's ``variables`` check finds in the source
+    letters: str  # what ``unchanged`` compares (see :func:`_letters`); never empty
+
+
+@functools.lru_cache(maxsize=65536)
+def _source_facts(source: str) -> _SourceFacts | None:
+    """What :func:`surely_clean` needs of a source, or None when the source alone
+    rules the quick verdict out (HTML: the chat checks compare it; whitespace at
+    an edge or doubled; no letters, where ``unchanged`` needs the full compare)."""
+    if "<" in source or "  " in source or source[:1].isspace() or source[-1:].isspace():
+        return None
+    letters = _source_letters(source)
+    return _SourceFacts(_source_variables(source), letters) if letters else None
+
+
+def _quick_variables(text: str) -> list[str]:
+    """translate-toolkit's ``getvariables("{", "}")`` (:data:`_variables`) by one regular expression.
+
+    The toolkit walks the text from each ``{`` to the next ``}``, takes the
+    innermost ``{``, and keeps what lies between when it is empty or letters,
+    digits, ``_`` and ``.`` with at least one letter or digit. A match of
+    :data:`_VARIABLE` is exactly such an innermost span of word characters and
+    dots; the toolkit's last condition is the filter. (A property test
+    compares the two.)
+    """
+    return [v for v in _VARIABLE.findall(text) if not v or v.strip("_.")]
+
+
+def _may_be_unchanged(letters: str, target: str) -> bool:
+    """A necessary condition of ``_letters(target) == letters`` (non-empty): its first
+    character, found without building the target's letters when it stands
+    before any ``<`` or ``{`` (where a tag or placeholder removal could start).
+
+    Characters :func:`_letters` removes lower-case to characters it removes
+    (tests/test_qa.py checks every code point), so the first letter or digit of
+    the target, lower-cased to one letter or digit, is the first of its letters.
+    """
+    first = _FIRST_LETTER.search(target)
+    if first is None:
+        return False  # no letter or digit at all: its letters are empty
+    lowered = first.group().lower()
+    if lowered in "<{" or len(lowered) != 1 or not lowered.isalnum():
+        return _letters(target) == letters
+    return lowered == letters[0] and _letters(target) == letters
 
 
 def check_translation(source: str, target: str, ctx: QAContext) -> list[Finding]:
@@ -265,6 +338,8 @@ _source_letters = functools.lru_cache(maxsize=65536)(_letters)  # a source recur
 
 
 _TAG_OR_PLACEHOLDER = re.compile(r"<[^>]*>|\{[^{}]*\}")
+_VARIABLE = re.compile(r"\{([\w.]*)\}")
+_FIRST_LETTER = re.compile(r"[^\W_]|[<{]")
 _NOT_ALNUM = re.compile(r"[\W_]+")  # \w is str.isalnum() plus the underscore
 
 
@@ -275,6 +350,8 @@ def has_errors(findings: list[Finding]) -> bool:
 # Cc (C0 and C1 controls) but line breaks, which the channel rule judges; and bidi
 # embeddings, overrides and isolates.
 _CONTROL = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]")
+# anything a control-character or channel check looks for: controls, line breaks, < > \
+_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029<>\\\\" + "".join(sorted(BIDI_CONTROLS)) + "]")
 
 
 class _Structure(HTMLParser):

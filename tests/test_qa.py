@@ -278,3 +278,105 @@ def test_every_finding_says_what_is_wrong_in_words(source: list[str], target: li
             if check == "chat-tags":
                 assert text.startswith(("drops HTML tag", "adds HTML tag")), text
             assert not text.startswith(("Do not translate", "Added variables", "Different", "Consider")), text
+
+
+# ------------------------------------------------------------------ the quick verdict on clean texts
+
+QUICK_PIECES = [
+    *PIECES,
+    "\n",
+    "<",
+    ">",
+    "\\",
+    "\x07",
+    "\u202e",
+    "\u2028",
+    "\x85",
+    "İ",
+    "ß",
+    "Ü",
+    "_",
+    ".",
+    "{_.}",
+    "{a.b}",
+    "{}",
+    "<br>",
+    "« fr »",
+    "Message",
+    "message",
+    "MESSAGE",
+    "3",
+]
+
+
+@given(
+    st.lists(st.sampled_from(QUICK_PIECES), min_size=1, max_size=7),
+    st.lists(st.sampled_from(QUICK_PIECES), min_size=1, max_size=7),
+    st.sampled_from([None, 4, 12]),
+)
+def test_surely_clean_only_where_no_check_fires(
+    source: list[str], target: list[str], max_length: int | None
+) -> None:
+    """The quick verdict in front of the checks never hides a finding, on either channel."""
+    from automsg_sync.qa import surely_clean
+
+    s, t = "".join(source), "".join(target)
+    if surely_clean(s, t, max_length):
+        for event in (MESSAGING, CHAT):
+            assert checks(s, t, event, max_length=max_length) == {}, (s, t, event)
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("Hi {agentNickname}, welcome!", "Salut {agentNickname}, bienvenue !"),
+        (
+            "Message 1 for account: thanks {agentNickname}.",
+            "«fr-FR» Message 1 for account: thanks {agentNickname}.",
+        ),
+        ("Please wait.", "Merci de patienter."),
+        ("Please wait.", "Patientez, s'il vous plaît."),  # same first letter: the letters are compared
+        ("Wait {a} {b}", "{a} {b} attendez"),  # a placeholder before the first letter
+    ],
+)
+def test_surely_clean_on_common_translations(source: str, target: str) -> None:
+    """It does say so for the common case (else it would only cost time)."""
+    from automsg_sync.qa import surely_clean
+
+    assert surely_clean(source, target)
+    assert checks(source, target) == {}
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("Hi {agentNickname}!", "Salut !"),
+        ("Hello there", "hello, THERE"),
+        ("Hello there", "Bonjour\ntoi"),
+        ("Hello there", "Bonjour  toi"),
+        ("Hello there", "Bonjour toi "),
+        ("Busy. <b>Try later.</b>", "Occupé. <b>Réessayez.</b>"),
+    ],
+)
+def test_surely_clean_leaves_the_rest_to_the_checks(source: str, target: str) -> None:
+    from automsg_sync.qa import surely_clean
+
+    assert not surely_clean(source, target)
+
+
+@given(st.text(alphabet="{}_.a1 é-Ü<", max_size=16))
+def test_quick_variables_are_the_toolkits(text: str) -> None:
+    from automsg_sync.qa import _quick_variables, _variables
+
+    assert _quick_variables(text) == _variables(text)
+
+
+def test_removed_characters_lower_case_to_removed_characters() -> None:
+    """What ``_may_be_unchanged`` relies on, for every code point of this Python's Unicode."""
+    import re
+
+    removed = re.compile(r"[\W_]")
+    for code in range(0x110000):
+        char = chr(code)
+        if removed.fullmatch(char):
+            assert all(removed.fullmatch(c) for c in char.lower()), hex(code)
