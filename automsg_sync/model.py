@@ -206,6 +206,15 @@ class AutoMessage:
         as it): such a language is neither read nor ever written."""
         return language_key(lang) in self._reading.blocked
 
+    def texts_by_language(self) -> Mapping[str, Text]:
+        """The usable texts by language key (:func:`language_key`): :meth:`text` for a
+        caller that looks up many languages of one message (the three-way diff)."""
+        return self._by_language
+
+    def blocked_languages(self) -> frozenset[str]:
+        """The language keys :meth:`left_out` is true for."""
+        return self._reading.blocked
+
     def problems(self) -> list[str]:
         """What in the object's ``data`` cannot be used, one line each, ending in what
         happened to it (``"language tag '../../x' is not a BCP 47 tag: left out"``)."""
