@@ -141,3 +141,39 @@ def test_jsonio_reads_and_writes_as_json_does_where_orjson_cannot() -> None:
     assert jsonio.copy(big) == big and jsonio.copy(big) is not big
     with pytest.raises(ValueError):
         jsonio.loads(b"{not json")
+
+
+@pytest.mark.parametrize(
+    ("entry", "text", "problem", "french_left_out"),
+    [
+        ({"lang": "fr-FR", "msg": "Bonjour"}, ("fr-FR", "Bonjour", False), None, False),
+        ({"lang": "fr-FR", "msg": "Bonjour", "isDefault": True}, ("fr-FR", "Bonjour", True), None, False),
+        ({"lang": "fr-FR", "msg": None, "isDefault": None}, ("fr-FR", "", False), None, False),
+        ({"lang": "fr-FR"}, ("fr-FR", "", False), None, False),
+        (
+            {"lang": "fr-FR", "msg": "x", "isDefault": "yes"},
+            None,
+            "fr-FR: isDefault is not true or false",
+            True,
+        ),
+        ({"lang": "fr-FR", "msg": "x", "isDefault": 1}, None, "fr-FR: isDefault is not true or false", True),
+        ({"lang": "fr-FR", "msg": 7}, None, "fr-FR: the text is not a string (int)", True),
+        # a malformed spelling that reads as French leaves French out
+        ({"lang": " fr-FR", "msg": "x"}, None, "language tag ' fr-FR' has spaces or line breaks", True),
+        ({"lang": True, "msg": "x"}, None, "language tag True is not a string (bool)", False),
+        ({"lang": ["fr-FR"], "msg": "x"}, None, "language tag ['fr-FR'] is not a string (list)", False),
+    ],
+)
+def test_each_data_entry_is_read_or_left_out_and_said(
+    entry: dict[str, object], text: tuple[str, str, bool] | None, problem: str | None, french_left_out: bool
+) -> None:
+    """The usual entry's fast path in model._read_data and the checks beside it; a
+    spelling read well before (the cache of good tags) lets no bad one through."""
+    AutoMessage({"data": [{"lang": "fr-FR", "msg": "primed"}]}).text("fr-FR")
+    message = AutoMessage({"data": [{"lang": "en-US", "msg": "Hello"}, entry]})
+    found = message.text("fr-FR")
+    assert (tuple(found) if found is not None else None) == text
+    assert message.text("en-US") is not None and message.text("en-US").msg == "Hello"  # type: ignore[union-attr]
+    problems = message.problems()
+    assert problems[0].startswith(problem) if problem else problems == [], problems
+    assert message.left_out("fr-FR") == french_left_out
