@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -329,28 +328,27 @@ def word_counts(
     with a target) and ``untranslated``. Words are counted by the toolkit's own
     ``pocount.wordcount``, so the numbers are the same as pocount's.
     """
-    # units per (column, source text) first, then words and characters once per text:
-    # a large export's 60 languages repeat the same 5,000 sources
-    tally: Counter[tuple[str, str]] = Counter()
+    sums = {name: [0, 0, 0] for name in (*QUOTE_COLUMNS, *FILE_COLUMNS)}  # units, words, chars
+
+    def add(name: str, source: str) -> None:
+        words, chars = _words_chars(source)
+        total = sums[name]
+        total[0] += 1
+        total[1] += words
+        total[2] += chars
+
     seen: set[str] = set()
     for u in exported:
         if u.prefilled:
-            tally["prefilled", u.source] += 1
+            add("prefilled", u.source)
         elif u.source in seen:
-            tally["repeated", u.source] += 1
+            add("repeated", u.source)
         elif not u.target:
-            tally["new", u.source] += 1
+            add("new", u.source)
         seen.add(u.source)
     for u in written:
-        tally["untranslated" if not u.target else "fuzzy" if fuzzy(u) else "translated", u.source] += 1
-    tally.update(("total", u.source) for u in written)
-    sums = {name: [0, 0, 0] for name in (*QUOTE_COLUMNS, *FILE_COLUMNS)}  # units, words, chars
-    for (name, source), n in tally.items():
-        words, chars = _words_chars(source)
-        total = sums[name]
-        total[0] += n
-        total[1] += n * words
-        total[2] += n * chars
+        add("untranslated" if not u.target else "fuzzy" if fuzzy(u) else "translated", u.source)
+        add("total", u.source)
     return {name: Count(*total) for name, total in sums.items()}
 
 
