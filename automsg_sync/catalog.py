@@ -156,6 +156,10 @@ def build_units(
     langs = [normalise_language(x) for x in languages]
     langs = [x for x in langs if language_key(x) != language_key(source_language)]
     units: list[Unit] = []
+    append = units.append
+    # what is the same for every message, and every language of a message, made once
+    lang_keys = [(lang, language_key(lang)) for lang in langs]
+    limit = (f"Maximum length: {max_length} characters",) if max_length else ()
     for context in sorted(contexts):
         for message in contexts[context]:
             source_text = message.text(source_language)
@@ -163,29 +167,28 @@ def build_units(
                 continue
             source = source_text.msg
             key = UnitKey(context, message.message_event_id)
+            name, message_id = key.name, message.id
+            texts, blocked = message.texts_by_language(), message.blocked_languages()
             base_notes = _notes(message, context, skill_names, source, shared.get((context, key.message), ()))
-            for lang in langs:
-                if message.left_out(lang):
+            for lang, lang_key in lang_keys:
+                if lang_key in blocked:
                     continue  # an entry that cannot be used (reported with the snapshot): no unit
-                target = message.text(lang)
-                origin = origins.get((str(key), language_key(lang)))
-                state, previous = unit_state(target, source, origin)
+                target = texts.get(lang_key)
+                state, previous = unit_state(target, source, origins.get((name, lang_key)))
                 notes = base_notes
                 if state == "default":
                     notes += ("LivePerson default text",)
                 elif state == "stale":
                     notes += ("Source changed since this translation was made",)
-                if max_length:
-                    notes += (f"Maximum length: {max_length} characters",)
-                units.append(
+                append(
                     Unit(
                         key=key,
                         language=lang,
                         source=source,
                         target=target.msg if target is not None else "",
                         state=state,
-                        message_id=message.id,
-                        notes=notes,
+                        message_id=message_id,
+                        notes=notes + limit if limit else notes,
                         previous_source=previous,
                         max_length=max_length,
                     )
