@@ -221,7 +221,8 @@ def export_for_translation(
             )
         )
     by_address = {(c.key, m.id): m for c, ms in contexts.items() for m in ms}
-    wanted = sorted({(u.key.context.key, u.message_id) for u in exported})
+    one_a_message = {id(u.key): u for u in exported}.values()  # a message's units share one key object
+    wanted = sorted({(u.key.context.key, u.message_id) for u in one_a_message})
     word_counts_of: dict[str, dict[str, Count]] = {}
     try:
         if jobs:
