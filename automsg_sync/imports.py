@@ -335,7 +335,7 @@ def _read_file(
     path: Path, account: AccountSettings, options: ImportOptions, state: StateStore
 ) -> _FileResult:
     try:
-        tf = read_translation_file(path, options.max_file_bytes, options.max_xlsx_bytes)
+        tf = read_translation_file(path, options.max_file_bytes, options.max_xlsx_bytes, with_notes=False)
         baseline = _baseline(tf, account, state)
         result = _proposals(tf, baseline, options, state.pushed_texts(account.id, tf.meta.language))
     except FormatError as exc:

@@ -305,6 +305,16 @@ def test_fast_po_parser_reads_what_the_line_parser_reads(
     fast = _parse_regular(path, text)
     if fast is not None:
         assert fast == _parse_lines(path, text)
+    for parser in (_parse_regular, _parse_lines):  # an import's reading: the same, without notes
+        try:
+            full = parser(path, text)
+        except FormatError as exc:
+            with pytest.raises(FormatError) as bare_error:
+                parser(path, text, with_notes=False)
+            assert (bare_error.value.line, bare_error.value.message) == (exc.line, exc.message)
+            continue
+        bare = parser(path, text, with_notes=False)
+        assert bare == (None if full is None else (full[0], [replace(e, notes=()) for e in full[1]]))
 
 
 def test_fast_po_parser_takes_the_files_this_tool_writes(tmp_path: Path) -> None:

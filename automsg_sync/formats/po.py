@@ -222,7 +222,7 @@ class _Entry:
                 self.in_previous = False
 
 
-def parse(path: Path, text: str) -> tuple[dict[str, str], list[FileEntry]]:
+def parse(path: Path, text: str, with_notes: bool = True) -> tuple[dict[str, str], list[FileEntry]]:
     """The header and the entries of a PO file, refusing what ``msgfmt`` refuses.
 
     A file in the shape this tool writes (and Poedit or msgmerge keep) is read
@@ -230,8 +230,12 @@ def parse(path: Path, text: str) -> tuple[dict[str, str], list[FileEntry]]:
     anything it is unsure of, by the line parser :func:`_parse_lines`, which is
     also the one that names the line of an error. Both give the same entries
     for a file the first accepts (a property test compares them).
+
+    ``with_notes=False`` leaves the translator notes (``#.``) out of the
+    entries: an import does not read them, and they were a quarter of reading
+    a file this tool wrote (five note lines an entry).
     """
-    return _parse_regular(path, text) or _parse_lines(path, text)
+    return _parse_regular(path, text, with_notes) or _parse_lines(path, text, with_notes)
 
 
 _ONE_LINE_STRING = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'  # _STRING, never across a line break
@@ -244,7 +248,9 @@ _REGULAR_ENTRY = re.compile(
 )
 
 
-def _parse_regular(path: Path, text: str) -> tuple[dict[str, str], list[FileEntry]] | None:
+def _parse_regular(
+    path: Path, text: str, with_notes: bool = True
+) -> tuple[dict[str, str], list[FileEntry]] | None:
     """The fast path of :func:`parse`: None unless every entry after the header has
     the regular shape, back to back, and the file has no NUL."""
     if "\x00" in text:
@@ -267,7 +273,7 @@ def _parse_regular(path: Path, text: str) -> tuple[dict[str, str], list[FileEntr
         if m.start() != pos:
             return None
         comments, ctxt, msgid, msgstr = m.groups()
-        flags, notes, previous = _comment_block(comments)
+        flags, notes, previous = _comment_block(comments, with_notes)
         entries.append(
             FileEntry(
                 key=intern(_joined(ctxt)),
@@ -288,18 +294,21 @@ def _joined(strings: str) -> str:
     return "".join(_unquote(s) for s in strings.split("\n")) if "\n" in strings else _unquote(strings)
 
 
-def _comment_block(block: str) -> tuple[list[str], list[str], list[str] | None]:
-    """Flags, notes and previous msgid of an entry's comment lines, read by :meth:`_Entry.comment`
-    (a block of notes only, the common case, by one comprehension doing the same)."""
+def _comment_block(block: str, with_notes: bool = True) -> tuple[list[str], list[str], list[str] | None]:
+    """Flags, notes (none unless ``with_notes``) and previous msgid of an entry's comment
+    lines, read by :meth:`_Entry.comment` (a block of notes only, the common case, by one
+    comprehension doing the same)."""
     if "#," not in block and "#|" not in block:
+        if not with_notes:
+            return [], [], None
         return [], [raw[2:].strip() for raw in block.split("\n") if raw.startswith("#.")], None
     entry = _Entry()
     for raw in block.split("\n"):
         entry.comment(raw.strip())
-    return entry.flags, entry.notes, entry.previous
+    return entry.flags, entry.notes if with_notes else [], entry.previous
 
 
-def _parse_lines(path: Path, text: str) -> tuple[dict[str, str], list[FileEntry]]:
+def _parse_lines(path: Path, text: str, with_notes: bool = True) -> tuple[dict[str, str], list[FileEntry]]:
     """The line parser of :func:`parse`.
 
     Written by hand, and not left to polib, for two reasons. polib is lenient:
@@ -338,7 +347,7 @@ def _parse_lines(path: Path, text: str) -> tuple[dict[str, str], list[FileEntry]
                         target=msgstr,
                         fuzzy="fuzzy" in current.flags,
                         where=current.line,
-                        notes=tuple(current.notes),
+                        notes=tuple(current.notes) if with_notes else (),
                         previous_source="".join(current.previous) if current.previous is not None else None,
                     )
                 )
@@ -399,13 +408,13 @@ def _decode(path: Path, data: bytes) -> str:
         raise FormatError(path, line, f"not valid {charset} ({declared})") from None
 
 
-def read_po(path: Path) -> TranslationFile:
-    """Read a PO file back; a syntax error names the file and line."""
+def read_po(path: Path, with_notes: bool = True) -> TranslationFile:
+    """Read a PO file back; a syntax error names the file and line. (``with_notes``: see :func:`parse`.)"""
     try:
         text = _decode(path, path.read_bytes())
     except OSError as exc:
         raise FormatError(path, None, f"cannot read: {exc.strerror}") from None
-    header, parsed = parse(path, text)
+    header, parsed = parse(path, text, with_notes)
     meta = meta_from_fields(path, header)
     seen: dict[str, int] = {}
     for entry in parsed:
