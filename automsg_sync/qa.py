@@ -111,8 +111,10 @@ def surely_clean(source: str, target: str, max_length: int | None = None) -> boo
     if target[:1].isspace() or target[-1:].isspace() or "  " in target:  # whitespace, double-space
         return False
     variables, letters = facts
-    if (variables or "{" in target) and _quick_variables(target) != variables:  # placeholders
-        return False
+    if variables or "{" in target:  # placeholders
+        found = _VARIABLE.findall(target)  # the toolkit's, when equal to the source's (which it filtered)
+        if found != variables and _quick_variables(target) != variables:
+            return False
     return not _may_be_unchanged(letters, target)
 
 
