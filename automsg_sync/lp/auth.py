@@ -312,21 +312,36 @@ class Connection:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         json: Any = None,
+        data: bytes | None = None,
         ok: tuple[int, ...] = (200,),
+        sent: Callable[[], None] | None = None,
     ) -> requests.Response:
-        """Call ``path`` (below ``/api/account/{id}``) on a service; re-login once on 401."""
+        """Call ``path`` (below ``/api/account/{id}``) on a service; re-login once on 401.
+
+        ``data`` is a body already encoded (a write prepared ahead), sent as is;
+        ``sent`` as :meth:`HttpClient.request` says."""
         if self.closed:
             raise ApiError(f"the connection to account {self.account_id} is closed")
         url = self.domains.url(service, f"/api/account/{self.account_id}{path}")
         auth = self.auth.auth()  # may log in or refresh; a refused login is final
         try:
-            return self.http.request(method, url, params=params, headers=headers, json=json, auth=auth, ok=ok)
+            return self.http.request(
+                method, url, params=params, headers=headers, json=json, data=data, auth=auth, ok=ok, sent=sent
+            )
         except AuthError as exc:
             if exc.status != 401 or not self.auth.refreshable:
                 raise
         self.auth.relogin()
         return self.http.request(
-            method, url, params=params, headers=headers, json=json, auth=self.auth.auth(), ok=ok
+            method,
+            url,
+            params=params,
+            headers=headers,
+            json=json,
+            data=data,
+            auth=self.auth.auth(),
+            ok=ok,
+            sent=sent,
         )
 
     def close(self) -> None:

@@ -25,6 +25,7 @@ type in :meth:`HttpClient.request`; nothing else in the package catches them.
 from __future__ import annotations
 
 import http.client
+import io
 import ipaddress
 import logging
 import socket
@@ -132,11 +133,16 @@ class HttpClient:
         auth: Any = None,
         ok: tuple[int, ...] = (200,),
         min_wait_429: float | None = None,
+        sent: Callable[[], None] | None = None,
     ) -> requests.Response:
         """Send one request, with retries; return the response if its status is in ``ok``.
 
         ``min_wait_429`` raises the floor of the wait after a 429 for this request
-        (the Login Service wants 5 s between login attempts).
+        (the Login Service wants 5 s between login attempts). ``sent`` (with a
+        ``bytes`` body in ``data``) is called in this thread once each attempt's body
+        has been handed to the socket, before its answer is awaited: the writer then
+        starts building its next write, which no longer holds back this one's sending
+        (a busy thread keeps the GIL up to 5 ms from each return of a socket call).
         Raises :class:`TransportError` or an :class:`ApiStatusError` subclass.
         """
         check_transport(url)
@@ -148,7 +154,7 @@ class HttpClient:
             before_sleep=self._log_retry,
             reraise=True,
         )
-        return retrying(self._send, method, url, params, headers, json, data, auth, ok)
+        return retrying(self._send, method, url, params, headers, json, data, auth, ok, sent)
 
     def _send(
         self,
@@ -160,12 +166,15 @@ class HttpClient:
         data: Any,
         auth: Any,
         ok: tuple[int, ...],
+        sent: Callable[[], None] | None = None,
     ) -> requests.Response:
         self.requests_sent += 1
         headers = dict(headers or {})
         if json is not None:  # what requests' json= sends, written by orjson (a write body is ~300 KB)
             data = jsonio.dumps(json)
             headers.setdefault("Content-Type", "application/json")
+        if sent is not None and isinstance(data, bytes):
+            data = _Told(data, sent)  # a new one per attempt: a retry sends the whole body again
         try:
             response = self.session.request(
                 method,
@@ -226,6 +235,23 @@ class HttpClient:
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0
         log.warning("attempt %d failed (%s); retrying in %.3g s", state.attempt_number, exc, wait)
+
+
+class _Told(io.BytesIO):
+    """A body that calls ``sent`` when it has been read to its end, i.e. when the last
+    block has been handed to the socket (urllib3 reads a file body block by block,
+    sending each). ``requests`` sends it with its ``Content-Length``, as the bytes."""
+
+    def __init__(self, body: bytes, sent: Callable[[], None]) -> None:
+        super().__init__(body)
+        self._sent: Callable[[], None] | None = sent
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        block = super().read(size)
+        if not block and self._sent is not None:
+            told, self._sent = self._sent, None
+            told()
+        return block
 
 
 def _retryable(exc: BaseException) -> bool:
