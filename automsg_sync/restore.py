@@ -194,9 +194,10 @@ def restore_backup(
             report.items = [i for i in report.items if i not in _flatten(left)] + again
             return _by_context([i for i in again if i.outcome == RESTORE])
 
-        def written(context: Context, event_id: str, items: list[RestoreItem], obj: AutoMessage) -> None:
-            state.mark_written(report.run_id, context.key, [event_id])
-            report.written += items
+        def written(context: Context, done: list[tuple[str, list[RestoreItem], AutoMessage]]) -> None:
+            state.mark_written(report.run_id, context.key, [event_id for event_id, _, _ in done])
+            for _, items, _ in done:
+                report.written += items
 
         try:
             writer: ContextWriter[list[RestoreItem]] = ContextWriter(api)
