@@ -57,8 +57,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 from typing import Literal
+
+import tenacity
 
 from . import jsonio
 from .catalog import Origin
@@ -172,14 +176,6 @@ Doc = dict[str, list[str]]  # a language's document: unit key → the unit's fie
 DocTable = Literal["pushed", "origins"]  # the per-account documents (the table name goes into SQL)
 
 
-def _by_language(items: Iterable[tuple[str, str, str, str]]) -> dict[str, list[tuple[str, str, str]]]:
-    """(unit key, language, source, target) grouped by language key."""
-    out: dict[str, list[tuple[str, str, str]]] = {}
-    for key, language, source, target in items:
-        out.setdefault(language_key(language), []).append((key, source, target))
-    return out
-
-
 def _load(db: sqlite3.Connection, table: DocTable, account: str, language: str) -> Doc:
     """One account's document of ``pushed`` or ``origins`` for a language key ({} if none)."""
     row = db.execute(
@@ -281,6 +277,27 @@ def _schema_mismatch(db: sqlite3.Connection) -> str | None:
     return None
 
 
+def _busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+    )
+
+
+def _wal(db: sqlite3.Connection) -> None:
+    """Switch the file to WAL (a no-op once it is). The switch needs the file alone, and
+    SQLite answers "database is locked" at once, not after the busy timeout, when
+    another process opens it at the same moment (cron's accounts, a state file of
+    the earlier layout being converted): so it is tried again for up to 10 s."""
+    for attempt in tenacity.Retrying(
+        retry=tenacity.retry_if_exception(_busy),
+        stop=tenacity.stop_after_delay(10),
+        wait=tenacity.wait_random(0.01, 0.05),
+        reraise=True,
+    ):
+        with attempt:
+            db.execute("PRAGMA journal_mode=WAL")
+
+
 def _unusable(path: Path, why: str) -> str:
     return (
         f"{path} is not a usable state store ({why}): restore it from a backup or move it aside; "
@@ -301,13 +318,15 @@ class StateStore:
         except (OSError, sqlite3.Error) as exc:
             raise StateError(f"{self.path}: cannot open the state store: {exc}") from None
         try:
-            self.db.execute("PRAGMA journal_mode=WAL")
+            # first, so that every statement below waits for another opener's lock (switching
+            # to WAL, converting an old file) instead of failing with "database is locked"
+            self.db.execute("PRAGMA busy_timeout=10000")
+            _wal(self.db)
             # WAL with synchronous=NORMAL: a commit is not fsynced, a checkpoint is. The store
             # stays whole after any crash; a power loss may take back the last commits, which
             # costs a re-run nothing (what was written is then a no-op). An apply commits once
             # per write call (its journal): FULL's fsync each time was ~0.5 s of a large import.
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=10000")
             _convert_unit_rows(self.db)
             foreign = _schema_mismatch(self.db)  # before our CREATEs: a foreign file is left as it was
             if foreign is None:
@@ -364,17 +383,14 @@ class StateStore:
                 (export_id, account, revision, source_language, api, stamp),
             )
             docs: dict[str, Doc] = {}
-            for u in exported:
-                docs.setdefault(language_key(u.language), {})[str(u.key)] = [
-                    u.message_id,
-                    u.source,
-                    u.target,
-                    u.state,
-                ]
+            for language, units in groupby(exported, attrgetter("language")):  # an export's come by language
+                docs.setdefault(language_key(language), {}).update(
+                    {u.key.name: [u.message_id, u.source, u.target, u.state] for u in units}
+                )
             for language in list(docs):
-                units = docs.pop(language)
                 db.execute(
-                    "INSERT INTO baselines VALUES (?, ?, ?)", (export_id, language, jsonio.dumps_text(units))
+                    "INSERT INTO baselines VALUES (?, ?, ?)",
+                    (export_id, language, jsonio.dumps_text(docs.pop(language))),
                 )
             db.executemany(
                 "INSERT INTO baseline_objects VALUES (?, ?, ?, ?)", ((export_id, *o) for o in objects)
@@ -386,7 +402,11 @@ class StateStore:
             # A target seen for the first time, or changed since last seen, was
             # (presumably) made against the current source; a stale one keeps
             # the source it was made against.
-            rows = _by_language((str(u.key), u.language, u.source, u.target) for u in new_targets)
+            rows: dict[str, list[tuple[str, str, str]]] = {}
+            for language, units in groupby(new_targets, attrgetter("language")):
+                rows.setdefault(language_key(language), []).extend(
+                    [(u.key.name, u.source, u.target) for u in units]
+                )
             _record_origins(db, account, rows, stamp, unless_same_target=True)
             if before_commit is not None:
                 before_commit()
@@ -395,21 +415,25 @@ class StateStore:
         self,
         account: str,
         run_id: str,
-        items: Iterable[tuple[str, str, str, str]],
+        by_language: Mapping[str, Iterable[tuple[str, str, str]]],
         before_commit: Callable[[], None] | None = None,
     ) -> None:
-        """After a write: (unit key, language, source, target) is both the unit's origin
-        (a translated pair) and what ``run_id`` pushed; one transaction for both.
+        """After a write: per language, each (unit key, source, target) is both the unit's
+        origin (a translated pair) and what ``run_id`` pushed; one transaction for all.
+        The units are taken a language at a time (one document of each table in hand).
         ``before_commit`` runs last in the transaction (if it raises, nothing is saved)."""
         stamp = now_utc()
-        rows = _by_language(items)
         with self.transaction() as db:
-            _record_origins(db, account, rows, stamp)
-            for language in list(rows):
-                units = _load(db, "pushed", account, language)
-                for key, _, target in rows.pop(language):
-                    units[key] = [target, run_id, stamp]
-                _save(db, "pushed", account, language, units)
+            for language, items in by_language.items():
+                lang = language_key(language)
+                origins = _load(db, "origins", account, lang)
+                pushed = _load(db, "pushed", account, lang)
+                for key, source, target in items:
+                    origins[key] = [source, target, stamp]
+                    pushed[key] = [target, run_id, stamp]
+                _save(db, "origins", account, lang, origins)
+                _save(db, "pushed", account, lang, pushed)
+                del origins, pushed
             if before_commit is not None:
                 before_commit()
 
