@@ -114,7 +114,7 @@ def channel_of(message_event_id: str, source: str) -> str:
     return "messaging"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """The source text a live target was translated from (the state store's record)."""
 

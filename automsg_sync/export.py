@@ -244,7 +244,7 @@ def export_for_translation(
                 api=snapshot.api,
                 exported=exported,
                 new_targets=[u for u in units if _new_target(u, origins)],
-                objects=[(c, m, jsonio.dumps_text(by_address[c, m].raw)) for c, m in wanted],
+                objects=((c, m, jsonio.dumps_text(by_address[c, m].raw)) for c, m in wanted),  # one at a time
                 groups=groups,
                 before_commit=files_written,
             )
