@@ -37,7 +37,7 @@ from . import jsonio
 from .diff import UPDATE, Decision, LiveView, Plan, Proposal
 from .errors import ApiError, ApiStatusError, AutomsgError
 from .lp.automessages import AutoMessagesApi, ContextListing, PreparedWrite
-from .model import AutoMessage, Context, Text, language_key
+from .model import AutoMessage, Context, Text, UnitKey, language_key
 from .state import StateStore, now_utc
 
 MAX_CONFLICT_RETRIES = 3
@@ -443,9 +443,18 @@ def _read_back(after: LiveView, written: list[Decision]) -> None:
 
 
 def _by_context(decisions: list[Decision]) -> dict[Context, dict[str, list[Decision]]]:
-    out: dict[Context, dict[str, list[Decision]]] = {}
+    # by key object first (a message's units in every language share one), then by
+    # context and message once per key: hashing a Context per unit was most of it
+    by_key: dict[int, tuple[UnitKey, list[Decision]]] = {}
     for d in decisions:
-        out.setdefault(d.key.context, {}).setdefault(d.key.message, []).append(d)
+        key = d.key
+        group = by_key.get(id(key))
+        if group is None:
+            group = by_key[id(key)] = (key, [])
+        group[1].append(d)
+    out: dict[Context, dict[str, list[Decision]]] = {}
+    for key, group_decisions in by_key.values():
+        out.setdefault(key.context, {}).setdefault(key.message, []).extend(group_decisions)
     return out
 
 
