@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from pathlib import Path
 
 import polib
@@ -84,6 +85,11 @@ def test_sent_is_told_before_the_answer_is_awaited(emu: Emu, conn: Connection) -
     told: list[list[tuple[str, int | None]]] = []
 
     def sent() -> None:
+        # the body is in the socket: the server parks the request as soon as it reads it
+        # (a condition waited for, with a deadline: the server reads in its own time)
+        deadline = time.monotonic() + 5
+        while emu.hook("GET", "faults")["counts"].get("hold") != 1 and time.monotonic() < deadline:
+            time.sleep(0.005)
         told.append(puts(emu))  # the request has arrived; no answer yet
         emu.hook("POST", "release/w")
 
