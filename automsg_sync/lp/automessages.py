@@ -185,31 +185,15 @@ class AutoMessagesApi:
         so a live object named like it is ambiguous to write (``…/{name}`` could reach
         either) and is left out, said (:func:`_checked`).
         """
-        return self.read_by_context(
-            self.fetch_by_context(langs=langs, include_deleted=include_deleted, if_match=if_match), if_match
-        )
-
-    def fetch_by_context(
-        self,
-        *,
-        langs: Sequence[str] = (),
-        include_deleted: bool = True,
-        if_match: str | None = None,
-    ) -> requests.Response:
-        """The HTTP half of :meth:`list_by_context`: the answer, body read, not yet parsed
-        (an apply's read-back fetches in a thread while it records what it wrote)."""
         params = self._params(None, include_deleted=include_deleted, langs=langs)
         params["view"] = "BY_CONTEXT"
         params["merge_data"] = "false"
-        return self._get("", params, if_match)
-
-    def read_by_context(self, response: requests.Response, if_match: str | None = None) -> ContextListing:
-        """The other half of :meth:`list_by_context`: the answer parsed and checked."""
+        response = self._get("", params, if_match)
         revision = _revision(response)
         if response.status_code == 304:
             return ContextListing(None, revision or (if_match or ""), not_modified=True)
         objects = _objects(response)
-        del response  # nobody else holds it (see apply.py's read-back): the body (30 MB, large account) goes
+        del response  # the body (30 MB on a large account) goes before the objects are built from it
         # an empty account proves nothing, and needs no proof: there is nothing to write
         proven = not objects or any(isinstance(o.get("contexts"), dict) for o in objects)
         self.contexts_proven = proven
