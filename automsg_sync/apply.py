@@ -308,82 +308,73 @@ class ContextWriter(Generic[W]):
         """Write everything; return the revision after the last write."""
         pool = ThreadPoolExecutor(1, thread_name_prefix="write-ahead")
         try:
-            return self._run(pending, live, object_of, replan, written, pool)
+            pending = {context: dict(work) for context, work in pending.items()}
+            revision = live.revision
+            current: _Built[W] | None = None
+            ahead: dict[Context, Future[_Built[W]]] = {}
+            while pending:
+                context = min(pending)
+                work = pending[context]
+                if current is None or not current.fits(live, context, work):
+                    current = _taken(ahead.pop(context, None))
+                    if current is None or not current.fits(live, context, work):
+                        current = self._build(live, context, work, object_of)
+                objects = {e: obj for e, obj in current.objects.items() if e in work}
+                if not objects:
+                    del pending[context]
+                    continue
+                batch = objects if self.api.arrays else dict([next(iter(objects.items()))])
+                request = current.request if len(batch) == len(current.objects) else None
+                if request is None or (request.count > 1 and not self.api.arrays):
+                    request = self.api.prepare(context, list(batch.values()))
+                following = min((c for c in pending if c != context), default=None)
+                # the work as it is now: the thread reads only this copy
+                todo = dict(pending[following]) if following is not None else {}
+
+                def build_next(
+                    following: Context | None = following, todo: dict[str, W] = todo, view: LiveView = live
+                ) -> None:
+                    # called once this write has gone out (each attempt): the build then
+                    # runs while the server works, not while this thread is still sending
+                    if following is not None and following not in ahead and self.api.arrays:
+                        ahead[following] = pool.submit(self._build, view, following, todo, object_of)
+
+                try:
+                    self.puts += 1
+                    revision = self.api.write(request, revision, sent=build_next)
+                except ApiStatusError as exc:
+                    fresh = fetch_live(self.api, if_match=revision)
+                    if fresh is None:  # the revision did not move: the write changed nothing
+                        if len(batch) > 1 and exc.status in ARRAY_REFUSED:
+                            log.info(
+                                "the server refused an array of objects (%s); writing one per call",
+                                exc.status,
+                            )
+                            self.api.arrays = False
+                            continue
+                        proxy = exc.status == 405
+                        hint = "; a proxy that blocks PUT? set put_override = true" if proxy else ""
+                        raise ApiError(
+                            f"{exc} (the account's revision did not move: nothing was changed{hint})"
+                        ) from None
+                    self.conflict_retries += 1
+                    if self.conflict_retries > MAX_CONFLICT_RETRIES:
+                        raise ApiError(
+                            f"gave up after {MAX_CONFLICT_RETRIES} retries: the account kept changing "
+                            "between our read and our write (another writer is active); "
+                            "nothing was overwritten, re-run later"
+                        ) from None
+                    live = fresh
+                    revision = live.revision
+                    pending = {c: dict(w) for c, w in replan(live, pending).items()}
+                    ahead.clear()  # built from the old view: never sent
+                    continue
+                written(context, [(event_id, work.pop(event_id), obj) for event_id, obj in batch.items()])
+                if not work:
+                    del pending[context]
+            return revision
         finally:  # Ctrl-C too: a build in progress is short, and waited for
             pool.shutdown(wait=True, cancel_futures=True)
-
-    def _run(
-        self,
-        pending: dict[Context, dict[str, W]],
-        live: LiveView,
-        object_of: Callable[[LiveView, Context, str, W], AutoMessage | None],
-        replan: Callable[[LiveView, dict[Context, dict[str, W]]], dict[Context, dict[str, W]]],
-        written: Written[W],
-        pool: ThreadPoolExecutor,
-    ) -> str:
-        pending = {context: dict(work) for context, work in pending.items()}
-        revision = live.revision
-        current: _Built[W] | None = None
-        ahead: dict[Context, Future[_Built[W]]] = {}
-        while pending:
-            context = min(pending)
-            work = pending[context]
-            if current is None or not current.fits(live, context, work):
-                current = _taken(ahead.pop(context, None))
-                if current is None or not current.fits(live, context, work):
-                    current = self._build(live, context, work, object_of)
-            objects = {e: obj for e, obj in current.objects.items() if e in work}
-            if not objects:
-                del pending[context]
-                continue
-            batch = objects if self.api.arrays else dict([next(iter(objects.items()))])
-            request = current.request if len(batch) == len(current.objects) else None
-            if request is None or (request.count > 1 and not self.api.arrays):
-                request = self.api.prepare(context, list(batch.values()))
-            following = min((c for c in pending if c != context), default=None)
-            # the work as it is now: the thread reads only this copy
-            todo = dict(pending[following]) if following is not None else {}
-
-            def build_next(
-                following: Context | None = following, todo: dict[str, W] = todo, view: LiveView = live
-            ) -> None:
-                # called once this write has gone out (each attempt): the build then
-                # runs while the server works, not while this thread is still sending
-                if following is not None and following not in ahead and self.api.arrays:
-                    ahead[following] = pool.submit(self._build, view, following, todo, object_of)
-
-            try:
-                self.puts += 1
-                revision = self.api.write(request, revision, sent=build_next)
-            except ApiStatusError as exc:
-                fresh = fetch_live(self.api, if_match=revision)
-                if fresh is None:  # the revision did not move: the write changed nothing
-                    if len(batch) > 1 and exc.status in ARRAY_REFUSED:
-                        log.info(
-                            "the server refused an array of objects (%s); writing one per call", exc.status
-                        )
-                        self.api.arrays = False
-                        continue
-                    hint = "; a proxy that blocks PUT? set put_override = true" if exc.status == 405 else ""
-                    raise ApiError(
-                        f"{exc} (the account's revision did not move: nothing was changed{hint})"
-                    ) from None
-                self.conflict_retries += 1
-                if self.conflict_retries > MAX_CONFLICT_RETRIES:
-                    raise ApiError(
-                        f"gave up after {MAX_CONFLICT_RETRIES} retries: the account kept changing "
-                        "between our read and our write (another writer is active); "
-                        "nothing was overwritten, re-run later"
-                    ) from None
-                live = fresh
-                revision = live.revision
-                pending = {c: dict(w) for c, w in replan(live, pending).items()}
-                ahead.clear()  # built from the old view: never sent
-                continue
-            written(context, [(event_id, work.pop(event_id), obj) for event_id, obj in batch.items()])
-            if not work:
-                del pending[context]
-        return revision
 
     def _build(
         self,
