@@ -321,6 +321,10 @@ class StateStore:
             # first, so that every statement below waits for another opener's lock (switching
             # to WAL, converting an old file) instead of failing with "database is locked"
             self.db.execute("PRAGMA busy_timeout=10000")
+            # 64 KB pages (a new file only; SQLite keeps an existing file's): the per-language
+            # documents are ~1 MB each, 16 pages rather than 256, and a large account's 90 MB
+            # commit (with its checkpoint) took 0.36 s against 0.62 s at the default 4 KB
+            self.db.execute("PRAGMA page_size=65536")
             _wal(self.db)
             # WAL with synchronous=NORMAL: a commit is not fsynced, a checkpoint is. The store
             # stays whole after any crash; a power loss may take back the last commits, which
