@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,7 +17,9 @@ from .imports import FileSelection, ImportReport, ImportRun
 from .model import UNIT_STATES, Context
 from .restore import CONFLICT, GONE, NOOP, RESTORE, RestoreReport
 from .status import Status, done_percent
-from .verify import MISMATCH, PASS, TIMEOUT, VerifyResult
+
+if TYPE_CHECKING:
+    from .verify import VerifyResult
 
 MAX_ROWS = 100  # per table on a terminal; the JSON report (--report) has every unit
 
@@ -253,6 +256,8 @@ def print_restore_report(console: Console, report: RestoreReport) -> None:
 
 
 def print_verify_result(console: Console, result: VerifyResult) -> None:
+    from .verify import MISMATCH, PASS, TIMEOUT  # here: verify imports werkzeug (~30 ms a command)
+
     table = Table(title=f"verify — account {result.account}, conversation {result.conversation_id or '—'}")
     for column in ("message", "context", "language", "expected", "received", "result"):
         table.add_column(column)
