@@ -337,3 +337,57 @@ def test_xlsx_texts_past_the_fast_row_writer_round_trip(tmp_path: Path) -> None:
     assert entries[str(units[0].key)].source == long_source
     assert entries[str(units[0].key)].target == long_target
     assert entries[str(units[1].key)].target == "court"
+
+
+def _po_with_target(tmp_path: Path, quoted_target: str, previous: str = "") -> Path:
+    """A file this tool wrote, its one translation replaced by ``quoted_target`` as typed."""
+    path = tmp_path / "ar.po"
+    write_po(path, META, [unit(1, "Hello", "x")])
+    text = path.read_text(encoding="utf-8").replace('msgstr "x"', f'msgstr "{quoted_target}"')
+    path.write_text(text.replace('msgctxt "account', previous + 'msgctxt "account'), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ('a\\\\b \\"q\\" \\t\\nz', 'a\\b "q" \t\nz'),  # the C escapes
+        ("\\101\\x42\\103", "ABC"),  # octal and hex, as gettext reads them
+        ("caf\\x65", "cafe"),
+    ],
+)
+def test_po_escapes_are_read_as_gettext_reads_them(tmp_path: Path, typed: str, read: str) -> None:
+    path = _po_with_target(tmp_path, typed)
+    assert subprocess.run([msgfmt(), "-o", "/dev/null", str(path)], capture_output=True).returncode == 0
+    [entry] = read_po(path).entries
+    assert entry.target == read
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("Êtes-vous \\q là ?", "invalid escape '\\\\q' (msgfmt refuses it"),
+        ("back\\ slash", "invalid escape '\\\\ '"),
+        ("\\u00e9", "invalid escape '\\\\u'"),
+        ("nul \\0 here", "is a NUL character"),
+        ("\\303\\251", "stands for a byte, not a character: write the character itself"),
+    ],
+)
+def test_a_po_escape_gettext_refuses_is_an_error_naming_the_line(
+    tmp_path: Path, typed: str, said: str
+) -> None:
+    """Never a quiet import of another text: ``\\q`` was read as ``q`` and written to LivePerson."""
+    path = _po_with_target(tmp_path, typed)
+    line = 1 + next(i for i, x in enumerate(path.read_text(encoding="utf-8").split("\n")) if typed in x)
+    with pytest.raises(FormatError) as caught:
+        read_po(path)
+    assert caught.value.line == line and said in caught.value.message, caught.value.message
+    if "NUL" not in said and "byte" not in said:  # msgfmt reads those (as bytes) but refuses the others
+        assert subprocess.run([msgfmt(), "-o", "/dev/null", str(path)], capture_output=True).returncode != 0
+
+
+def test_a_previous_msgid_with_an_odd_escape_does_not_stop_an_import(tmp_path: Path) -> None:
+    """``#|`` lines are never imported: read as before, backslash dropped."""
+    path = _po_with_target(tmp_path, "fine", previous='#, fuzzy\n#| msgid "old \\q"\n')
+    [entry] = read_po(path).entries
+    assert entry.target == "fine" and entry.previous_source == "old q"

@@ -186,12 +186,47 @@ _NEXT = {
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
-_ESCAPE = re.compile(r"\\(.)")
+# gettext's escapes (its po-lex.c): the C ones, octal (one to three digits) and hex (\x
+# and its digits); any other backslash is msgfmt's "invalid control sequence"
+_ESCAPE = re.compile(r"\\(?:([ntrabfv\\\"])|([0-7]{1,3})|x([0-9A-Fa-f]+)|(.))", re.DOTALL)
 
 
-def _unquote(token: str) -> str:
+class BadEscape(ValueError):
+    """A backslash sequence gettext does not read (or reads as a byte we cannot hold)."""
+
+
+def _unquote(token: str, strict: bool = True) -> str:
+    """A quoted PO string's text. An escape gettext refuses (``\\q``), or one that stands
+    for a NUL or a non-ASCII byte (``\\0``, ``\\303``: write the character itself), raises
+    :class:`BadEscape`, unless not ``strict`` (a ``#|`` previous msgid, which is never
+    imported: the backslash is then dropped, as before)."""
     body = token.strip()[1:-1]
-    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), body) if "\\" in body else body
+    if "\\" not in body:
+        return body
+    return _ESCAPE.sub(_unescape if strict else _unescape_leniently, body)
+
+
+def _unescape(m: re.Match[str]) -> str:
+    simple, octal, hexa, other = m.groups()
+    if simple is not None:
+        return _ESCAPES[simple]
+    if other is not None:
+        raise BadEscape(f"invalid escape {m.group(0)!r} (msgfmt refuses it: write \\\\ for a backslash)")
+    code = int(octal, 8) if octal is not None else int(hexa, 16)
+    if code == 0:
+        raise BadEscape(f"escape {m.group(0)!r} is a NUL character: gettext cannot hold it")
+    if code >= 0x80:
+        raise BadEscape(
+            f"escape {m.group(0)!r} stands for a byte, not a character: write the character itself"
+        )
+    return chr(code)
+
+
+def _unescape_leniently(m: re.Match[str]) -> str:
+    try:
+        return _unescape(m)
+    except BadEscape:
+        return m.group(0)[1:]
 
 
 class _Entry:
@@ -215,9 +250,9 @@ class _Entry:
         elif line.startswith("#|"):
             rest = line[2:].strip()
             if rest.startswith("msgid ") and _CONTINUATION.match(rest[6:]):
-                self.previous, self.in_previous = [_unquote(rest[6:])], True
+                self.previous, self.in_previous = [_unquote(rest[6:], strict=False)], True
             elif self.in_previous and self.previous is not None and _CONTINUATION.match(rest):
-                self.previous.append(_unquote(rest))
+                self.previous.append(_unquote(rest, strict=False))
             else:
                 self.in_previous = False
 
@@ -274,11 +309,15 @@ def _parse_regular(
             return None
         comments, ctxt, msgid, msgstr = m.groups()
         flags, notes, previous = _comment_block(comments, with_notes)
+        try:
+            key, source, target = _joined(ctxt), _joined(msgid), _joined(msgstr)
+        except BadEscape:
+            return None  # the line parser names the line
         entries.append(
             FileEntry(
-                key=intern(_joined(ctxt)),
-                source=intern(_joined(msgid)),
-                target=_joined(msgstr),
+                key=intern(key),
+                source=intern(source),
+                target=target,
                 fuzzy="fuzzy" in flags,
                 where=line + comments.count("\n"),
                 notes=tuple(notes),
@@ -380,11 +419,11 @@ def _parse_lines(path: Path, text: str, with_notes: bool = True) -> tuple[dict[s
             if state is None:
                 current.line = number
             state = last = keyword
-            current.fields[keyword] = [_unquote(line[len(match.group(1)) :])]
+            current.fields[keyword] = [_unquoted(path, number, line[len(match.group(1)) :])]
         elif _CONTINUATION.match(line):
             if last is None:
                 raise FormatError(path, number, "a string outside any entry")
-            current.fields[last].append(_unquote(line))
+            current.fields[last].append(_unquoted(path, number, line))
         elif line.startswith("msg") or '"' in line:
             raise FormatError(path, number, "unterminated or malformed string")
         else:
@@ -393,6 +432,13 @@ def _parse_lines(path: Path, text: str, with_notes: bool = True) -> tuple[dict[s
         raise FormatError(path, None, "the file ends in the middle of an entry (truncated?)")
     finish()
     return header, entries
+
+
+def _unquoted(path: Path, number: int, token: str) -> str:
+    try:
+        return _unquote(token)
+    except BadEscape as exc:
+        raise FormatError(path, number, str(exc)) from None
 
 
 def _decode(path: Path, data: bytes) -> str:
