@@ -58,6 +58,7 @@ class ApplyResult:
     puts: int = 0
     error: str | None = None  # a write failed: ``written`` holds what was written before it
     not_written: list[Decision] = field(default_factory=list)  # planned, and not written
+    in_flight: int = 0  # of not_written: sent in a write never answered (it may have landed)
 
     @property
     def partial(self) -> bool:
@@ -164,6 +165,13 @@ def apply_plan(
         done = {(d.key, d.language) for d in [*result.written, *result.late]}
         return [d for d in plan.updates if (d.key, d.language) not in done]
 
+    def in_flight() -> str:
+        """What a report adds when a write was sent and never answered."""
+        result.in_flight = sum(len(decisions) for decisions in writer.in_flight)
+        if not result.in_flight:
+            return ""
+        return f", of which {result.in_flight} were being written when it stopped and may have been"
+
     try:
         result.revision = writer.run(pending, live, object_of, replan, written)
     except AutomsgError as exc:
@@ -171,15 +179,17 @@ def apply_plan(
         # recorded and reported as written (with the backup), the rest as not written;
         # a re-run of the same files finishes it (what was written is then a no-op)
         result.error, result.not_written = str(exc), what_is_left()
+        in_flight()
     except BaseException:  # Ctrl-C, a kill signal turned exception: record, say, stop
         _record(state, account, run_id, result.written)
         state.finish_run(run_id, "interrupted")
         log.error(
-            "interrupted after %d unit(s) were written (backup %s); %d not written: "
-            "run the same command again to finish",
+            "interrupted after %d unit(s) were written (backup %s); %d not known to be written%s: "
+            "run the same command again to finish (what was written is then unchanged)",
             len(result.written),
             result.backup,
             len(what_is_left()),
+            in_flight(),
         )
         raise
     finally:
@@ -296,6 +306,9 @@ class ContextWriter(Generic[W]):
         self.api = api
         self.conflict_retries = 0
         self.puts = 0
+        # the work of a write that was sent and not answered when ``run`` raised (Ctrl-C,
+        # the connection lost): LivePerson may or may not have applied it
+        self.in_flight: list[W] = []
 
     def run(
         self,
@@ -341,8 +354,11 @@ class ContextWriter(Generic[W]):
 
                 try:
                     self.puts += 1
+                    self.in_flight = [work[event_id] for event_id in batch]
                     revision = self.api.write(request, revision, sent=build_next)
+                    self.in_flight = []
                 except ApiStatusError as exc:
+                    self.in_flight = []  # the server answered it: it changed nothing
                     fresh = fetch_live(self.api, if_match=revision)
                     if fresh is None:  # the revision did not move: the write changed nothing
                         if len(batch) > 1 and exc.status in ARRAY_REFUSED:

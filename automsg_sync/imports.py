@@ -241,8 +241,14 @@ def import_translations(
                     "",
                     None,
                     f"{applied.error} — {len(applied.written)} unit(s) were written before it "
-                    f"(backup {applied.backup}), {len(applied.not_written)} not: "
-                    "run the same import again to finish",
+                    f"(backup {applied.backup}), {len(applied.not_written)} not"
+                    + (
+                        f" (of which {applied.in_flight} were in the write that failed: it was sent "
+                        "and never answered, so they may have been)"
+                        if applied.in_flight
+                        else ""
+                    )
+                    + ": run the same import again to finish",
                 )
             )
     report.requests = conn.http.requests_sent

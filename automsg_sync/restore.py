@@ -199,12 +199,19 @@ def restore_backup(
             for _, items, _ in done:
                 report.written += items
 
+        writer: ContextWriter[list[RestoreItem]] = ContextWriter(api)
         try:
-            writer: ContextWriter[list[RestoreItem]] = ContextWriter(api)
             writer.run(todo, live, object_of, replan, written)
         except AutomsgError as exc:  # what was put back before it stays put back, and is said
+            unknown = sum(len(items) for items in writer.in_flight)
+            maybe = (
+                f", and {unknown} more were in the write that failed "
+                "(sent, never answered: they may have been)"
+                if unknown
+                else ""
+            )
             report.error = (
-                f"{exc} — {len(report.written)} text(s) were put back before it "
+                f"{exc} — {len(report.written)} text(s) were put back before it{maybe} "
                 f"(this restore's own backup: {report.own_backup}); run the same restore again to finish"
             )
             state.finish_run(report.run_id, "partial")

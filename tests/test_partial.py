@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import ACCOUNT, USER, Emu
 from test_import import FR, edit_po, export, pseudo, run_import
@@ -87,21 +88,44 @@ def test_writers_take_the_accounts_lock(
     assert restored.exit_code == 0, restored.output
 
 
+@pytest.mark.parametrize("fault", [{"status": 500}, {"drop": True}])
 def test_a_partial_restore_says_what_was_put_back(
-    emu: Emu, conn: Connection, settings: Settings, tmp_path: Path
+    emu: Emu, conn: Connection, settings: Settings, tmp_path: Path, fault: dict[str, object]
 ) -> None:
+    """A write answered 500 put nothing back; one sent and never answered (the connection
+    dropped, every retry too) may have: the message says so."""
     po = translated_french(conn, settings, tmp_path)
     applied = run_import(settings, [po], apply=True)
     assert applied.applied is not None and applied.applied.backup is not None
-    emu.faults(script=[{"match": "context_id=9", "method": "PUT", "times": 10, "status": 500}])
+    emu.faults(script=[{"match": "context_id=9", "method": "PUT", "times": 10, **fault}])
     report = restore_backup(
         conn, ACCOUNT, applied.applied.backup, StateStore(settings.state_dir), tmp_path / "b", apply=True
     )
     assert report.exit_code == 1 and report.error is not None
     assert {i.context.key for i in report.written} == {"account", "skill/7"}
     assert f"{len(report.written)} text(s) were put back before it" in report.error
+    unknown = ", and 1 more were in the write that failed (sent, never answered: they may have been)"
+    assert (unknown in report.error) == ("drop" in fault), report.error
     emu.hook("DELETE", "faults")
     again = restore_backup(
         conn, ACCOUNT, applied.applied.backup, StateStore(settings.state_dir), tmp_path / "b", apply=True
     )
     assert again.exit_code == 0 and {i.context.key for i in again.written} == {"skill/9"}
+
+
+def test_a_write_sent_and_never_answered_is_said_to_be_unknown(
+    emu: Emu, conn: Connection, settings: Settings, tmp_path: Path
+) -> None:
+    """The connection drops on skill 9's write, every retry too: LivePerson may have applied
+    it, so the report counts its unit as not known to be written, and says why."""
+    po = translated_french(conn, settings, tmp_path)
+    emu.faults(script=[{"match": "context_id=9", "method": "PUT", "times": 10, "drop": True}])
+    report = run_import(settings, [po], apply=True)
+    assert report.exit_code == 1 and report.applied is not None and report.applied.in_flight == 1
+    [problem] = report.errors
+    assert (
+        "1 not (of which 1 were in the write that failed: it was sent and never answered" in problem.message
+    )
+    emu.hook("DELETE", "faults")
+    again = run_import(settings, [po], apply=True)
+    assert again.exit_code == 0 and contexts_of(again.to_json()["applied"]) == {"skill/9"}

@@ -4,6 +4,7 @@ guarantees with a build ahead (never a stale body; Ctrl-C while a write is in fl
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
@@ -151,10 +152,14 @@ def test_a_body_built_ahead_is_not_sent_after_a_conflict(emu: Emu, conn: Connect
     assert done == [(Context.account(), ["Welcome message"]), (SKILL7, ["Welcome message"])]
 
 
-def test_ctrl_c_while_a_write_is_in_flight(emu: Emu, settings: Settings, tmp_path: Path) -> None:
+def test_ctrl_c_while_a_write_is_in_flight(
+    emu: Emu, settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """SIGINT while the second context's write is parked in the emulator: the apply stops at
     once with KeyboardInterrupt (the thread building ahead does not hold it up), the
-    first context is journalled as written, the rest pending, and the run as interrupted."""
+    first context is journalled as written, the rest pending, and the run as interrupted;
+    the message says that the parked write's units may have been written (the server
+    has the request: released, it applies it)."""
     account = settings.account(ACCOUNT)
     state = StateStore(settings.state_dir)
     conn = connect(settings, account, sleep=Sleeps())
@@ -189,3 +194,12 @@ def test_ctrl_c_while_a_write_is_in_flight(emu: Emu, settings: Settings, tmp_pat
         ("skill/7", "pending"),
         ("skill/9", "pending"),
     }
+    [said] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("interrupted after")]
+    skill7 = sum(  # the units of skill 7's write: its objects' languages, from the journal
+        len(json.loads(languages))
+        for (languages,) in state.db.execute(
+            "SELECT languages FROM journal WHERE run_id = ? AND context = 'skill/7'", (run_id,)
+        )
+    )
+    assert skill7 > 0
+    assert f"of which {skill7} were being written when it stopped and may have been" in said, said
