@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 import sys
 import time
@@ -218,16 +219,27 @@ def _record_origins(
             _save(db, "origins", account, language, units)
 
 
-def _convert_unit_rows(db: sqlite3.Connection) -> None:
+def _convert_unit_rows(db: sqlite3.Connection, path: Path) -> None:
     """A state file of the row-per-unit layout (:data:`UNIT_ROWS`) → one document per
     language, in one transaction, by SQLite's own ``json_group_object``; the old
-    tables are dropped with it. Nothing to do in a file of the current layout."""
+    tables are dropped with it. Nothing to do in a file of the current layout.
+
+    A copy of the file as it was is kept beside it first
+    (``state.db.before-upgrade-<time>``, owner-only): an earlier version of the
+    tool cannot read the new layout, and runs on that copy should anyone go back."""
     if not any(_columns(db).get(t) == cols for t, cols in UNIT_ROWS.items()):
         return
+    # the copy is read outside the lock (SQLite's backup waits forever on a connection in
+    # a write transaction): if another process converted the file first, it is dropped
+    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    copy = path.with_name(f"{path.name}.before-upgrade-{stamp}")
+    _keep_a_copy(db, copy)
     db.execute("BEGIN IMMEDIATE")
     try:
         found = _columns(db)  # again, under the lock: another process may have converted it meanwhile
         old = [t for t, cols in UNIT_ROWS.items() if found.get(t) == cols]
+        if not old:
+            copy.unlink()
         for table in old:
             db.execute(f"ALTER TABLE {table} RENAME TO unit_rows_{table}")
         for statement in SCHEMA.split(";"):
@@ -275,6 +287,16 @@ def _schema_mismatch(db: sqlite3.Connection) -> str | None:
         if table in found and found[table] != columns:
             return f"table {table} has columns {', '.join(found[table])}, not {', '.join(columns)}"
     return None
+
+
+def _keep_a_copy(db: sqlite3.Connection, copy: Path) -> None:
+    """The whole database as ``db`` sees it, into a new owner-only file (SQLite's backup)."""
+    os.close(os.open(copy, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    target = sqlite3.connect(copy)
+    try:
+        db.backup(target)
+    finally:
+        target.close()
 
 
 def _busy(exc: BaseException) -> bool:
@@ -331,7 +353,7 @@ class StateStore:
             # costs a re-run nothing (what was written is then a no-op). An apply commits once
             # per write call (its journal): FULL's fsync each time was ~0.5 s of a large import.
             self.db.execute("PRAGMA synchronous=NORMAL")
-            _convert_unit_rows(self.db)
+            _convert_unit_rows(self.db, self.path)
             foreign = _schema_mismatch(self.db)  # before our CREATEs: a foreign file is left as it was
             if foreign is None:
                 self.db.executescript(SCHEMA)
@@ -341,6 +363,12 @@ class StateStore:
             if code is not None and code & 0xFF in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
                 raise StateError(_unusable(self.path, str(exc))) from None
             raise StateError(f"{self.path}: cannot open the state store: {exc}") from None
+        except OSError as exc:  # the copy kept before converting an old file (a full disk …)
+            self.db.close()
+            raise StateError(
+                f"{self.path}: cannot keep a copy of it before converting it to this version's "
+                f"layout ({exc.strerror}); nothing was changed"
+            ) from None
         if foreign is not None:
             self.db.close()
             raise StateError(_unusable(self.path, foreign))

@@ -3,16 +3,19 @@ of the earlier row-per-unit layout (see automsg_sync/state.py's docstring)."""
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import threading
 from pathlib import Path
 
 import polib
+import pytest
 from conftest import ACCOUNT, Emu
 from test_import import FR, edit_po, export, pseudo, run_import
 
 from automsg_sync.catalog import Origin
 from automsg_sync.config import Settings
+from automsg_sync.errors import StateError
 from automsg_sync.lp import Connection
 from automsg_sync.state import UNIT_ROWS, StateStore
 
@@ -151,6 +154,13 @@ def test_a_state_file_of_the_row_per_unit_layout_is_converted_when_opened(tmp_pa
     state.close()
     again = StateStore(tmp_path / "state")  # a converted file opens as one of the current layout
     assert again.pushed_texts("A1", "de-DE") == {"account|Welcome": TRICKY}
+    # the file as it was, kept beside it for an earlier version (owner-only, old layout)
+    [copy] = (tmp_path / "state").glob("state.db.before-upgrade-*")
+    assert copy.stat().st_mode & 0o777 == 0o600
+    assert {"baseline_units", "pushed", "origins"} <= tables(copy)
+    with sqlite3.connect(copy) as old:
+        assert old.execute("SELECT count(*) FROM baseline_units").fetchone() == (3,)
+    old.close()
     again.close()
 
 
@@ -177,6 +187,7 @@ def test_processes_opening_an_old_state_file_at_once_convert_it_once(tmp_path: P
         t.join()
     assert failures == []
     assert seen == [({"account|Welcome": "Hallo"}, 3)] * 4
+    assert len(list((tmp_path / "state").glob("state.db.before-upgrade-*"))) == 1  # one conversion, one copy
 
 
 def test_files_exported_before_the_conversion_import_after_it(
@@ -206,3 +217,18 @@ def test_files_exported_before_the_conversion_import_after_it(
     applied = run_import(settings, [po2], apply=True)
     assert applied.exit_code == 0 and applied.applied is not None
     assert len(applied.applied.written) == len(expected["planned"])
+
+
+def test_no_copy_no_conversion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy cannot be made (a full disk): a clear error, and the file is left as it was."""
+    path = old_state_file(tmp_path / "state")
+
+    def full_disk(db: sqlite3.Connection, copy: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("automsg_sync.state._keep_a_copy", full_disk)
+    with pytest.raises(StateError) as caught:
+        StateStore(tmp_path / "state")
+    assert "cannot keep a copy of it before converting it" in str(caught.value)
+    assert "No space left on device" in str(caught.value) and "nothing was changed" in str(caught.value)
+    assert set(UNIT_ROWS) <= tables(path) and "baselines" not in tables(path)
