@@ -192,6 +192,7 @@ def print_import_report(console: Console, report: ImportReport, *, wide: bool = 
     for f in report.qa:
         if f.severity == "error":
             qa_errors.setdefault((f.key, f.language), {})[f.message] = None
+    cut = 10**9 if wide else 40  # --wide: whole texts, never cut (as in the plan)
     if skipped:
         table = Table(title="Skipped — needs a human")
         for column in ("reason", "unit", "language", "file", "detail"):
@@ -200,9 +201,9 @@ def print_import_report(console: Console, report: ImportReport, *, wide: bool = 
             where = f"{s['file']}:{s['where']}" if s.get("where") else s["file"]
             detail = s.get("detail") or ""
             if s["reason"] == "conflict" and s.get("live") is not None:
-                detail = f"live: {_short(s['live'], 40)} | file: {_short(s['new'], 40)}"
+                detail = f"live: {_short(s['live'], cut)} | file: {_short(s['new'], cut)}"
             if s["reason"] == "stale" and s.get("source_now") is not None:
-                detail = f"source now: {_short(s['source_now'], 50)}"
+                detail = f"source now: {_short(s['source_now'], cut)}"
             if s["reason"] == "qa":
                 detail = escape("; ".join(qa_errors.get((s["key"], s["language"]), ())))
             elif s["reason"] == "gone":

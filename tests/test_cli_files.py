@@ -223,6 +223,23 @@ def test_plan_is_grouped_by_context_and_wide_shows_whole_texts(emu: Emu, workdir
     assert urgent[3].replace(" ", "") == LONG.replace(" ", "") and "…" not in urgent[3]
 
 
+def test_wide_shows_a_conflicts_whole_texts_too(emu: Emu, workdir: Path) -> None:
+    """The "Skipped — needs a human" table's texts are cut at 40 characters, except with --wide."""
+    po = export_po(emu)
+    edit_po(po, set_text("account|Marked urgent message", LONG))
+    live = "(fr, UI) " + "Salut, " * 12 + "fin."
+    emu.ui_edit("account", "Marked urgent message", "fr-FR", live)
+    args = ["import-translations", str(po), "--csds-url", emu.url]
+    code, out, _ = run(args)
+    assert code == 3 and "conflict" in out
+    flat = out.replace("│", "").replace(" ", "").replace("\n", "")
+    assert live.replace(" ", "") not in flat and LONG.replace(" ", "") not in flat
+    code, out, _ = run([*args, "--wide"])
+    assert code == 3
+    flat = out.replace("│", "").replace(" ", "").replace("\n", "")
+    assert live.replace(" ", "") in flat and LONG.replace(" ", "") in flat
+
+
 def test_import_json_is_the_report(emu: Emu, workdir: Path) -> None:
     po = export_po(emu)
     edit_po(po, pseudo)
