@@ -155,12 +155,26 @@ class JsonLines(logging.Formatter):
         return redact(json.dumps(out, ensure_ascii=False, default=str))
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler writing to whatever ``sys.stderr`` is when a record comes: a
+    progress bar on the terminal (rich) swaps it for a stream that prints above the
+    bar; the stream that was there when logging was set up would draw across it."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass  # always sys.stderr
+
+
 def setup_logging(fmt: str = "auto", verbose: bool = False) -> None:
     """Configure the ``automsg_sync`` logger on stderr; ``fmt`` is auto, text or json."""
     logger = logging.getLogger("automsg_sync")
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     if use_json:
         handler.setFormatter(JsonLines())

@@ -231,3 +231,23 @@ def test_a_one_shot_command_runs_without_the_cycle_collector_and_gives_it_back(
     finally:
         gc.callbacks.remove(count)
         gc.set_threshold(*before)
+
+
+def test_a_warning_during_a_progress_bar_prints_above_it(capfd: pytest.CaptureFixture[str]) -> None:
+    """rich's progress bar swaps sys.stderr for a stream that prints above the bar; the log
+    handler writes to that stream, not across the bar (a retry warning did, in a terminal)."""
+    import io
+    import logging
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from automsg_sync.log import setup_logging
+
+    setup_logging("text")
+    screen = io.StringIO()
+    with Progress(console=Console(file=screen, force_terminal=True, width=100)) as bar:
+        bar.add_task("exporting", total=None)
+        logging.getLogger("automsg_sync.lp.http").warning("retrying in 1 s")
+    assert "retrying in 1 s" in screen.getvalue()  # through the bar's console, above it
+    assert "retrying in 1 s" not in capfd.readouterr().err
