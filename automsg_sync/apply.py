@@ -231,7 +231,10 @@ def _record(
         account,
         run_id,
         {
-            language: ((d.key.name, d.src1 or d.proposal.src0, d.proposal.new) for d in decisions)
+            language: (
+                (d.key.name, d.src1 or d.proposal.src0, d.proposal.new, d.proposal.export_id)
+                for d in decisions
+            )
             for language, decisions in by_language.items()
         },
         before_commit,

@@ -2,11 +2,14 @@
 
 For each proposed translation: ``base`` = the target at export, ``live`` = the
 target now, ``new`` = the returned text; ``src0``/``src1`` = the source at
-export / now; ``ours`` = the text this tool last wrote to the unit (the state
-store). Where ``live == ours`` nobody touched the unit since our own write, so
-``ours`` is the base the conflict check compares with: a second delivery of
-one export (a translator's correction of a text we already wrote) is an
-update, not a conflict with ourselves. Outcomes, in the order they are decided:
+export / now; ``ours`` = the text this tool last wrote to the unit from a file
+of the same export (the state store). Where ``live == ours`` nobody touched the
+unit since our own write, so ``ours`` is the base the conflict check compares
+with: a second delivery of one export (a translator's correction of a text we
+already wrote) is an update, not a conflict with ourselves. A write from
+another export's file is no ``ours`` here: a file of an older round imported
+after a newer round was applied is a conflict, not an update back.
+Outcomes, in the order they are decided:
 
 =========  ==============================================  ===================
 outcome    condition                                       override
@@ -56,7 +59,8 @@ class Proposal:
     src0: str
     file: str
     where: int | None
-    ours: str | None = None  # what this tool last wrote to the unit, if it ever did
+    ours: str | None = None  # what this tool last wrote to the unit from a file of this export
+    export_id: str = ""  # the export the file came from
 
 
 @dataclass(slots=True)

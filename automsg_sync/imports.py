@@ -272,14 +272,15 @@ class _Proposed:
     file: str
     language: str
     rows: list[_Row] = field(default_factory=list)
+    export_id: str = ""
 
     def proposals(self) -> list[Proposal]:
         """The proposals: one key object per message and one copy of each source (the
         same in every language's file), language and file name, across files."""
         intern, key_of = sys.intern, shared_unit_key
-        language, file = intern(self.language), intern(self.file)
+        language, file, export_id = intern(self.language), intern(self.file), intern(self.export_id)
         return [
-            Proposal(key_of(key), language, new, base, intern(src0), file, where, ours)
+            Proposal(key_of(key), language, new, base, intern(src0), file, where, ours, export_id)
             for key, new, base, src0, where, ours in self.rows
         ]
 
@@ -343,7 +344,8 @@ def _read_file(
     try:
         tf = read_translation_file(path, options.max_file_bytes, options.max_xlsx_bytes, with_notes=False)
         baseline = _baseline(tf, account, state)
-        result = _proposals(tf, baseline, options, state.pushed_texts(account.id, tf.meta.language))
+        ours = state.pushed_texts(account.id, tf.meta.language, baseline.export_id)
+        result = _proposals(tf, baseline, options, ours)
     except FormatError as exc:
         return _FileResult(error=Problem(exc.path, exc.line, exc.message))
     result.header, result.language = replace(baseline, units={}, groups={}), tf.meta.language
@@ -381,13 +383,17 @@ def _proposals(
     the export's source for its key: a row whose source differs — a sheet sorted
     with its hidden Key column left in place, a hand-edited msgid — would put its
     translation on another message, so the whole file is refused, naming the row.
-    ``ours`` (unit key → the text this tool last wrote there) goes with each proposal.
+    ``ours`` (unit key → the text this tool last wrote there from a file of this export,
+    :meth:`StateStore.pushed_texts`) goes with each proposal.
     """
     lang = tf.meta.language
     lang_key = language_key(lang)
     units, groups, path = baseline.units, baseline.groups, tf.path
     max_length, include_fuzzy = options.max_length, options.include_fuzzy
-    result = _FileResult(_Proposed(path, lang), qa_skipped=_Proposed(path, lang))
+    export_id = baseline.export_id
+    result = _FileResult(
+        _Proposed(path, lang, export_id=export_id), qa_skipped=_Proposed(path, lang, export_id=export_id)
+    )
     proposed = result.proposed.rows
     covered: dict[str, str] = {}  # with --dedupe groups: unit key → the key of the entry standing for it
     for entry in tf.entries:

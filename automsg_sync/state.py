@@ -131,7 +131,7 @@ CREATE TABLE IF NOT EXISTS checked (
 CREATE TABLE IF NOT EXISTS pushed (
     account TEXT NOT NULL,
     language TEXT NOT NULL,
-    units TEXT NOT NULL,  -- {unit key: [text, run id, pushed at]}
+    units TEXT NOT NULL,  -- {unit key: [text, run id, pushed at, export id of its file]}
     PRIMARY KEY (account, language)
 );
 CREATE TABLE IF NOT EXISTS origins (
@@ -453,11 +453,12 @@ class StateStore:
         self,
         account: str,
         run_id: str,
-        by_language: Mapping[str, Iterable[tuple[str, str, str]]],
+        by_language: Mapping[str, Iterable[tuple[str, str, str, str]]],
         before_commit: Callable[[], None] | None = None,
     ) -> None:
-        """After a write: per language, each (unit key, source, target) is both the unit's
-        origin (a translated pair) and what ``run_id`` pushed; one transaction for all.
+        """After a write: per language, each (unit key, source, target, export id of the
+        file it came from) is both the unit's origin (a translated pair) and what
+        ``run_id`` pushed; one transaction for all.
         The units are taken a language at a time (one document of each table in hand).
         ``before_commit`` runs last in the transaction (if it raises, nothing is saved)."""
         stamp = now_utc()
@@ -466,9 +467,9 @@ class StateStore:
                 lang = language_key(language)
                 origins = _load(db, "origins", account, lang)
                 pushed = _load(db, "pushed", account, lang)
-                for key, source, target in items:
+                for key, source, target, export_id in items:
                     origins[key] = [source, target, stamp]
-                    pushed[key] = [target, run_id, stamp]
+                    pushed[key] = [target, run_id, stamp, export_id]
                 _save(db, "origins", account, lang, origins)
                 _save(db, "pushed", account, lang, pushed)
                 del origins, pushed
@@ -613,9 +614,16 @@ class StateStore:
         found = _load(self.db, "pushed", account, language_key(language)).get(unit_key)
         return (found[0], found[1], found[2]) if found else None
 
-    def pushed_texts(self, account: str, language: str) -> dict[str, str]:
-        """Unit key → the text our last write put there, for one language."""
-        return {k: v[0] for k, v in _load(self.db, "pushed", account, language_key(language)).items()}
+    def pushed_texts(self, account: str, language: str, export_id: str | None = None) -> dict[str, str]:
+        """Unit key → the text our last write put there, for one language; with
+        ``export_id``, only the texts that came from a file of that export (or from a
+        write recorded before writes kept their export: as it was then).
+
+        What a file may take as its own past: a second delivery of one export builds
+        on what its first delivery wrote, but a file of an older export did not see
+        what a newer one wrote (re-importing it would otherwise undo the newer text)."""
+        units = _load(self.db, "pushed", account, language_key(language))
+        return {k: v[0] for k, v in units.items() if export_id is None or len(v) < 4 or v[3] == export_id}
 
 
 class DomainCache:

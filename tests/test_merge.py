@@ -76,6 +76,36 @@ def test_a_second_delivery_corrects_our_own_write(
     assert fr_text(emu, "account", "Off-hours welcome message") == "Modifié par un humain"
 
 
+def test_an_older_delivery_does_not_undo_a_newer_one(
+    emu: Emu, conn: Connection, settings: Settings, tmp_path: Path
+) -> None:
+    """Round 1's file applied, round 2's applied over it; round 1's file imported again
+    (an old file left in an inbox, a mistake) is a conflict, not an update back to the
+    old text: its translator never saw round 2's. A second delivery of round 2 still
+    corrects round 2's text."""
+    key = "account|Off-hours welcome message"
+    export(conn, settings, tmp_path / "r1", [FR], ["po"])
+    round1 = tmp_path / "r1" / ACCOUNT / f"{FR}.po"
+    edit_po(round1, pseudo)
+    assert run_import(settings, [round1], apply=True).exit_code == 0
+    old_text = fr_text(emu, "account", "Off-hours welcome message")
+    export(conn, settings, tmp_path / "r2", [FR], ["po"])
+    round2 = tmp_path / "r2" / ACCOUNT / f"{FR}.po"
+    edit_po(round2, set_text(key, "Deuxième tour : absents, réponse sous {expectedResponseTime}."))
+    assert run_import(settings, [round2], apply=True).exit_code == 0
+    edit_po(round1, set_text(key, "Premier tour, corrigé {expectedResponseTime}."))
+    again = run_import(settings, [round1], apply=True)
+    outcome = {str(d.key): d.outcome for d in again.decisions if d.language == FR}
+    assert outcome[key] == "conflict" and again.exit_code == 3, again.to_json()["planned"]
+    assert fr_text(emu, "account", "Off-hours welcome message").startswith("Deuxième tour")  # type: ignore[union-attr]
+    assert old_text is not None and not old_text.startswith("Deuxième")
+    edit_po(round2, set_text(key, "Deuxième tour, corrigé {expectedResponseTime}."))
+    second = run_import(settings, [round2], apply=True)
+    outcome = {str(d.key): d.outcome for d in second.decisions if d.language == FR}
+    assert outcome[key] == "update" and second.exit_code == 0, second.to_json()["skipped"]
+    assert fr_text(emu, "account", "Off-hours welcome message").startswith("Deuxième tour, corrigé")  # type: ignore[union-attr]
+
+
 def test_a_sorted_sheet_is_refused_naming_the_row(
     emu: Emu, conn: Connection, settings: Settings, tmp_path: Path
 ) -> None:
