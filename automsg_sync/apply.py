@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +42,7 @@ from .state import StateStore, now_utc
 
 MAX_CONFLICT_RETRIES = 3
 
-W = TypeVar("W")
+W = TypeVar("W", bound=Sized)  # a write's work item: its units
 log = logging.getLogger("automsg_sync.apply")
 Rediff = Callable[[LiveView, Sequence[Proposal]], Plan]
 
@@ -165,13 +165,6 @@ def apply_plan(
         done = {(d.key, d.language) for d in [*result.written, *result.late]}
         return [d for d in plan.updates if (d.key, d.language) not in done]
 
-    def in_flight() -> str:
-        """What a report adds when a write was sent and never answered."""
-        result.in_flight = sum(len(decisions) for decisions in writer.in_flight)
-        if not result.in_flight:
-            return ""
-        return f", of which {result.in_flight} were being written when it stopped and may have been"
-
     try:
         result.revision = writer.run(pending, live, object_of, replan, written)
     except AutomsgError as exc:
@@ -179,7 +172,6 @@ def apply_plan(
         # recorded and reported as written (with the backup), the rest as not written;
         # a re-run of the same files finishes it (what was written is then a no-op)
         result.error, result.not_written = str(exc), what_is_left()
-        in_flight()
     except BaseException:  # Ctrl-C, a kill signal turned exception: record, say, stop
         _record(state, account, run_id, result.written)
         state.finish_run(run_id, "interrupted")
@@ -189,11 +181,14 @@ def apply_plan(
             len(result.written),
             result.backup,
             len(what_is_left()),
-            in_flight(),
+            f", of which {writer.units_in_flight} were being written when it stopped and may have been"
+            if writer.units_in_flight
+            else "",
         )
         raise
     finally:
         result.conflict_retries, result.puts = writer.conflict_retries, writer.puts
+        result.in_flight = writer.units_in_flight
     live = None  # the only reference left: free it before the read-back's copy arrives
     if result.error is not None:
         _record(state, account, run_id, result.written)
@@ -312,6 +307,11 @@ class ContextWriter(Generic[W]):
         # the work of a write that was sent and not answered when ``run`` raised (Ctrl-C,
         # the connection lost): LivePerson may or may not have applied it
         self.in_flight: list[W] = []
+
+    @property
+    def units_in_flight(self) -> int:
+        """How many units :attr:`in_flight` holds (each work item is a message's units)."""
+        return sum(len(item) for item in self.in_flight)
 
     def run(
         self,

@@ -203,7 +203,7 @@ def restore_backup(
         try:
             writer.run(todo, live, object_of, replan, written)
         except AutomsgError as exc:  # what was put back before it stays put back, and is said
-            unknown = sum(len(items) for items in writer.in_flight)
+            unknown = writer.units_in_flight
             maybe = (
                 f", and {unknown} more were in the write that failed "
                 "(sent, never answered: they may have been)"
