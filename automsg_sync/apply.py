@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from . import jsonio
-from .diff import UPDATE, Decision, LiveView, Plan, Proposal
+from .diff import UPDATE, Decision, LiveView, Plan, Proposal, by_key_object
 from .errors import ApiError, ApiStatusError, AutomsgError
 from .lp.automessages import AutoMessagesApi, ContextListing, PreparedWrite
-from .model import AutoMessage, Context, Text, UnitKey, language_key
+from .model import AutoMessage, Context, Text, language_key
 from .state import StateStore, now_utc
 
 MAX_CONFLICT_RETRIES = 3
@@ -453,18 +453,10 @@ def _read_back(after: LiveView, written: list[Decision]) -> None:
 
 
 def _by_context(decisions: list[Decision]) -> dict[Context, dict[str, list[Decision]]]:
-    # by key object first (a message's units in every language share one), then by
-    # context and message once per key: hashing a Context per unit was most of it
-    by_key: dict[int, tuple[UnitKey, list[Decision]]] = {}
-    for d in decisions:
-        key = d.key
-        group = by_key.get(id(key))
-        if group is None:
-            group = by_key[id(key)] = (key, [])
-        group[1].append(d)
     out: dict[Context, dict[str, list[Decision]]] = {}
-    for key, group_decisions in by_key.values():
-        out.setdefault(key.context, {}).setdefault(key.message, []).extend(group_decisions)
+    for group in by_key_object(decisions):  # a Context hashed once per message, not per unit
+        key = group[0].key
+        out.setdefault(key.context, {}).setdefault(key.message, []).extend(group)
     return out
 
 

@@ -120,6 +120,22 @@ class Plan:
         return self.by_outcome(UPDATE)
 
 
+def by_key_object(decisions: Iterable[Decision]) -> list[list[Decision]]:
+    """Decisions grouped by their key object, in the order each was first seen.
+
+    A message's units share one key object in every language, so its identity (an
+    int hash) groups them per message at the cost of one dict lookup a unit; hashing
+    the key itself (a Context inside) per unit was most of the work it replaced.
+    Two equal key objects make two groups: callers that need one per key merge them."""
+    groups: dict[int, list[Decision]] = {}
+    for d in decisions:
+        group = groups.get(id(d.key))
+        if group is None:  # not setdefault: that would make a list per unit
+            group = groups[id(d.key)] = []
+        group.append(d)
+    return list(groups.values())
+
+
 def decide(
     proposal: Proposal,
     live: LiveView,

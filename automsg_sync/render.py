@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .catalog import QUOTE_COLUMNS, Count
-from .diff import UPDATE, Decision
+from .diff import UPDATE, Decision, by_key_object
 from .export import ExportResult
 from .imports import FileSelection, ImportReport, ImportRun
 from .model import UNIT_STATES, Context
@@ -164,10 +164,7 @@ def _first_rows(updates: list[Decision], limit: int) -> tuple[Counter[Context], 
     A message's decisions share one key object, so they are grouped by its identity
     (an int hash) and each group's order is worked out once: at 300,000 updates,
     sorting them one by one on a Python key took most of a second."""
-    groups: dict[int, list[Decision]] = {}
-    for d in updates:
-        groups.setdefault(id(d.key), []).append(d)
-    ordered = sorted(groups.values(), key=lambda ds: (ds[0].key.context.sort_key(), ds[0].key.message))
+    ordered = sorted(by_key_object(updates), key=lambda ds: (ds[0].key.context.sort_key(), ds[0].key.message))
     per_context: Counter[Context] = Counter()
     for ds in ordered:
         per_context[ds[0].key.context] += len(ds)
