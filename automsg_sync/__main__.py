@@ -1,3 +1,3 @@
-from automsg_sync.cli import main
+from automsg_sync.cli import run
 
-main()
+run()

@@ -57,6 +57,7 @@ import sqlite3
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -146,6 +147,29 @@ CREATE TABLE IF NOT EXISTS origins (
 """
 
 CHECKPOINT_BYTES = 4 << 20  # SQLite's own threshold: 1,000 pages of 4 KB
+
+_checkpoints: weakref.WeakSet[threading.Thread] = weakref.WeakSet()  # running ones are referenced
+
+
+def wait_for_checkpoints() -> None:
+    """Wait for every checkpoint thread of this process (a hard exit's, see ``cli.run``;
+    a normal exit waits for them as for any thread that is not a daemon). The last
+    connection to a file to close folds the WAL into it and removes it; when a
+    store was freed before its checkpoint ended, that is the checkpoint's own."""
+    for thread in list(_checkpoints):
+        thread.join()
+
+
+def _close_connection(db: sqlite3.Connection) -> None:
+    """A store's connection, closed when the store is freed (and at exit, for a store
+    still open: ``weakref.finalize`` runs then). CPython's sqlite3 keeps each
+    connection in a reference cycle with its statement cache, so without this only
+    the cycle collector would close it: never, in a command that runs without it
+    (``cli._tune_gc``) and ends by a hard exit, which left the WAL file behind."""
+    with contextlib.suppress(sqlite3.ProgrammingError):  # freed in another thread: the collector's
+        db.close()
+
+
 log = logging.getLogger("automsg_sync.state")
 
 # The row-per-unit tables of the earlier layout, as :func:`_convert_unit_rows` finds them.
@@ -381,11 +405,12 @@ class StateStore:
         if foreign is not None:
             self.db.close()
             raise StateError(_unusable(self.path, foreign))
+        self._close = weakref.finalize(self, _close_connection, self.db)
 
     def close(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.join()
-        self.db.close()
+        self._close()
 
     def _checkpoint(self) -> None:
         """After a commit that left the WAL over :data:`CHECKPOINT_BYTES`: copy it into the
@@ -415,6 +440,7 @@ class StateStore:
 
         self._checkpointer = threading.Thread(target=run, name="state-checkpoint")
         self._checkpointer.start()
+        _checkpoints.add(self._checkpointer)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

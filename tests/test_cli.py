@@ -233,6 +233,73 @@ def test_a_one_shot_command_runs_without_the_cycle_collector_and_gives_it_back(
         gc.set_threshold(*before)
 
 
+def test_the_console_script_ends_by_a_hard_exit_that_leaves_all_a_normal_exit_does(
+    emu: Emu, tmp_path: Path
+) -> None:
+    """cli.run: a one-shot command's process ends by os._exit, after its output is
+    flushed (a pipe gets all of it), its state store is closed (no -wal or -shm file
+    left behind: SQLite removes them when the last connection closes) and with the
+    command's own exit code."""
+    import os
+
+    import polib
+
+    env = dict(os.environ, **USER, AUTOMSG_CSDS_URL=emu.url, AUTOMSG_ACCOUNT=ACCOUNT)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "automsg_sync", *args]
+        return subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    def state_files() -> list[str]:
+        return sorted(p.name for p in (tmp_path / ".automsg").iterdir() if p.name.startswith("state.db"))
+
+    done = cli("export-for-translation", "--languages", "fr-FR", "--format", "po", "--out", "out")
+    assert done.returncode == 0, done.stderr
+    assert "fr-FR" in done.stdout and "Traceback" not in done.stderr
+    assert state_files() == ["state.db"]
+    [po_path] = (tmp_path / "out").glob("*/fr-FR.po")
+    po = polib.pofile(str(po_path))
+    for entry in po:
+        entry.msgstr = entry.msgstr or f"(fr) {entry.msgid}"
+    po.save(str(po_path))
+    applied = cli("import-translations", str(po_path), "--apply", "--json")
+    assert applied.returncode == 0, applied.stderr
+    report = json.loads(applied.stdout)  # the whole document reached the pipe
+    assert report["applied"] and report["exit_code"] == 0
+    assert state_files() == ["state.db"]
+    again = cli("import-translations", str(po_path), "--apply", "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["planned"] == []
+    assert state_files() == ["state.db"]
+    assert cli("import-translations", "nowhere.po").returncode == 1  # a command's own exit code
+    assert cli("status", "--no-such-option").returncode == 2  # click's
+
+
+def test_a_hard_exit_waits_for_a_checkpoint_and_passes_sys_exit_codes_on(tmp_path: Path) -> None:
+    """cli._hard_exit after a store was freed while its checkpoint ran: the checkpoint
+    ends and removes the WAL; ``sys.exit("text")`` prints the text and exits 1."""
+    script = (
+        "import gc, sys\n"
+        "from pathlib import Path\n"
+        "from automsg_sync import cli, state\n"
+        "state.CHECKPOINT_BYTES = 0\n"
+        "gc.disable()\n"
+        "store = state.StateStore(Path(sys.argv[1]))\n"
+        "with store.transaction() as db:\n"
+        "    db.execute('CREATE TABLE filler(x)')\n"
+        "    db.executemany('INSERT INTO filler VALUES (?)', [('x' * 1000,)] * 20000)\n"
+        "del store\n"
+        "cli._hard_exit(sys.argv[2])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path), "it went wrong"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and done.stderr == "it went wrong\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.db"]
+
+
 def test_a_warning_during_a_progress_bar_prints_above_it(capfd: pytest.CaptureFixture[str]) -> None:
     """rich's progress bar swaps sys.stderr for a stream that prints above the bar; the log
     handler writes to that stream, not across the bar (a retry warning did, in a terminal)."""
