@@ -451,9 +451,14 @@ class FileMeta:
     format_version: str = "1"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FileEntry:
-    """One entry as read from a translator file; ``where`` is its line or row."""
+    """One entry as read from a translator file; ``where`` is its line or row.
+
+    Not frozen, though never changed, for the reason :class:`Unit` is not: a
+    large import reads 300,000 entries, and setting nine fields through
+    ``object.__setattr__`` was a quarter of reading a PO file (37 → 27 ms a file
+    of 5,050 entries)."""
 
     key: str
     source: str

@@ -304,28 +304,40 @@ def _parse_regular(
     entries = []
     pos = 0
     intern = sys.intern
+    count = rest.count
+    # per entry, what is written inline here is ~9 of 13 µs of function calls otherwise:
+    # a block of notes only (_comment_block's own first case), and a one-line string
+    # without a backslash (nearly all: _joined's result) read as what is between its quotes
     for m in _REGULAR_ENTRY.finditer(rest):
-        if m.start() != pos:
+        start, end = m.span()
+        if start != pos:
             return None
         comments, ctxt, msgid, msgstr = m.groups()
-        flags, notes, previous = _comment_block(comments, with_notes)
+        if with_notes or "#," in comments or "#|" in comments:
+            flags, notes, previous = _comment_block(comments, with_notes)
+        else:
+            flags, notes, previous = [], [], None
         try:
-            key, source, target = _joined(ctxt), _joined(msgid), _joined(msgstr)
+            key = ctxt[1:-1] if "\\" not in ctxt and "\n" not in ctxt else _joined(ctxt)
+            source = msgid[1:-1] if "\\" not in msgid and "\n" not in msgid else _joined(msgid)
+            target = msgstr[1:-1] if "\\" not in msgstr and "\n" not in msgstr else _joined(msgstr)
         except BadEscape:
             return None  # the line parser names the line
         entries.append(
-            FileEntry(
-                key=intern(key),
-                source=intern(source),
-                target=target,
-                fuzzy="fuzzy" in flags,
-                where=line + comments.count("\n"),
-                notes=tuple(notes),
-                previous_source="".join(previous) if previous is not None else None,
+            FileEntry(  # positional: key, source, target, fuzzy, where, formula, hidden, notes, previous
+                intern(key),
+                intern(source),
+                target,
+                "fuzzy" in flags,
+                line + comments.count("\n"),
+                False,
+                False,
+                tuple(notes),
+                "".join(previous) if previous is not None else None,
             )
         )
-        line += m.group().count("\n")
-        pos = m.end()
+        line += count("\n", start, end)
+        pos = end
     return (header, entries) if pos == len(rest) else None
 
 
