@@ -142,10 +142,12 @@ PIECES = [
 ]
 
 
-@given(
-    st.lists(st.sampled_from(PIECES), min_size=1, max_size=6),
-    st.lists(st.sampled_from(PIECES), min_size=1, max_size=6),
-)
+def joined_pieces(pieces: list[str], most: int) -> st.SearchStrategy[list[str]]:
+    """Texts for the property tests below: one to ``most`` pieces, joined by the test."""
+    return st.lists(st.sampled_from(pieces), min_size=1, max_size=most)
+
+
+@given(joined_pieces(PIECES, 6), joined_pieces(PIECES, 6))
 def test_cheap_gates_never_hide_a_toolkit_failure(source: list[str], target: list[str]) -> None:
     """The speed gates in front of translate-toolkit's checks are necessary conditions."""
     from translate.filters import checks as tt
@@ -309,11 +311,7 @@ QUICK_PIECES = [
 ]
 
 
-@given(
-    st.lists(st.sampled_from(QUICK_PIECES), min_size=1, max_size=7),
-    st.lists(st.sampled_from(QUICK_PIECES), min_size=1, max_size=7),
-    st.sampled_from([None, 4, 12]),
-)
+@given(joined_pieces(QUICK_PIECES, 7), joined_pieces(QUICK_PIECES, 7), st.sampled_from([None, 4, 12]))
 def test_surely_clean_only_where_no_check_fires(
     source: list[str], target: list[str], max_length: int | None
 ) -> None:
