@@ -49,6 +49,7 @@ opened, in one transaction (:func:`_convert_unit_rows`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -332,6 +333,26 @@ def _keep_a_copy(db: sqlite3.Connection, copy: Path) -> None:
         target.close()
 
 
+def _create_private(path: Path) -> None:
+    """Create ``path`` owner-only before SQLite sees it (its -wal and -shm take the file's
+    mode); an existing file is not opened at all.
+
+    Opening and closing a file by hand that SQLite has open in this process drops every
+    POSIX lock the process holds on it (``close()`` releases all of a process's
+    ``fcntl`` locks on the inode: SQLite's "How To Corrupt An SQLite Database File",
+    section 2.2). Another process then took the last connection's exclusive lock,
+    checkpointed and deleted the WAL under this process's live connections: cron's
+    parallel accounts lost committed exports (issue #24). ``O_EXCL`` opens nothing
+    when the file exists."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        if path.is_symlink():  # as O_NOFOLLOW refused it before: SQLite would follow it
+            raise OSError(errno.ELOOP, "the state file is a symbolic link") from None
+        return
+    os.close(fd)
+
+
 def _busy(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and (
         getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
@@ -368,8 +389,7 @@ class StateStore:
         self._checkpointer: threading.Thread | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # created owner-only before SQLite sees it: its -wal and -shm take the file's mode
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600))
+            _create_private(self.path)
             self.db = sqlite3.connect(self.path, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise StateError(f"{self.path}: cannot open the state store: {exc}") from None
@@ -452,7 +472,12 @@ class StateStore:
             try:
                 yield self.db
             except BaseException:
-                self.db.execute("ROLLBACK")
+                # SQLite may have rolled back already (a full disk, an I/O error, an
+                # interrupt): a second ROLLBACK's "no transaction is active" must not
+                # hide the real error
+                if self.db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
