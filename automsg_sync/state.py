@@ -147,6 +147,22 @@ CREATE TABLE IF NOT EXISTS origins (
 );
 """
 
+# An export's baseline, written beside the work into the connection's TEMP schema
+# (no lock on the state file), then copied in by one short transaction (record_export).
+_STAGING = """
+DROP TABLE IF EXISTS temp.staged_baselines;
+DROP TABLE IF EXISTS temp.staged_objects;
+DROP TABLE IF EXISTS temp.staged_groups;
+CREATE TEMP TABLE staged_baselines (language TEXT PRIMARY KEY, units TEXT NOT NULL);
+CREATE TEMP TABLE staged_objects (context TEXT NOT NULL, message_id TEXT NOT NULL, raw TEXT NOT NULL);
+CREATE TEMP TABLE staged_groups (language TEXT NOT NULL, unit_key TEXT NOT NULL, entry_key TEXT NOT NULL);
+"""
+_UNSTAGE = """
+DROP TABLE IF EXISTS temp.staged_baselines;
+DROP TABLE IF EXISTS temp.staged_objects;
+DROP TABLE IF EXISTS temp.staged_groups;
+"""
+
 CHECKPOINT_BYTES = 4 << 20  # SQLite's own threshold: 1,000 pages of 4 KB
 
 _checkpoints: weakref.WeakSet[threading.Thread] = weakref.WeakSet()  # running ones are referenced
@@ -501,37 +517,51 @@ class StateStore:
         before_commit: Callable[[], None] | None = None,
     ) -> None:
         """Save the baseline of ``exported`` units and the origins of ``new_targets`` (live
-        targets not seen before, or changed since); ``before_commit`` runs last in the
-        transaction (if it raises, nothing is saved)."""
+        targets not seen before, or changed since); ``before_commit`` runs before the
+        commit (if it raises, nothing is saved).
+
+        The state store's write lock is held only for the commit itself: the baseline is
+        first written into this connection's TEMP tables, which take no lock on the
+        state file, while ``before_commit`` waits for the export's files (a large
+        account's took ~15 s: another account's apply, or cron's next account, failed
+        with "database is locked" after the 10 s busy timeout; issue #24). Then one
+        short transaction copies it in with SQLite's own ``INSERT … SELECT``."""
         stamp = now_utc()
-        with self.transaction() as db:
-            db.execute(
-                "INSERT INTO exports VALUES (?, ?, ?, ?, ?, ?)",
-                (export_id, account, revision, source_language, api, stamp),
-            )
-            # an export's units come language by language: each language's document is
-            # written as soon as it is made (a language met again is merged into its own)
-            for language, units in groupby(exported, attrgetter("language")):
-                key = language_key(language)
-                doc = {u.key.name: [u.message_id, u.source, u.target, u.state] for u in units}
-                found = db.execute(
-                    "SELECT units FROM baselines WHERE export_id = ? AND language = ?", (export_id, key)
-                ).fetchone()
-                if found is not None:
-                    doc = jsonio.loads(found[0]) | doc
-                db.execute(
-                    "INSERT INTO baselines VALUES (?, ?, ?) ON CONFLICT (export_id, language) "
-                    "DO UPDATE SET units = excluded.units",
-                    (export_id, key, jsonio.dumps_text(doc)),
+        db = self.db
+        try:
+            db.executescript(_STAGING)
+            db.execute("BEGIN")  # the TEMP schema only: no lock on the state file
+            try:
+                # an export's units come language by language: each language's document is
+                # written as soon as it is made (a language met again is merged into its own)
+                for language, units in groupby(exported, attrgetter("language")):
+                    key = language_key(language)
+                    doc = {u.key.name: [u.message_id, u.source, u.target, u.state] for u in units}
+                    found = db.execute(
+                        "SELECT units FROM temp.staged_baselines WHERE language = ?", (key,)
+                    ).fetchone()
+                    if found is not None:
+                        doc = jsonio.loads(found[0]) | doc
+                    db.execute(
+                        "INSERT INTO temp.staged_baselines VALUES (?, ?) ON CONFLICT (language) "
+                        "DO UPDATE SET units = excluded.units",
+                        (key, jsonio.dumps_text(doc)),
+                    )
+                    del doc
+                db.executemany("INSERT INTO temp.staged_objects VALUES (?, ?, ?)", objects)
+                db.executemany(
+                    "INSERT INTO temp.staged_groups VALUES (?, ?, ?)",
+                    ((language_key(lang), member, entry) for lang, member, entry in groups),
                 )
-                del doc
-            db.executemany(
-                "INSERT INTO baseline_objects VALUES (?, ?, ?, ?)", ((export_id, *o) for o in objects)
-            )
-            db.executemany(
-                "INSERT INTO baseline_groups VALUES (?, ?, ?, ?)",
-                ((export_id, language_key(lang), member, entry) for lang, member, entry in groups),
-            )
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StateError(f"{self.path}: {exc}") from None
+        try:
             # A target seen for the first time, or changed since last seen, was
             # (presumably) made against the current source; a stale one keeps
             # the source it was made against.
@@ -540,9 +570,22 @@ class StateStore:
                 rows.setdefault(language_key(language), []).extend(
                     [(u.key.name, u.source, u.target) for u in units]
                 )
-            _record_origins(db, account, rows, stamp, unless_same_target=True)
             if before_commit is not None:
                 before_commit()
+            with self.transaction() as db:
+                db.execute(
+                    "INSERT INTO exports VALUES (?, ?, ?, ?, ?, ?)",
+                    (export_id, account, revision, source_language, api, stamp),
+                )
+                db.execute(
+                    "INSERT INTO baselines SELECT ?, language, units FROM temp.staged_baselines", (export_id,)
+                )
+                db.execute("INSERT INTO baseline_objects SELECT ?, * FROM temp.staged_objects", (export_id,))
+                db.execute("INSERT INTO baseline_groups SELECT ?, * FROM temp.staged_groups", (export_id,))
+                _record_origins(db, account, rows, stamp, unless_same_target=True)
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                db.executescript(_UNSTAGE)
 
     def record_written(
         self,

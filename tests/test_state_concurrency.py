@@ -154,3 +154,78 @@ def test_a_symlinked_state_file_is_still_refused(tmp_path: Path) -> None:
     with pytest.raises(StateError) as caught:
         StateStore(state_dir)
     assert "cannot open the state store" in str(caught.value)
+
+
+def test_an_export_holds_the_write_lock_only_for_its_commit(tmp_path: Path) -> None:
+    """Point 4: while one account's export waits for its files (``before_commit``: a large
+    export's took ~15 s, the busy timeout is 10), another account's writes go through."""
+    state_dir = tmp_path / "state"
+    other = StateStore(state_dir)
+    other.db.execute("PRAGMA busy_timeout=200")  # "database is locked" within 0.2 s, not 10
+    files_waiting = threading.Event()
+    others_done = threading.Event()
+
+    def files_written() -> None:  # the export's files, still being written
+        files_waiting.set()
+        assert others_done.wait(30)
+
+    failures: list[BaseException] = []
+
+    def export() -> None:
+        try:
+            exporting = StateStore(state_dir)  # a connection is used in the thread that made it
+            exporting.record_export(
+                export_id="big",
+                account="A1",
+                revision="7",
+                source_language="en-US",
+                api="unified",
+                exported=(),
+                new_targets=(),
+                objects=[("ctx", "m1", "{}")],
+                groups=[("fr-FR", "ctx|m2", "ctx|m1")],
+                before_commit=files_written,
+            )
+            exporting.close()
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=export)
+    thread.start()
+    try:
+        assert files_waiting.wait(30)
+        record(other, "A2", "small")  # another account's export and write, meanwhile
+        other.set_checked_revision("A2", "3")
+    finally:
+        others_done.set()
+        thread.join()
+    assert failures == []
+    assert other.baseline_objects("big") == {("ctx", "m1"): "{}"}
+    baseline = other.baseline("big")
+    assert baseline is not None and baseline.groups == {("ctx|m1", "fr-fr"): ("ctx|m2",)}
+    assert {r[0] for r in other.db.execute("SELECT export_id FROM exports")} == {"big", "small"}
+    other.close()
+
+
+def test_an_export_whose_files_fail_records_nothing(tmp_path: Path) -> None:
+    state = StateStore(tmp_path / "state")
+
+    def disk_full() -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        state.record_export(
+            export_id="e1",
+            account="A1",
+            revision="1",
+            source_language="en-US",
+            api="unified",
+            exported=(),
+            new_targets=(),
+            objects=[("ctx", "m1", "{}")],
+            before_commit=disk_full,
+        )
+    assert state.baseline("e1") is None and state.baseline_objects("e1") == {}
+    record(state, "A1", "e2")  # and the next export records as usual
+    assert state.baseline_objects("e2") == {}
+    state.close()
