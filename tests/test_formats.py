@@ -339,6 +339,22 @@ def test_xlsx_texts_past_the_fast_row_writer_round_trip(tmp_path: Path) -> None:
     assert entries[str(units[1].key)].target == "court"
 
 
+@pytest.mark.parametrize("padding", [20, 17_000])  # through the fast row writer, and xlsxwriter's own
+def test_a_text_shaped_as_rich_text_xml_comes_back_as_it_went(tmp_path: Path, padding: int) -> None:
+    """Issue #24: xlsxwriter writes a string starting ``<r>`` and ending ``</r>`` as raw
+    rich-text XML. A live text so shaped came back as ``Vous êtes dans la file(EVIL)``
+    and an unchanged import wrote that live; every cell is escaped the same way now."""
+    evil = f"<r><t>Vous êtes dans la file</t></r><!--{'p' * padding}--><r><t> (EVIL)</t></r>"
+    units = [unit(1, evil, evil), unit(2, "short", evil)]
+    path = tmp_path / "fr-FR.xlsx"
+    write_xlsx(path, META, units, {})
+    entries = {e.key: e for e in read_xlsx(path).entries}
+    assert entries[str(units[0].key)].source == evil and entries[str(units[0].key)].target == evil
+    assert entries[str(units[1].key)].target == evil
+    sheet = openpyxl.load_workbook(path, read_only=True)["Translations"]
+    assert [row[4].value for row in sheet.iter_rows(min_row=2)] == [evil, evil]  # as Excel shows it
+
+
 def _po_with_target(tmp_path: Path, quoted_target: str, previous: str = "") -> Path:
     """A file this tool wrote, its one translation replaced by ``quoted_target`` as typed."""
     path = tmp_path / "ar.po"

@@ -108,6 +108,8 @@ def _worksheet_class() -> type[Any]:
     the first (the text would come back ``_x005FA``). Its escaping hook is
     :func:`escape` here, so every text is escaped once, and right.
 
+    Nor is any text taken for rich-text XML (:meth:`TextWorksheet._xml_rich_inline_string`).
+
     ``write_string_row`` writes a row of typed strings (never formulas) at once,
     the XML ``write_string`` writes in constant_memory mode (``<c r= s=
     t="inlineStr">``, ``xml:space="preserve"`` on a text that starts or ends
@@ -116,7 +118,15 @@ def _worksheet_class() -> type[Any]:
     """
     from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
-    for hook in ("_escape_control_characters", "_check_dimensions", "_write_single_row", "_write_string"):
+    hooks = (
+        "_escape_control_characters",
+        "_check_dimensions",
+        "_write_single_row",
+        "_write_string",
+        "_xml_inline_string",
+        "_xml_rich_inline_string",
+    )
+    for hook in hooks:
         if not callable(getattr(Worksheet, hook, None)):
             raise RuntimeError(f"this xlsxwriter has no {hook}: a version this writer does not know")
 
@@ -151,6 +161,15 @@ def _worksheet_class() -> type[Any]:
                 values.append(_PRESERVE if text[:1].isspace() or text[-1:].isspace() else "")
                 values.append(text)
             self.fh.write(self._template(formats).format(*values))
+
+        def _xml_rich_inline_string(self, string: str, attributes: Any = ()) -> None:
+            """xlsxwriter writes a text that starts ``<r>`` and ends ``</r>`` as raw
+            rich-text XML, unescaped: a live text shaped so, passed down its own path
+            (:meth:`write_string_row`'s long texts), came back as other text, which an
+            unchanged import then wrote live (issue #24). This writer never writes rich
+            text: every text is a plain string, escaped the same way."""
+            preserve = string[:1].isspace() or string[-1:].isspace()
+            self._xml_inline_string(string, preserve, list(attributes))
 
         def _template(self, formats: tuple[Any, ...]) -> str:
             """The row's XML with the row number, and each cell's xml:space and text, to fill in."""
