@@ -620,6 +620,7 @@ def restore(settings: Settings, accounts: Accounts, backup: Path, do_apply: bool
             settings.state_dir / "backups",
             apply=do_apply,
             put_override=account.put_override,
+            source_language=account.source_language,
         )
     print_restore_report(out(), report)
     sys.exit(report.exit_code)

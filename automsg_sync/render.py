@@ -15,7 +15,7 @@ from .diff import UPDATE, Decision, by_key_object
 from .export import ExportResult
 from .imports import FileSelection, ImportReport, ImportRun
 from .model import UNIT_STATES, Context
-from .restore import CONFLICT, GONE, NOOP, RESTORE, RestoreReport
+from .restore import CONFLICT, GONE, NOOP, REFUSED, RESTORE, RestoreReport
 from .status import Status, done_percent
 
 if TYPE_CHECKING:
@@ -243,10 +243,22 @@ def print_restore_report(console: Console, report: RestoreReport) -> None:
         )
     console.print(table)
     _more(console, MAX_ROWS, len(ordered))
+    refused = report.by_outcome(REFUSED)
+    for item in refused[:MAX_ROWS]:
+        console.print(
+            f"[red]refused[/red] {escape(item.context.key)}|{escape(item.message_event_id)} "
+            f"{escape(item.language)}: {escape(item.why)}"
+        )
+    _more(console, MAX_ROWS, len(refused))
+    for line in report.ignored_fields[:MAX_ROWS]:
+        console.print(f"[yellow]not restored[/yellow] {escape(line)}")
+    _more(console, MAX_ROWS, len(report.ignored_fields))
     counts = {o: len(report.by_outcome(o)) for o in (RESTORE, NOOP, CONFLICT, GONE)}
     console.print(
         f"{counts[RESTORE]} to restore, {len(report.written)} restored, {counts[NOOP]} already as before, "
-        f"{counts[CONFLICT]} conflicts (changed after the apply; left alone), {counts[GONE]} gone; "
+        f"{counts[CONFLICT]} conflicts (changed after the apply; left alone), {counts[GONE]} gone"
+        + (f", {len(refused)} refused (not what the run wrote, or failing QA)" if refused else "")
+        + "; "
         f"{report.requests} requests" + (f"; backup {escape(report.own_backup)}" if report.own_backup else "")
     )
     if report.error is not None:

@@ -10,7 +10,19 @@ the object as it was before. Compared with the live data:
   changes;
 - anything else → ``conflict``: somebody changed it after the apply; it is
   reported, never overwritten;
-- object gone live → ``gone``.
+- object gone live → ``gone``;
+- not what the run wrote → ``refused`` (below).
+
+**Only what the run wrote goes back** (issue #24). A backup is a file anyone with
+access to the state folder can edit, so it is checked against the run's journal in
+the state store before anything is decided: an object the journal does not list for
+that run, or a language it does not list for that object (the source language is
+never one), is refused by name. Of a language's entry only the fields an apply
+writes go back, ``msg`` and ``isDefault``; any other field of the backup's entry
+that differs from the live one is named and left as it is live. The text to put back
+passes the same QA errors as an import (placeholders of the live source, the
+channel's rules, control characters, unsafe HTML); a text that fails is refused
+with the finding. A backup whose run is not in this state store is refused whole.
 
 A restore is itself a write: it backs up what it changes first, so it can be
 restored in turn. Dry run unless ``apply``.
@@ -31,9 +43,11 @@ from .imports import new_run_id
 from .lp import Connection
 from .lp.automessages import LEGACY, UNIFIED, AutoMessagesApi
 from .model import AutoMessage, Context, UnitKey, language_key
+from .qa import ERROR, QAContext, check_translation
 from .state import StateStore, now_utc
 
-RESTORE, NOOP, CONFLICT, GONE = "restore", "noop", "conflict", "gone"
+RESTORE, NOOP, CONFLICT, GONE, REFUSED = "restore", "noop", "conflict", "gone", "refused"
+RESTORABLE = ("msg", "isDefault")  # the fields of a language's entry an apply writes (AutoMessage.with_texts)
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,7 @@ class RestoreItem:
     pre: dict[str, Any] | None  # the entry before the apply (None: there was none)
     outcome: str = ""
     live: str | None = None
+    why: str = ""  # a refusal's reason, in words
 
 
 @dataclass
@@ -58,6 +73,7 @@ class RestoreReport:
     own_backup: str | None = None
     requests: int = 0
     error: str | None = None  # a write failed: ``written`` holds what was put back before it
+    ignored_fields: list[str] = field(default_factory=list)  # backup fields no apply writes: left as live
 
     def by_outcome(self, outcome: str) -> list[RestoreItem]:
         return [i for i in self.items if i.outcome == outcome]
@@ -66,7 +82,7 @@ class RestoreReport:
     def exit_code(self) -> int:
         if self.error is not None:
             return 1
-        return 3 if self.by_outcome(CONFLICT) or self.by_outcome(GONE) else 0
+        return 3 if self.by_outcome(CONFLICT) or self.by_outcome(GONE) or self.by_outcome(REFUSED) else 0
 
 
 def load_backup(path: Path) -> dict[str, Any]:
@@ -111,15 +127,21 @@ def decide(item: RestoreItem, live: LiveView) -> RestoreItem:
         return _with(item, GONE, None)
     entry = _entry(message.raw, item.language)
     live_text = entry.get("msg") if entry is not None else None
-    if entry == item.pre:
+    if _restorable(entry) == _restorable(item.pre):
         return _with(item, NOOP, live_text)
     if live_text == item.written:
         return _with(item, RESTORE, live_text)
     return _with(item, CONFLICT, live_text)
 
 
+def _restorable(entry: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if entry is None else {k: entry[k] for k in RESTORABLE if k in entry}
+
+
 def restored(message: AutoMessage, items: list[RestoreItem]) -> AutoMessage:
-    """The live object with the items' language entries put back as they were."""
+    """The live object with the items' language entries put back as they were: their
+    :data:`RESTORABLE` fields (an entry the apply added is removed); every other
+    field stays as it is live."""
     raw = copy.deepcopy(dict(message.raw))
     data = raw.setdefault("data", [])
     for item in items:
@@ -131,14 +153,72 @@ def restored(message: AutoMessage, items: list[RestoreItem]) -> AutoMessage:
             ),
             None,
         )
-        if item.pre is None:
+        back = _restorable(item.pre)
+        if back is None:
             if index is not None:
                 del data[index]
         elif index is None:
-            data.append(copy.deepcopy(item.pre))
+            data.append({"lang": item.pre["lang"] if item.pre else item.language, **back})
         else:
-            data[index] = copy.deepcopy(item.pre)
+            data[index] = {**data[index], **back}
     return AutoMessage(raw)
+
+
+def _vetted(
+    items: list[RestoreItem],
+    journal: dict[tuple[str, str], set[str]],
+    run_id: str,
+    live: LiveView,
+    source_language: str,
+    backup_path: Path,
+) -> tuple[list[RestoreItem], list[str]]:
+    """The backup's items checked against what the run's journal says it wrote and
+    against QA; the refused ones get outcome ``refused`` and a reason. Also returns the
+    entry fields the backup holds that no apply writes (named, never written)."""
+    out: list[RestoreItem] = []
+    ignored: list[str] = []
+    for item in items:
+        where = f"{item.context.key}|{item.message_event_id} {item.language}"
+        message = live.message(UnitKey(item.context, item.message_event_id))
+        # an apply's journal names the object by its id, a restore's by its messageEventId
+        languages = journal.get((item.context.key, item.message_event_id))
+        if languages is None and message is not None:
+            languages = journal.get((item.context.key, message.id))
+        why = ""
+        if languages is None:
+            why = f"run {run_id} wrote nothing to {item.context.key}|{item.message_event_id}"
+        elif language_key(item.language) not in languages:
+            why = f"run {run_id} did not write {item.language} of this message"
+        elif item.pre is not None:
+            text = item.pre.get("msg")
+            if not isinstance(text, str):
+                why = "the backup's entry has no text"
+            else:
+                why = _qa_refusal(item, text, message, source_language, backup_path)
+            entry = _entry(message.raw, item.language) if message is not None else None
+            for name, value in item.pre.items():
+                if name not in RESTORABLE and name != "lang" and (entry is None or entry.get(name) != value):
+                    ignored.append(f"{where}: field {name!r} is not one an apply writes: left as it is live")
+        out.append(_with(item, REFUSED, None, why) if why else item)
+    return out, ignored
+
+
+def _qa_refusal(
+    item: RestoreItem, text: str, message: AutoMessage | None, source_language: str, backup_path: Path
+) -> str:
+    """The QA errors of a text to put back, in words ("" if none)."""
+    source = message.text(source_language) if message is not None else None
+    ctx = QAContext(
+        str(backup_path),
+        None,
+        f"{item.context.key}|{item.message_event_id}",
+        item.language,
+        item.message_event_id,
+    )
+    errors = [
+        f.message for f in check_translation(source.msg if source else text, text, ctx) if f.severity == ERROR
+    ]
+    return "QA: " + "; ".join(errors) if errors else ""
 
 
 def restore_backup(
@@ -150,6 +230,7 @@ def restore_backup(
     *,
     apply: bool = False,
     put_override: bool = False,
+    source_language: str = "en-US",
 ) -> RestoreReport:
     document = load_backup(backup_path)
     if str(document.get("account")) != account:  # a usage error: --account names another account
@@ -162,9 +243,22 @@ def restore_backup(
     flavour = str(document.get("api", LEGACY))
     if flavour not in (UNIFIED, LEGACY):
         raise FormatError(backup_path, None, f"the backup names an unknown API {flavour!r}")
+    run_id = str(document.get("run_id") or "")
+    journal = state.journal_languages(run_id, account)
+    if not journal:
+        raise FormatError(
+            backup_path,
+            None,
+            f"its run {run_id or '(none named)'} is not in the journal of the state store {state.path}: "
+            "a restore puts back only what a run recorded there wrote (pass the --config or --state-dir "
+            "of the machine that ran it)",
+        )
     api = AutoMessagesApi(conn, flavour, writable=True, put_override=put_override)
     live = read_live(api)
-    report.items = [decide(i, live) for i in _items(backup_path, document)]
+    vetted, report.ignored_fields = _vetted(
+        _items(backup_path, document), journal, run_id, live, source_language, backup_path
+    )
+    report.items = [i if i.outcome == REFUSED else decide(i, live) for i in vetted]
     todo = _by_context(report.by_outcome(RESTORE))
     if apply and todo:
         report.own_backup = str(backup_dir / f"{report.run_id}.json")
@@ -235,9 +329,9 @@ def _flatten(by_context: dict[Context, dict[str, list[RestoreItem]]]) -> list[Re
     return [i for by in by_context.values() for its in by.values() for i in its]
 
 
-def _with(item: RestoreItem, outcome: str, live: str | None) -> RestoreItem:
+def _with(item: RestoreItem, outcome: str, live: str | None, why: str = "") -> RestoreItem:
     return RestoreItem(
-        item.context, item.message_event_id, item.language, item.written, item.pre, outcome, live
+        item.context, item.message_event_id, item.language, item.written, item.pre, outcome, live, why
     )
 
 

@@ -723,6 +723,16 @@ class StateStore:
         )
         return [tuple(r) for r in rows]
 
+    def journal_languages(self, run_id: str, account: str) -> dict[tuple[str, str], set[str]]:
+        """(context, message id) → the language keys a run of ``account`` set out to write
+        ({} for a run not recorded here): what a restore of its backup may put back."""
+        rows = self.db.execute(
+            "SELECT j.context, j.message_id, j.languages FROM journal j JOIN runs r ON r.run_id = j.run_id "
+            "WHERE j.run_id = ? AND r.account = ?",
+            (run_id, account),
+        )
+        return {(c, m): {language_key(str(lang)) for lang in json.loads(langs)} for c, m, langs in rows}
+
     # ------------------------------------------------------------ cron helpers
 
     def last_api(self, account: str) -> str | None:
