@@ -37,10 +37,11 @@ from . import jsonio
 from .diff import UPDATE, Decision, LiveView, Plan, Proposal, by_key_object
 from .errors import ApiError, ApiStatusError, AutomsgError
 from .lp.automessages import AutoMessagesApi, ContextListing, PreparedWrite
-from .model import AutoMessage, Context, Text, language_key
+from .model import AutoMessage, Context, Text, UnitKey, language_key
 from .state import StateStore, now_utc
 
 MAX_CONFLICT_RETRIES = 3
+UNCONFIRMED = "written, read-back pending"  # a run's status between its recording and its read-back
 
 W = TypeVar("W", bound=Sized)  # a write's work item: its units
 log = logging.getLogger("automsg_sync.apply")
@@ -196,18 +197,68 @@ def apply_plan(
         return result
 
     # The read-back (request, parse, check) runs in a thread while this one records what
-    # was written, in one transaction committed only once the read-back confirms it: on a
-    # large account both take seconds, and half of each is outside the GIL (the other
-    # side's server, SQLite). The recording holds one language's documents at a time.
+    # was written: on a large account both take seconds, and half of each is outside the
+    # GIL (the other side's server, SQLite). The recording holds one language's documents
+    # at a time, and is committed before the read-back is awaited: the server answered
+    # each write, so what was sent is recorded whatever becomes of the read-back (a Ctrl-C
+    # there left every object written and nothing pushed, and the next delivery of the
+    # same export a false conflict; issue #24). The run stays UNCONFIRMED until the
+    # read-back confirms it, or a later run's read of the account does
+    # (:func:`finish_read_backs`).
     with ThreadPoolExecutor(1, thread_name_prefix="read-back") as reader:
         confirmed = reader.submit(_confirm, api, result.written)
         try:
-            _record(state, account, run_id, result.written, confirmed.result)
+            _record(state, account, run_id, result.written)
+            state.finish_run(run_id, UNCONFIRMED)
         except BaseException:
             state.finish_run(run_id, "failed")
             raise
+        try:
+            confirmed.result()
+        except AutomsgError:
+            state.finish_run(run_id, "failed")
+            raise
+        except BaseException:
+            log.error(
+                "interrupted during the read-back: %d unit(s) were written and recorded (backup %s), "
+                "not yet read back: run the same command again, or any import of the account, to check them",
+                len(result.written),
+                result.backup,
+            )
+            raise
     state.finish_run(run_id, "applied")
     return result
+
+
+def finish_read_backs(state: StateStore, account: str, live: LiveView) -> list[str]:
+    """The read-backs of earlier runs of ``account`` that were interrupted before they
+    ended (status :data:`UNCONFIRMED`), done from ``live``, a later run's read: each
+    text such a run pushed that is still the unit's last push is checked against it.
+    Returns a line per run, in words; a run whose texts all match is marked applied."""
+    lines = []
+    for run_id in state.runs_with_status(account, UNCONFIRMED):
+        pushed = state.pushed_by_run(account, run_id)
+        differ = [
+            (key, language)
+            for (key, language), text in pushed.items()
+            if (message := live.message(UnitKey.parse(key))) is None
+            or (found := message.text(language)) is None
+            or found.msg != text
+        ]
+        if differ:
+            lines.append(
+                f"run {run_id} was interrupted before its read-back; {len(pushed) - len(differ)} of its "
+                f"{len(pushed)} texts are live as written, {len(differ)} are not (changed since, or the "
+                f"write did not land), e.g. {differ[0][0]} {differ[0][1]}"
+            )
+            state.finish_run(run_id, "checked-after")
+        else:
+            lines.append(
+                f"run {run_id} was interrupted before its read-back; its {len(pushed)} texts are live as "
+                "written: confirmed now"
+            )
+            state.finish_run(run_id, "applied")
+    return lines
 
 
 def _record(

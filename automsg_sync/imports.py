@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import jsonio
-from .apply import ApplyResult, apply_plan, read_live
+from .apply import ApplyResult, apply_plan, finish_read_backs, read_live
 from .config import AccountSettings, check_account_id
 from .diff import SKIPPED, UNTOUCHED, UPDATE, Decision, LiveView, Plan, Proposal, three_way
 from .errors import ApiError, AutomsgError, ConfigError, FormatError
@@ -85,6 +85,7 @@ class ImportReport:
     used_304: bool = False
     requests: int = 0
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase
+    confirmed: list[str] = field(default_factory=list)  # earlier runs' read-backs finished by this one
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -153,6 +154,7 @@ class ImportReport:
             "qa": [vars(f) for f in self.qa],
             "errors": [vars(e) for e in self.errors],
             "backup": str(self.applied.backup) if self.applied and self.applied.backup else None,
+            "earlier_read_backs": self.confirmed,
             "revision_check": "304 not modified" if self.used_304 else "fetched",
             "conflict_retries": self.applied.conflict_retries if self.applied else 0,
             "requests": self.requests,
@@ -215,6 +217,8 @@ def import_translations(
             prefer_file=options.prefer_file,
         )
 
+    if options.apply:  # an earlier apply's read-back that never ended is done from this read
+        report.confirmed = finish_read_backs(state, account.id, live)
     with report.timed("diff"):
         report.plan = rediff(live, proposals)
     live_box = [live]

@@ -183,6 +183,8 @@ def print_import_report(console: Console, report: ImportReport, *, wide: bool = 
     for problem in report.errors:
         where = f"{problem.file}:{problem.where}" if problem.where else problem.file
         console.print(f"[red]error[/red] {escape(where + ': ' if where else '')}{escape(problem.message)}")
+    for line in report.confirmed:
+        console.print(f"[yellow]read-back[/yellow] {escape(line)}")
     print_plan(console, report, wide=wide)
     skipped = report.skipped()
     qa_errors: dict[tuple[str, str], dict[str, None]] = {}  # the findings' words, in order, once each

@@ -733,6 +733,22 @@ class StateStore:
         )
         return {(c, m): {language_key(str(lang)) for lang in json.loads(langs)} for c, m, langs in rows}
 
+    def runs_with_status(self, account: str, status: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT run_id FROM runs WHERE account = ? AND status = ? ORDER BY started_at", (account, status)
+        )
+        return [r[0] for r in rows]
+
+    def pushed_by_run(self, account: str, run_id: str) -> dict[tuple[str, str], str]:
+        """(unit key, language key) → text, of the texts ``run_id`` pushed that are still
+        the units' last push."""
+        rows = self.db.execute(
+            "SELECT p.language, j.key, j.value ->> 0 FROM pushed p, json_each(p.units) j "
+            "WHERE p.account = ? AND j.value ->> 1 = ?",
+            (account, run_id),
+        )
+        return {(key, language): text for language, key, text in rows}
+
     # ------------------------------------------------------------ cron helpers
 
     def last_api(self, account: str) -> str | None:

@@ -203,3 +203,64 @@ def test_ctrl_c_while_a_write_is_in_flight(
     )
     assert skill7 > 0
     assert f"of which {skill7} were being written when it stopped and may have been" in said, said
+
+
+def test_ctrl_c_during_the_read_back_keeps_what_was_written_and_the_rerun_checks_it(
+    emu: Emu, settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue #24, point 5: SIGINT while the read-back is parked in the emulator. What was
+    written is recorded (as pushed, with its export) all the same; the run says its
+    read-back is pending; the re-run finishes it from its own read; and a corrected second
+    delivery of the same export is an update, not a false conflict."""
+    account = settings.account(ACCOUNT)
+    state = StateStore(settings.state_dir)
+    conn = connect(settings, account, sleep=Sleeps())
+    export_for_translation(conn, account, ExportRequest(tmp_path / "out", ["po"], ["fr-FR"]), state)
+    po_path = tmp_path / "out" / ACCOUNT / "fr-FR.po"
+    po = polib.pofile(str(po_path))
+    for entry in po:
+        entry.msgstr = entry.msgstr or f"(fr) {entry.msgid}"
+    po.save(str(po_path))
+    # the import's own read (conditional, answered 304) is let through; the read-back is parked
+    emu.faults(
+        script=[{"match": "auto-messages", "method": "GET", "skip": 1, "hold": "rb", "holdSeconds": 1}]
+    )
+    main = threading.get_ident()
+
+    def interrupt_once_parked() -> None:
+        while not emu.hook("GET", "faults")["counts"].get("hold"):
+            threading.Event().wait(0.01)  # polled: the emulator tells when it has parked the read
+        signal.pthread_kill(main, signal.SIGINT)
+
+    helper = threading.Thread(target=interrupt_once_parked)
+    helper.start()
+    with pytest.raises(KeyboardInterrupt):
+        import_translations(
+            conn, account, [po_path], ImportOptions(apply=True), state, settings.state_dir / "backups"
+        )
+    helper.join()
+    emu.hook("DELETE", "faults")
+    [(run_id, status)] = state.db.execute("SELECT run_id, status FROM runs").fetchall()
+    assert status == "written, read-back pending"
+    assert any(r.getMessage().startswith("interrupted during the read-back") for r in caplog.records)
+    pushed = state.pushed_by_run(ACCOUNT, run_id)
+    assert len(pushed) == 13 and all(text.startswith("(fr) ") for text in pushed.values())
+
+    rerun = import_translations(
+        conn, account, [po_path], ImportOptions(apply=True), state, settings.state_dir / "backups"
+    )
+    assert rerun.exit_code == 0 and rerun.counts()["planned"] == 0
+    assert rerun.confirmed == [
+        f"run {run_id} was interrupted before its read-back; its 13 texts are live as written: confirmed now"
+    ]
+    assert state.db.execute("SELECT status FROM runs WHERE run_id = ?", (run_id,)).fetchone() == ("applied",)
+
+    po = polib.pofile(str(po_path))  # the translator's corrected second delivery of the same export
+    for entry in po:
+        entry.msgstr += " (v2)"
+    po.save(str(po_path))
+    second = import_translations(
+        conn, account, [po_path], ImportOptions(), state, settings.state_dir / "backups"
+    )
+    assert second.counts()["planned"] == len(po) and second.skipped() == []  # no conflict among them
+    state.close()
