@@ -298,6 +298,7 @@ class _Reading(NamedTuple):
     blocked: frozenset[str]  # language keys with an unusable entry: never read, never written
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON's "\\ud83d" alone: decodable, not encodable
 _GOOD_TAGS: set[str] = set()  # spellings tag_problem passed: a large account repeats 60 of them 300,000 times
 
 
@@ -344,6 +345,14 @@ def _read_data(data: object) -> _Reading:
         msg = entry.get("msg")
         is_default = entry.get("isDefault")
         if type(msg) is str and (is_default is None or type(is_default) is bool):  # the usual entry
+            if not msg.isascii() and (lone := _LONE_SURROGATE.search(msg)) is not None:
+                # not Unicode text: no file can hold it, and nothing may be written over it
+                problems.append(
+                    f"{lang}: the text holds a lone surrogate (U+{ord(lone.group()):04X}), "
+                    "which is not Unicode text: left out"
+                )
+                blocked.add(key)
+                continue
             found.append(Text(lang, msg, bool(is_default)))
         elif msg is not None and not isinstance(msg, str):
             problems.append(f"{lang}: the text is not a string ({type(msg).__name__}): left out")

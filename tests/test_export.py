@@ -235,3 +235,71 @@ def test_this_process_takes_back_jobs_no_worker_started(
     assert all(counts["translated"].words == 2 for _, counts in done)  # counted wherever the job ran
     for lang in langs:
         assert f'msgstr "Salut {lang}"' in (tmp_path / f"{lang}.po").read_text(encoding="utf-8")
+
+
+def test_a_lone_surrogate_in_livepersons_data_leaves_that_text_out(
+    emu: Emu, conn: Connection, settings: Settings, tmp_path: Path
+) -> None:
+    """Issue #24, point 6: ``"Hi \\ud83d from Sales"`` (a lone surrogate, as JSON may carry
+    it) in a live French text: the export no longer crashes with UnicodeEncodeError; that
+    language of that message is left out and said, as other unusable server data; an
+    import of the file writes nothing over it."""
+    emu.ui_edit("skill/9", "Welcome message", "fr-FR", "Hi \ud83d from Sales")
+    result = export(conn, settings, tmp_path, languages=["fr-FR", "de-DE"], formats=["po", "xlsx"])
+    said = [n for n in result.notices if "lone surrogate (U+D83D)" in n]
+    assert said and "Welcome message" in said[0] and "fr-FR" in said[0], result.notices
+    keys = {e.key for e in read_po(tmp_path / ACCOUNT / "fr-FR.po").entries}
+    assert "skill/9|Welcome message" not in keys and "account|Welcome message" in keys
+    assert "skill/9|Welcome message" in {e.key for e in read_po(tmp_path / ACCOUNT / "de-DE.po").entries}
+    runner = CliRunner()
+    po = tmp_path / ACCOUNT / "fr-FR.po"
+    dry = runner.invoke(
+        main,
+        ["import-translations", str(po), "--state-dir", str(settings.state_dir), "--csds-url", emu.url],
+        env=USER,
+    )
+    assert dry.exit_code == 0, dry.output
+
+
+def test_an_import_over_a_text_that_became_a_lone_surrogate_does_not_crash(
+    emu: Emu, conn: Connection, settings: Settings, tmp_path: Path
+) -> None:
+    export(conn, settings, tmp_path, languages=["fr-FR"], formats=["po"])
+    po = tmp_path / ACCOUNT / "fr-FR.po"
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text.replace('msgstr ""', 'msgstr "Traduit"'), encoding="utf-8")
+    emu.ui_edit("skill/7", "Welcome message", "fr-FR", "Bonjour \udc00 Facturation")
+    before = emu.dump()
+    result = CliRunner().invoke(
+        main,
+        [
+            "import-translations",
+            str(po),
+            "--apply",
+            "--state-dir",
+            str(settings.state_dir),
+            "--csds-url",
+            emu.url,
+        ],
+        env=USER,
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    after = emu.dump()
+    fr = [
+        e
+        for o in after["accounts"][ACCOUNT]["autoMessages"]["skill/7"]
+        for e in o["data"]
+        if o["messageEventId"] == "Welcome message" and e["lang"] == "fr-FR"
+    ]
+    assert [e["msg"] for e in fr] == ["Bonjour \udc00 Facturation"]  # nothing written over it
+    welcome = [  # the message's object: not written at all (its French is left out, not read)
+        [
+            o
+            for o in dump["accounts"][ACCOUNT]["autoMessages"]["skill/7"]
+            if o["messageEventId"] == "Welcome message"
+        ]
+        for dump in (before, after)
+    ]
+    assert welcome[0] == welcome[1]
+    assert "1 problem(s) in the account's automatic messages: left out" in result.output, result.output
