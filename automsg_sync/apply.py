@@ -26,16 +26,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Mapping, Sequence, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from . import jsonio
 from .diff import UPDATE, Decision, LiveView, Plan, Proposal, by_key_object
 from .errors import ApiError, ApiStatusError, AutomsgError
+from .files import write_private_json
 from .lp.automessages import AutoMessagesApi, ContextListing, PreparedWrite
 from .model import AutoMessage, Context, Text, UnitKey, language_key
 from .state import StateStore, now_utc
@@ -64,23 +63,6 @@ class ApplyResult:
     @property
     def partial(self) -> bool:
         return self.error is not None
-
-
-def write_private_json(path: Path, document: dict[str, Any]) -> None:
-    """Write a JSON file readable by its owner only, atomically (backups, reports, error files)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    # O_NOFOLLOW: a symlink planted at the temporary name is not written through;
-    # fchmod: a temporary file left by a killed run keeps its old mode otherwise
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        # compact (orjson: the 30 MB backup of a large account in a tenth of a second;
-        # jq or python -m json.tool pretty-print it)
-        fh.write(jsonio.dumps(document))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def fetch_live(api: AutoMessagesApi, if_match: str | None = None) -> LiveView | None:

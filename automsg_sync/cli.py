@@ -28,6 +28,7 @@ from rich.console import Console
 from . import __version__
 from .config import APIS, FORMATS, AccountSettings, Settings, load_settings
 from .errors import AutomsgError
+from .files import OutputError, check_target, write_private_json
 from .log import register_secrets, setup_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,7 +39,15 @@ def out() -> Console:
     """Tables on stdout. Piped into a file or a log, rich would assume 80 columns and cut
     texts and file names; there the width is ``COLUMNS``, else 160."""
     width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
-    return Console(highlight=False, soft_wrap=True, width=width)
+    return _Stdout(highlight=False, soft_wrap=True, width=width)
+
+
+class _Stdout(Console):
+    """rich's console on stdout; a reader gone away is said as for any output (:func:`_stdout_gone`),
+    where rich would exit 1 without a word."""
+
+    def on_broken_pipe(self) -> None:
+        _stdout_gone()
 
 
 class Ctx:
@@ -188,6 +197,8 @@ class _Group(click.Group):
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            _stdout_gone()
         except KeyboardInterrupt:
             # what was done stays done and is safe: an export places its files only once
             # recorded, an apply logged what it had written; a re-run finishes the rest
@@ -224,6 +235,18 @@ def main(ctx: click.Context, verbose: bool, log_format: str) -> None:
 
 
 LONG_RUNNING = ("cron-run", "emulator")  # commands that keep the cycle collector on
+
+
+def _stdout_gone() -> None:
+    """The reader of stdout went away (``| head`` ended, a closed pipe): one line on
+    stderr and exit 141 (128 + SIGPIPE, as a shell reports a command a pipe ended),
+    not ``internal error: BrokenPipeError``. Whatever the command did stands.
+    Python's own advice: point stdout at devnull, so that the flush at exit is quiet."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    with contextlib.suppress(OSError):
+        click.echo("stdout was closed before the output was written; what the command did stands", err=True)
+    sys.exit(141)
 
 
 def run() -> None:
@@ -329,16 +352,19 @@ def status(
     from .render import print_status
     from .status import account_status
 
+    _check_outputs(html_path)
     with connect(settings, account) as conn:
         result = account_status(conn, account, _csv(languages), _csv(skills))
-    if html_path is not None:
-        from .html import write_coverage_page
-
-        write_coverage_page(result, html_path)
     if as_json:
         _print_json(result.to_json())
     else:
         print_status(out(), result)
+    if html_path is not None:
+        from .html import write_coverage_page
+
+        sys.exit(
+            0 if _write_output("coverage page", html_path, lambda p: write_coverage_page(result, p)) else 1
+        )
 
 
 def _csv(value: str | None) -> list[str] | None:
@@ -439,6 +465,7 @@ def export_for_translation(
     from .render import print_export_result
     from .state import StateStore
 
+    _check_outputs(html_path)
     out_dir = out_dir or settings.paths.outbox
     request = ExportRequest(
         out_dir=out_dir,
@@ -461,14 +488,18 @@ def export_for_translation(
 
         with connect(settings, account) as conn:
             result = run_export(conn, account, request, state, progress)
-    if html_path is not None:
-        from .html import write_export_page
-
-        write_export_page(result, html_path, out_dir)
     if as_json:
         _print_json(result.to_json())
     else:
         print_export_result(console, result, out_dir)
+    if html_path is not None:
+        from .html import write_export_page
+
+        sys.exit(
+            0
+            if _write_output("export page", html_path, lambda p: write_export_page(result, p, out_dir))
+            else 1
+        )
 
 
 @main.command(
@@ -525,6 +556,7 @@ def import_translations(
     from .render import print_file_selection, print_import_runs
     from .state import StateStore, account_lock
 
+    _check_outputs(report_path, html_path)
     selection = translation_files(files)
     print_file_selection(Console(stderr=True) if as_json else out(), selection)
     grouped = files_by_account(selection.files, accounts.override, settings.max_file_bytes)
@@ -549,17 +581,17 @@ def import_translations(
             )
     if grouped.unreadable:
         run.reports.append(unreadable_report(grouped.unreadable, dry_run=not do_apply))
-    if report_path is not None:
-        _write_json(report_path, run.to_json())
-    if html_path is not None:
-        from .html import write_plan_page
-
-        write_plan_page(run, html_path)
     if as_json:
         _print_json(run.to_json())
     else:
         print_import_runs(out(), run, wide=wide)
-    sys.exit(run.exit_code)
+    # after the summary: a report that cannot be written (a full disk) loses no word of it
+    written = _write_output("report", report_path, lambda p: write_private_json(p, run.to_json()))
+    if html_path is not None:
+        from .html import write_plan_page
+
+        written = _write_output("plan page", html_path, lambda p: write_plan_page(run, p)) and written
+    sys.exit(run.exit_code or (0 if written else 1))
 
 
 @main.command("cron-run")
@@ -686,12 +718,33 @@ def _print_json(document: object) -> None:
     click.echo(json.dumps(document, ensure_ascii=False))
 
 
-def _write_json(path: Path, document: dict[str, Any]) -> None:
-    """``--report``: owner-only (0600) and atomic, as backups and cron's reports are: it holds
-    every text of the run. One line (``jq .`` pretty-prints it)."""
-    from .apply import write_private_json
+def _check_outputs(*paths: Path | None) -> None:
+    """``--report`` and ``--html`` named a symbolic link, a device or a folder: refused
+    before any work (:func:`files.check_target`)."""
+    for path in paths:
+        if path is not None:
+            check_target(path)
 
-    write_private_json(path, document)
+
+def _write_output(what: str, path: Path | None, write: Callable[[Path], object]) -> bool:
+    """Write a ``--report`` (owner-only and atomic, as backups are: it holds every text of
+    the run; one line, ``jq .`` pretty-prints it) or an ``--html`` page, once the
+    summary is printed; a failure is said in one line (False), nothing half-written."""
+    if path is None:
+        return True
+    try:
+        write(path)
+    except OutputError as exc:
+        click.echo(f"error: the {what} was not written: {exc}", err=True)
+        return False
+    except OSError as exc:
+        click.echo(
+            f"error: the {what} could not be written to {path} ({exc.strerror or exc}); "
+            "everything above stands",
+            err=True,
+        )
+        return False
+    return True
 
 
 @main.command()

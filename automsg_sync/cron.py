@@ -89,6 +89,7 @@ from typing import Any
 from .config import AccountSettings, Settings
 from .errors import AutomsgError, ConfigError, LockHeld
 from .export import ExportRequest, export_for_translation, fetch_snapshot
+from .files import write_atomic
 from .formats import IMPORTABLE
 from .imports import ImportOptions, import_translations, new_run_id
 from .log import redact, register_secrets
@@ -668,22 +669,14 @@ def _unlink_quietly(path: str | Path) -> None:
 
 
 def write_json_private(path: Path, document: dict[str, Any]) -> None:
-    """Write a JSON file readable by its owner only (0600), atomically: a temporary file
-    beside it, renamed into place; removed again if anything fails (a full disk).
+    """Write a JSON file readable by its owner only (0600), atomically
+    (:func:`files.write_atomic`: removed again if anything fails, a full disk).
 
-    Every text is made printable first (a file name that is not UTF-8 has its bytes
-    escaped), so no name can make the write fail."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mode 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(_printable_document(document), ensure_ascii=False, separators=(",", ":")))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
+    Texts stay as they are (JSON escapes a line break or a control character itself;
+    the report's texts were shown ``\\x0a`` before); only what UTF-8 cannot hold, the
+    bytes of a file name that is not UTF-8, is escaped, so no name can make the write fail."""
+    text = json.dumps(_json_safe(document), ensure_ascii=False, separators=(",", ":"))
+    write_atomic(path, text.encode("utf-8"), private=True, sync=True)
 
 
 def _fail(
@@ -737,13 +730,26 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
-def _printable_document(value: Any) -> Any:
+def _utf8(text: str) -> str:
+    """``text`` as UTF-8 can hold it: a file name's undecodable bytes (``os.fsdecode``'s
+    surrogates) as ``\\xNN``, any other lone surrogate as ``\\udNNN``."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def _json_safe(value: Any) -> Any:
     if isinstance(value, str):
-        return printable(value)
+        return _utf8(value)
     if isinstance(value, dict):
-        return {printable(str(k)): _printable_document(v) for k, v in value.items()}
+        return {_utf8(str(k)): _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_printable_document(v) for v in value]
+        return [_json_safe(v) for v in value]
     return value
 
 

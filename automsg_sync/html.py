@@ -30,10 +30,8 @@ import base64
 import difflib
 import hashlib
 import heapq
-import os
 import re
 import shlex
-import tempfile
 import time
 import unicodedata
 from collections import Counter
@@ -49,6 +47,7 @@ from markupsafe import Markup, escape
 from .catalog import StatusRow
 from .diff import CONFLICT, GONE, NOOP, STALE, UNTOUCHED, UPDATE, Decision, Proposal
 from .export import ExportResult
+from .files import write_atomic
 from .imports import ImportReport, ImportRun
 from .model import UNIT_STATES, Context, is_rtl
 from .qa import Finding
@@ -728,23 +727,11 @@ def _render(template: str, **context: Any) -> str:
 
 
 def _write(path: Path, page: str, *, private: bool = True) -> Path:
-    """The page written whole or not at all (a temporary file renamed into place);
-    ``private``: readable by its owner only (0600), as cron's reports are."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = page.encode("utf-8", "backslashreplace")  # a file name that is not UTF-8 stays readable
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        if not private:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """The page written whole or not at all (:func:`files.write_atomic`); ``private``:
+    readable by its owner only (0600), as cron's reports are."""
+    return write_atomic(
+        path, page.encode("utf-8", "backslashreplace"), private=private
+    )  # a non-UTF-8 name stays readable
 
 
 def write_plan_page(run: ImportRun | ImportReport, path: Path) -> float:

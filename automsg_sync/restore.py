@@ -36,9 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .apply import ContextWriter, read_live, write_private_json
+from .apply import ContextWriter, read_live
 from .diff import LiveView
 from .errors import AutomsgError, ConfigError, FormatError
+from .files import write_private_json
 from .imports import new_run_id
 from .lp import Connection
 from .lp.automessages import LEGACY, UNIFIED, AutoMessagesApi

@@ -48,6 +48,7 @@ opened, in one transaction (:func:`_convert_unit_rows`).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import json
@@ -169,12 +170,32 @@ _checkpoints: weakref.WeakSet[threading.Thread] = weakref.WeakSet()  # running o
 
 
 def wait_for_checkpoints() -> None:
-    """Wait for every checkpoint thread of this process (a hard exit's, see ``cli.run``;
-    a normal exit waits for them as for any thread that is not a daemon). The last
-    connection to a file to close folds the WAL into it and removes it; when a
-    store was freed before its checkpoint ended, that is the checkpoint's own."""
-    for thread in list(_checkpoints):
-        thread.join()
+    """Wait for every checkpoint thread of this process: at any exit (``atexit``; a hard
+    exit runs it too, see ``cli.run``). The last connection to a file to close folds
+    the WAL into it and removes it; when a store was freed before its checkpoint
+    ended, that is the checkpoint's own.
+
+    A Ctrl-C meanwhile stops the wait and nothing else: a PASSIVE checkpoint cut short
+    loses nothing (the WAL stays, and the next opening folds it in). The threads are
+    daemons so that the interpreter's own join of other threads, which a Ctrl-C turned
+    into ``Exception ignored … KeyboardInterrupt``, never waits for them."""
+    try:
+        for thread in list(_checkpoints):
+            thread.join()
+    except KeyboardInterrupt:
+        sys.stderr.write(
+            "interrupted while the state store was being checkpointed: it is finished next time\n"
+        )
+
+
+atexit.register(wait_for_checkpoints)
+
+
+def _start_checkpoint(target: Callable[[], None]) -> threading.Thread:
+    thread = threading.Thread(target=target, name="state-checkpoint", daemon=True)
+    thread.start()
+    _checkpoints.add(thread)
+    return thread
 
 
 def _close_connection(db: sqlite3.Connection) -> None:
@@ -458,7 +479,7 @@ class StateStore:
         SQLite would otherwise do it inside the commit that crossed its threshold: a
         large account's apply and export commit ~90 and ~140 MB, and the copy and its
         fsync held the command up ~0.4 s each time, with nothing else to do. The
-        thread is not a daemon: the process ends once it is done (a command's report
+        process ends once it is done (wait_for_checkpoints) (a command's report
         is printed and its objects freed meanwhile). A PASSIVE checkpoint never
         blocks a writer, and what it does not copy the next one does."""
         if self._checkpointer is not None and self._checkpointer.is_alive():
@@ -477,9 +498,7 @@ class StateStore:
             except sqlite3.Error as exc:  # the next commit's checkpoint tries again
                 log.warning("%s: checkpoint failed: %s", self.path, exc)
 
-        self._checkpointer = threading.Thread(target=run, name="state-checkpoint")
-        self._checkpointer.start()
-        _checkpoints.add(self._checkpointer)
+        self._checkpointer = _start_checkpoint(run)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

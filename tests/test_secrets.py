@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ACCOUNT, CONNECTOR, KEYS, USER, Emu, sample_data
 
-from automsg_sync.apply import write_private_json
+from automsg_sync.files import write_private_json
 from automsg_sync.cli import main
 from automsg_sync.config import load_settings
 from automsg_sync.emulator import EmulatorServer, Store
