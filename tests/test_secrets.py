@@ -18,11 +18,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import ACCOUNT, CONNECTOR, KEYS, USER, Emu, sample_data
 
-from automsg_sync.files import write_private_json
 from automsg_sync.cli import main
 from automsg_sync.config import load_settings
 from automsg_sync.emulator import EmulatorServer, Store
 from automsg_sync.errors import ApiError, ApiStatusError, ConfigError, body_excerpt
+from automsg_sync.files import write_private_json
 from automsg_sync.formats import write_translation_file
 from automsg_sync.log import redact, register_secrets
 from automsg_sync.model import FileMeta
