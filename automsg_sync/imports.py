@@ -13,6 +13,7 @@ Exit codes: 0 all done or nothing to do, 3 done but some units were skipped,
 
 from __future__ import annotations
 
+import re
 import secrets
 import sys
 import time
@@ -404,7 +405,7 @@ def _proposals(
         base = units.get((entry.key, lang_key))
         if base is None:
             raise FormatError(path, entry.where, f"key {entry.key!r} is not in export {baseline.export_id}")
-        if entry.source != base.source:
+        if entry.source != base.source and not same_but_line_ends(entry.source, base.source):
             mine, exported = _excerpts(entry.source, base.source)
             why = "was the sheet sorted?" if path.endswith(".xlsx") else "was the source text edited?"
             raise FormatError(
@@ -428,6 +429,8 @@ def _proposals(
         except ValueError as exc:
             raise FormatError(path, entry.where, str(exc)) from None
         target = entry.target
+        if target != base.target and same_but_line_ends(target, base.target):
+            target = base.target  # the file's program re-wrote the line ends, nobody the text
         if not target and not entry.formula:
             reason: str | None = "empty"
         else:
@@ -457,6 +460,19 @@ def _proposals(
             mbase = units[(member, lang_key)]
             rows.append((member, target, mbase.target, mbase.source, entry.where, ours.get(member)))
     return result
+
+
+def same_but_line_ends(a: str, b: str) -> bool:
+    """Whether two texts differ only in how their lines end (``\\r\\n``, ``\\r``, ``\\n``).
+
+    LibreOffice re-saves a cell's ``\\r\\n`` as ``\\n`` (a translator who only opened
+    and saved the workbook changed no text), and an editor may do the same to a PO
+    file: such a difference alone is no change, so the exported text stands (the live
+    style is kept). A translation that changes words keeps the line ends it has."""
+    return ("\r" in a or "\r" in b) and _LINE_END.sub("\n", a) == _LINE_END.sub("\n", b)
+
+
+_LINE_END = re.compile("\r\n?")
 
 
 def _excerpts(a: str, b: str, limit: int = 60) -> tuple[str, str]:

@@ -69,3 +69,22 @@ def test_edited_in_libreoffice_then_imported(
         "account|Marked urgent message",
         "skill/7|Agent accepts message",
     ]
+
+
+def test_a_crlf_text_only_resaved_by_libreoffice_is_unchanged(
+    emu: Emu, conn: Connection, settings: Settings, tmp_path: Path
+) -> None:
+    """Issue #24, point 8: LibreOffice re-saves a cell's ``\\r\\n`` as ``\\n``. A workbook only
+    opened and saved changes no text: nothing is planned (it was an update to the LF text),
+    and a source with ``\\r\\n`` is still the exported source."""
+    emu.ui_edit("account", "Agents unavailable", "en-US", "All agents are busy.\r\nPlease wait.")
+    emu.ui_edit("account", "Agents unavailable", "fr-FR", "Tous nos agents sont occupés.\r\nPatientez.")
+    export(conn, settings, tmp_path / "out", ["fr-FR"], ["xlsx"])
+    path = tmp_path / "out" / ACCOUNT / "fr-FR.xlsx"
+    resaved = resave(path, tmp_path)
+    entries = {e.key: e for e in read_xlsx(resaved).entries}
+    assert (
+        entries["account|Agents unavailable"].target == "Tous nos agents sont occupés.\nPatientez."
+    )  # the quirk
+    report = run_import(settings, [resaved])
+    assert report.errors == [] and report.counts()["planned"] == 0, report.to_json()["planned"]
