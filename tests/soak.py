@@ -28,7 +28,10 @@ what must hold:
   exported: never sent, a human's edit of it stands), holds the text it had;
   no row the translator changed is called untouched; no other unit changed; no
   conflict or stale is reported without a human edit behind it;
-- no object lost a field, a language entry, a key of an entry, an attribute.
+- no object lost a field, a language entry, a key of an entry, an attribute;
+- the state store is whole (``PRAGMA integrity_check``) and holds the cycle's
+  export, though **another process opened it in a loop** all the while (as a
+  person's dry run by hand does beside cron: :data:`OPENER`; issue #24).
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ class SoakResult:
     conflicts: int = 0
     untouched: int = 0  # rows left as exported (XLSX rows the translator did not change)
     lost_updates: int = 0
+    concurrent_opens: int = 0  # of the state store, by another process, while cycles ran
     violations: list[str] = field(default_factory=list)
     reruns: int = 0
     kills: int = 0
@@ -92,6 +96,7 @@ class SoakResult:
             f"conflicts detected:   {self.conflicts}",
             f"rows left untouched:  {self.untouched}",
             f"re-runs needed:       {self.reruns}",
+            f"concurrent opens:     {self.concurrent_opens}  (state store, another process)",
             f"lost updates:         {self.lost_updates}",
             f"invariant violations: {len(self.violations)}",
         ]
@@ -138,6 +143,38 @@ def arrays_refused(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+# Another process that opens the state store named in ``control`` (the current cycle's),
+# reads, closes, over and over until ``stop`` exists (or 2 hours pass); prints its count.
+OPENER = """
+import sys, threading, time
+from pathlib import Path
+from automsg_sync.state import StateStore
+control, stop = Path(sys.argv[1]), Path(sys.argv[2])
+deadline = time.monotonic() + 7200
+opened = 0
+while not stop.exists() and time.monotonic() < deadline:
+    try:
+        state_dir = Path(control.read_text())
+    except (OSError, ValueError):
+        state_dir = None
+    if state_dir is not None and (state_dir / "state.db").exists():
+        state = StateStore(state_dir)
+        state.baseline("no-such-export")
+        state.close()
+        opened += 1
+    threading.Event().wait(0.005)  # paced: two cores are shared with the soak itself
+print(opened)
+"""
+
+
+def start_opener(workdir: Path) -> tuple[subprocess.Popen[str], Path, Path]:
+    control, stop = workdir / "opener-control", workdir / "opener-stop"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", OPENER, str(control), str(stop)], stdout=subprocess.PIPE, text=True
+    )
+    return proc, control, stop
+
+
 VARIANTS = {"sample": lambda d: d, "documented": documented, "arrays refused": arrays_refused}
 WEIGHTS = [2, 1, 1]
 
@@ -150,6 +187,7 @@ class Soak:
         self.result = SoakResult(seed)
         self.emu = EmulatorServer(Store(sample_data())).start()
         self.url = self.emu.url
+        self.opener, self.opener_control, self.opener_stop = start_opener(workdir)
 
     def hook(self, method: str, path: str, body: Any = None) -> Any:
         r = requests.request(method, f"{self.url}/_emulator/{path}", json=body, timeout=30)
@@ -158,6 +196,11 @@ class Soak:
 
     def close(self) -> None:
         self.emu.stop()
+        self.opener_stop.touch()
+        out, _ = self.opener.communicate(timeout=60)
+        if self.opener.returncode != 0:
+            self.result.violations.append(f"the concurrent opener failed (exit {self.opener.returncode})")
+        self.result.concurrent_opens = int(out or 0)
 
     def clear_faults(self) -> None:
         """Turn faults off, keeping the record of what was injected and which edits fired."""
@@ -186,7 +229,8 @@ class Soak:
         langs = rng.sample(LANGUAGES, rng.randint(1, 3))
         fmt = rng.choice(["po", "xlsx"])
         conn = connect(settings, account, sleep=lambda _: None)
-        export_for_translation(
+        self.opener_control.write_text(str(state_dir))  # the other process opens this cycle's store
+        exported = export_for_translation(
             conn,
             account,
             ExportRequest(out_dir=state_dir / "out", languages=langs, formats=[fmt]),
@@ -226,6 +270,14 @@ class Soak:
             self.result.violations.append(f"cycle {number}: never completed: {report.errors[:1]}")
             return
         self.check(number, start, self.hook("GET", "dump"), proposals, human, report)
+        state = StateStore(settings.state_dir)
+        if state.db.execute("PRAGMA integrity_check").fetchall() != [("ok",)]:
+            self.result.violations.append(f"cycle {number}: the state store failed its integrity check")
+        if state.baseline(exported.export_id) is None:
+            self.result.violations.append(
+                f"cycle {number}: export {exported.export_id} lost from the state store"
+            )
+        state.close()
         self.result.cycles += 1
 
     def translate(
