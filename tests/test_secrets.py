@@ -22,7 +22,7 @@ from automsg_sync.cli import main
 from automsg_sync.config import load_settings
 from automsg_sync.emulator import EmulatorServer, Store
 from automsg_sync.errors import ApiError, ApiStatusError, ConfigError, body_excerpt
-from automsg_sync.files import write_private_json
+from automsg_sync.files import OutputError, write_private_json
 from automsg_sync.formats import write_translation_file
 from automsg_sync.log import redact, register_secrets
 from automsg_sync.model import FileMeta
@@ -403,8 +403,13 @@ def test_private_json_is_0600_even_over_a_temporary_file_left_behind(tmp_path: P
     assert oct(_mode(path)) == "0o600" and json.loads(path.read_text()) == {"ok": True}
     elsewhere = tmp_path / "elsewhere.json"
     elsewhere.write_text("untouched")
-    left.symlink_to(elsewhere)
-    with pytest.raises(OSError):
+    left.unlink()
+    left.symlink_to(elsewhere)  # planted at the temporary name an earlier version used
+    write_private_json(path, {"ok": False})  # a fresh O_EXCL name each time (files.write_atomic)
+    assert elsewhere.read_text() == "untouched" and json.loads(path.read_text()) == {"ok": False}
+    path.unlink()
+    path.symlink_to(elsewhere)  # planted at the file's own name
+    with pytest.raises(OutputError):
         write_private_json(path, {"ok": False})  # a planted symlink is not written through
     assert elsewhere.read_text() == "untouched"
 
