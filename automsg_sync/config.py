@@ -7,10 +7,12 @@ that hold them (``password_env = "ACME_LP_PASSWORD"``); a secret written
 inline is accepted only when the file is readable by its owner alone.
 
 Environment variables used when the config says nothing else:
-``AUTOMSG_CSDS_URL``, ``AUTOMSG_ACCOUNT``, ``AUTOMSG_AUTH`` (``bearer`` or
-``oauth``), ``AUTOMSG_USERNAME``/``AUTOMSG_PASSWORD`` (Login Service) and
+``AUTOMSG_CSDS_URL``, ``AUTOMSG_ACCOUNT``, ``AUTOMSG_AUTH`` (``client``,
+``bearer`` or ``oauth``), ``AUTOMSG_CLIENT_ID``/``AUTOMSG_CLIENT_SECRET`` (OAuth 2.0
+client credentials: LivePerson's recommended method, used whenever both are set),
+``AUTOMSG_USERNAME``/``AUTOMSG_PASSWORD`` (Login Service) and
 ``AUTOMSG_APP_KEY``/``AUTOMSG_APP_SECRET``/``AUTOMSG_ACCESS_TOKEN``/
-``AUTOMSG_ACCESS_TOKEN_SECRET`` (OAuth 1.0 API key).
+``AUTOMSG_ACCESS_TOKEN_SECRET`` (OAuth 1.0 API key, retired by LivePerson).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ DEFAULT_CONFIG = Path("automsg.toml")
 APIS = ("auto", "unified-auto-messages", "auto-messages")
 FORMATS = ("po", "xlsx", "xliff")
 DEFAULT_FORMATS = ("po", "xlsx")
-AuthMethod = Literal["bearer", "oauth"]
+AuthMethod = Literal["client", "bearer", "oauth"]
+AUTH_METHODS = ("client", "bearer", "oauth")
 LoginKind = Literal["user", "app"]
 LOGINS: tuple[LoginKind, ...] = ("user", "app")
 
@@ -65,14 +68,20 @@ class Secret:
 class Credentials:
     """How to authenticate one account; only one method's fields are set.
 
-    ``login = "app"`` (application login): the Login Service takes the user
-    name and the four API-key secrets and hands out a bearer (``method`` is
-    ``"bearer"``); no request is signed.
+    ``method``: ``"client"`` (OAuth 2.0 client credentials, ``client_id`` and
+    ``client_secret``: a Sentinel token; with ``login = "app"`` and a user name, a
+    bot login through the Login Service with them instead), ``"bearer"`` (Login
+    Service: user and password; or ``login = "app"`` with the four OAuth 1.0 key
+    secrets) or ``"oauth"`` (OAuth 1.0 API key, every request signed).
+    ``ignored`` names the variables of other methods that were set too and are not
+    used (said by ``status`` and ``-v``).
     """
 
     method: AuthMethod
     login: LoginKind = "user"
     username: str | None = None
+    client_id: str | None = None
+    client_secret: Secret | None = None
     password: Secret | None = None
     app_key: Secret | None = None
     app_secret: Secret | None = None
@@ -80,6 +89,7 @@ class Credentials:
     access_token_secret: Secret | None = None
     # where each credential is read from (``password`` → ``ACME_LP_PASSWORD``), for messages
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+    ignored: tuple[str, ...] = field(default=(), compare=False)
 
     def source(self, name: str) -> str:
         """The environment variable (or config key) ``name`` is read from."""
@@ -87,9 +97,39 @@ class Credentials:
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log redaction filter."""
-        values = [self.password, self.app_key, self.app_secret]
+        values = [self.password, self.app_key, self.app_secret, self.client_secret]
         values += [self.access_token, self.access_token_secret]
         return [s.reveal() for s in values if s is not None and s.reveal()]
+
+    def describe(self) -> str:
+        """The method in words and the variables it comes from, e.g. ``OAuth 2.0 client
+        credentials (AUTOMSG_CLIENT_ID, AUTOMSG_CLIENT_SECRET)``; never a value."""
+        if self.method == "client":
+            names = ["client_id", "client_secret"]
+            what = "OAuth 2.0 client credentials"
+            if self.login == "app":
+                what += " through a bot login (Login Service)"
+                names.insert(0, "username")
+        elif self.method == "bearer" and self.login == "app":
+            what, names = (
+                "OAuth 1.0 API key through a bot login (Login Service; retired by LivePerson)",
+                [
+                    "username",
+                    "app_key",
+                    "app_secret",
+                    "access_token",
+                    "access_token_secret",
+                ],
+            )
+        elif self.method == "bearer":
+            what, names = "user login (Login Service)", ["username", "password"]
+        else:
+            what = "OAuth 1.0 API key (retired by LivePerson)"
+            names = ["app_key", "app_secret", "access_token", "access_token_secret"]
+        said = f"{what} ({', '.join(self.source(n) for n in names)})"
+        if self.ignored:
+            said += f"; also set and not used: {', '.join(self.ignored)}"
+        return said
 
 
 @dataclass(frozen=True)
@@ -413,6 +453,8 @@ def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policie
     if login not in LOGINS:
         raise ConfigError(f"{t.where('login')}: {login!r} is not one of {', '.join(LOGINS)}")
     names = {
+        "client_id": "AUTOMSG_CLIENT_ID",
+        "client_secret": "AUTOMSG_CLIENT_SECRET",
         "username": "AUTOMSG_USERNAME",
         "password": "AUTOMSG_PASSWORD",
         "app_key": "AUTOMSG_APP_KEY",
@@ -427,14 +469,19 @@ def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policie
     for name, default_env in names.items():
         var = t.get(f"{name}_env", str, default_env)
         inline = t.get(name, str, None)
-        if inline is not None and name not in ("username", "connector_client_id") and not private:
+        if (
+            inline is not None
+            and name not in ("username", "client_id", "connector_client_id")
+            and not private
+        ):
             raise ConfigError(
                 f"{t.where(name)}: a secret written in {t.source} is refused because the "
                 f"file is readable by group or others (chmod 600 it, or use {name}_env)"
             )
         values[name] = inline if inline is not None else env.get(var)
         sources[name] = var if inline is None else t.where(name)
-    credentials = replace(_credentials(method or None, values, t.where("auth"), login), sources=sources)
+    found = _credentials(method or None, values, t.where("auth"), login, sources)
+    credentials = replace(found, sources=sources)
     skills_raw = t.get("skills", (str, list), "all")
     skills: tuple[str, ...] | None
     if skills_raw == "all":
@@ -469,6 +516,8 @@ def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policie
 
 def _env_credentials(env: Mapping[str, str]) -> Credentials:
     values: dict[str, str | None] = {
+        "client_id": env.get("AUTOMSG_CLIENT_ID"),
+        "client_secret": env.get("AUTOMSG_CLIENT_SECRET"),
         "username": env.get("AUTOMSG_USERNAME"),
         "password": env.get("AUTOMSG_PASSWORD"),
         "app_key": env.get("AUTOMSG_APP_KEY"),
@@ -479,9 +528,51 @@ def _env_credentials(env: Mapping[str, str]) -> Credentials:
     return _credentials(env.get("AUTOMSG_AUTH") or None, values, "AUTOMSG_AUTH")
 
 
+_METHOD_FIELDS = {
+    "client": ("client_id", "client_secret"),
+    "bearer": ("username", "password"),
+    "oauth": ("app_key", "app_secret", "access_token", "access_token_secret"),
+}
+
+
 def _credentials(
-    method: str | None, v: Mapping[str, str | None], where: str, login: str = "user"
+    method: str | None,
+    v: Mapping[str, str | None],
+    where: str,
+    login: str = "user",
+    sources: Mapping[str, str] | None = None,
 ) -> Credentials:
+    """The method asked for (``auth``), else the one the values set: OAuth 2.0 client
+    credentials whenever both are set (LivePerson's recommended method; OAuth 1.0 keys
+    are retired), else an API key, else a user login. What another method's values
+    set besides is named in ``ignored``."""
+    found = _chosen(method, v, where, login)
+    used = set(_METHOD_FIELDS[found.method])
+    if found.login == "app":
+        used |= {"username", *_METHOD_FIELDS["oauth" if found.method == "bearer" else "client"]}
+    names = dict(sources or {})
+    ignored = tuple(
+        names.get(n, f"AUTOMSG_{n.upper()}")
+        for fields in _METHOD_FIELDS.values()
+        for n in fields
+        if v.get(n) and n not in used
+    )
+    return replace(found, ignored=ignored)
+
+
+def _chosen(method: str | None, v: Mapping[str, str | None], where: str, login: str) -> Credentials:
+    if method not in (None, *AUTH_METHODS):
+        raise ConfigError(f"{where}: {method!r} is not one of {', '.join(AUTH_METHODS)}")
+    if method is None and v.get("client_id") and v.get("client_secret"):
+        method = "client"
+    if method == "client":
+        return Credentials(
+            method="client",
+            login="app" if login == "app" else "user",
+            username=v.get("username") or None,
+            client_id=v.get("client_id") or None,
+            client_secret=_secret(v.get("client_secret")),
+        )
     if login == "app":
         if method not in (None, "bearer"):
             raise ConfigError(
@@ -513,7 +604,7 @@ def _credentials(
             access_token=_secret(v.get("access_token")),
             access_token_secret=_secret(v.get("access_token_secret")),
         )
-    raise ConfigError(f"{where}: {method!r} is not 'bearer' or 'oauth'")
+    raise AssertionError(method)  # pragma: no cover - checked above
 
 
 def _secret(value: str | None) -> Secret | None:

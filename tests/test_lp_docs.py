@@ -113,6 +113,22 @@ def run_import(settings: Settings, account: str, files: list[Path]) -> ImportRep
     )
 
 
+def labelled(requests_seen: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The request log with each write to a numeric id labelled by the message its id was
+    learned for (the contexted get-by-id just before it: ``…/unified-auto-messages/<name>``)."""
+    names: dict[str, str] = {}
+    out = []
+    for r in requests_seen:
+        last = r["path"].split("/")[-1]
+        if r["method"] == "GET" and r["query"].get("view") == "BY_CONTEXT" and not last.endswith("messages"):
+            names["pending"] = last
+        if r["method"] == "PUT" and last.isdigit():
+            names.setdefault(last, names.pop("pending", last))
+            r = dict(r, path=r["path"].rsplit("/", 1)[0] + f"/#{names[last]}")
+        out.append(r)
+    return out
+
+
 def translate(path: Path) -> dict[str, str]:
     """Every entry translated (or retranslated): key → the new text."""
     po = polib.pofile(str(path))
@@ -174,13 +190,13 @@ def test_shared_object_is_one_unit_set_written_once_and_never_forked(
     assert after["account"][0]["contexts"] == {"SKILL": ["3"], "ACCOUNT": ["111"]}  # still shared
     writes = [
         (r["method"], r["path"].split("/")[-1], r["status"], r["query"].get("context_type"))
-        for r in docs_emu.requests()
+        for r in labelled(docs_emu.requests())
         if r["method"] == "PUT"
     ]
-    assert writes == [
+    assert writes == [  # "#name": to the numeric id learned for it (the PUT page: a positive long)
         ("PUT", "unified-auto-messages", 405, "ACCOUNT"),  # the array, refused at the collection
-        ("PUT", "CHAT_STARTED", 200, "ACCOUNT"),  # the shared object, written to one context
-        ("PUT", "On-hold message #1", 200, "ACCOUNT"),
+        ("PUT", "#CHAT_STARTED", 200, "ACCOUNT"),  # the shared object, written to one context
+        ("PUT", "#On-hold message #1", 200, "ACCOUNT"),
     ]
     # the skill that shares the object shows the new text: it is the same object
     conn = connect(docs_settings, docs_settings.account(SHARED), sleep=Sleeps())
@@ -208,15 +224,17 @@ def test_arrays_refused_fall_back_to_one_write_per_object(
     assert report.exit_code == 0 and report.applied is not None and len(report.applied.written) == 4
     writes = [
         (r["method"], r["path"].split("/")[-1], r["status"], r["ifMatch"])
-        for r in docs_emu.requests()
+        for r in labelled(docs_emu.requests())
         if "auto-messages" in r["path"]
     ]
     assert writes == [
         ("GET", "unified-auto-messages", 304, "1"),  # nothing changed since the export
         ("PUT", "unified-auto-messages", 405, "1"),  # the array, refused at the collection
         ("GET", "unified-auto-messages", 304, "1"),  # the re-read: the revision did not move
-        ("PUT", "CHAT_STARTED", 200, "1"),
-        ("PUT", "On-hold message #1", 200, "2"),  # each with the revision the last answer gave
+        ("GET", "CHAT_STARTED", 200, None),  # its numeric id: the contexted get-by-id answer's key
+        ("PUT", "#CHAT_STARTED", 200, "1"),
+        ("GET", "On-hold message #1", 200, None),
+        ("PUT", "#On-hold message #1", 200, "2"),  # each with the revision the last answer gave
         ("GET", "unified-auto-messages", 200, None),  # the read-back
     ]
     assert report.applied.puts == 3 and report.applied.conflict_retries == 0

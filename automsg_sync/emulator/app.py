@@ -52,10 +52,12 @@ Test hooks under ``/_emulator/`` answer loopback clients only:
 from __future__ import annotations
 
 import contextlib
+import hmac
 import logging
 import socket
 import threading
 import time
+import zlib
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
@@ -80,6 +82,17 @@ SERVICES = {
     "asyncMessagingEnt": "msg",
 }
 EW = "/api/account/<account_id>/configuration/engagement-window"
+OAUTH1_EOL = "OAuth 1.0 reached its end of life on 2026-05-31: use OAuth 2.0 client credentials"
+LEGACY_PARAMS = {"v"}  # what the legacy pages and LivePerson's sample show (?v=1)
+
+
+def _oauth_client(account: Any, client_id: str, secret: str) -> dict[str, Any] | None:
+    """The installed OAuth 2.0 application with this id and secret (compared in constant time)."""
+    for client in account.oauth_clients:
+        if client_id and client.get("clientId") == client_id:
+            known = str(client.get("clientSecret", ""))
+            return client if hmac.compare_digest(known.encode(), secret.encode()) else None
+    return None
 
 
 def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
@@ -168,11 +181,18 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
 
     def authorised(account_id: str) -> bool:
         header = request.headers.get("Authorization", "")
+        account = store.account(account_id)
+        if account is None:
+            return False
         if header.startswith("Bearer "):
-            return tokens.valid(header[len("Bearer ") :], account_id)
+            token = header[len("Bearer ") :]
+            if tokens.valid(token, account_id):
+                return True
+            return account.behaviour["sentinelTokens"] == "accepted" and tokens.app_token_valid(
+                token, account_id
+            )
         if header.startswith("OAuth "):
-            account = store.account(account_id)
-            if account is None:
+            if account.behaviour["oauth1"] == "eol":
                 return False
             endpoint = SignatureOnlyEndpoint(OAuthValidator(account.api_keys))
             raw_path = request.environ.get("REQUEST_URI") or request.full_path
@@ -184,11 +204,43 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         return False
 
     def guard(account_id: str) -> Response | None:
-        if store.account(account_id) is None:
+        account = store.account(account_id)
+        if account is None:
             return error(404, f"unknown account {account_id}")
         if not authorised(account_id):
+            if account.behaviour["oauth1"] == "eol" and request.headers.get("Authorization", "").startswith(
+                "OAuth "
+            ):
+                return error(401, OAUTH1_EOL)
             return error(401, "missing, invalid or expired credentials")
         return None
+
+    # ------------------------------------------------------------------ OAuth 2.0 (Sentinel v2)
+
+    @app.post("/sentinel/sentinel/api/v2/account/<account_id>/app/token")
+    def sentinel_v2(account_id: str) -> Response:
+        """oauth-2-0-client-credentials.html, API V2: form client_id, client_secret,
+        grant_type=client_credentials → {"access_token", "token_type": "Bearer"} (and
+        ``expires_in`` when the client has a ``tokenTtl``)."""
+        account = store.account(account_id)
+        if account is None:
+            return error(404, f"unknown account {account_id}")
+        if request.form.get("grant_type") != "client_credentials":
+            return error(400, "grant_type must be client_credentials")
+        found = _oauth_client(
+            account, request.form.get("client_id", ""), request.form.get("client_secret", "")
+        )
+        if found is None:
+            return error(401, "invalid client credentials")
+        ttl = found.get("tokenTtl")
+        life = float(ttl) if isinstance(ttl, int | float) else 3600.0
+        answer: dict[str, Any] = {
+            "access_token": tokens.issue_app_token(account_id, str(found["clientId"]), life),
+            "token_type": "Bearer",
+        }
+        if ttl is not None:
+            answer["expires_in"] = ttl
+        return jsonify(answer)
 
     # ------------------------------------------------------------------ CSDS
 
@@ -231,7 +283,20 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         app_login = "appKey" in body
         if app_login and not (isinstance(username, str) and username):
             return login_service_error(400, "application login needs a username", 400)
-        app_ok = app_login and any(all(k.get(f) == body.get(f) for f in app_fields) for k in account.api_keys)
+        oauth1_ok = app_login and any(
+            all(k.get(f) == body.get(f) for f in app_fields) for k in account.api_keys
+        )
+        if oauth1_ok and account.behaviour["oauth1"] == "eol":
+            return login_service_error(401, OAUTH1_EOL, 1)
+        # the application-login page today: appKey = OAuth 2.0 client id, secret = its secret,
+        # accessToken/accessTokenSecret placeholders ("deprecated values")
+        client = (
+            _oauth_client(account, str(body.get("appKey", "")), str(body.get("secret", "")))
+            if app_login
+            else None
+        )
+        oauth2_ok = client is not None and client.get("botUser", username) == username
+        app_ok = oauth1_ok or oauth2_ok
         if not (user_ok or app_ok):
             return login_service_error(401, BAD_AUTHENTICATION, 1)
         session = tokens.issue(account_id, "app" if app_ok else "user", str(username))
@@ -261,7 +326,11 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         if isinstance(found, Response):
             return found
         tokens.refresh(found)
-        return Response(status=200)  # documented: 200 with an empty body
+        response = Response(status=200)  # documented: 200 with an empty body
+        account = store.account(account_id)
+        if account is not None and account.behaviour["sessionRotation"] == "on":
+            response.set_cookie("Session_id", tokens.rotate(found), httponly=True, secure=request.is_secure)
+        return response
 
     @app.post("/vep/api/account/<account_id>/logout")
     def logout(account_id: str) -> Response:
@@ -308,6 +377,13 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         assert account is not None
         if not account.serves(unified):
             return error(404, f"this account has no {flavour} API")
+        if account.behaviour["forbidden"] in ("both", "unified" if unified else "legacy"):
+            privilege = "Unified Automatic Messages API" if unified else "Automatic Messages API"
+            return error(403, f"not authorized: the credentials lack the {privilege} privilege")
+        if not unified and account.behaviour["legacyParams"] == "documented":
+            unknown = sorted(set(request.args) - LEGACY_PARAMS)
+            if unknown:
+                return error(400, f"unknown parameter {unknown[0]}")
         understood = account.behaviour["contexts"] == "understood"
         context, problem = _context(request.args, account) if understood else (ACCOUNT, None)
         if problem:
@@ -348,7 +424,10 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         if not include_deleted and address is None:
             objects = [o for o in objects if not o.get("deleted")]
         if unified:
-            objects = [unified_view(o) for o in objects]
+            listed = account.behaviour["unifiedIds"] == "listed"
+            objects = [
+                unified_view(o, keep_id=listed or (by_context and address is not None)) for o in objects
+            ]
         langs = request.args.get("lang")
         if langs:
             objects = filter_langs(objects, {x.strip().lower() for x in langs.split(",") if x})
@@ -357,7 +436,12 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
             keep = {s.strip() for s in select.split(",")}
             objects = [{k: v for k, v in o.items() if k in keep} for o in objects]
         if address is not None and by_context:
-            return _revised(jsonify(_contexted(objects, account.id)), account)
+            contexted = _contexted(objects, account.id)
+            if unified and account.behaviour["unifiedIds"] == "hidden":
+                for group in contexted.values():  # the id is the key, not a field (as documented)
+                    for key, obj in group.items():
+                        group[key] = {k: v for k, v in obj.items() if k != "id"}
+            return _revised(jsonify(contexted), account)
         return _revised(jsonify(objects[0] if address is not None else objects), account)
 
     def _put(account: Any, context: str, address: str | None, unified: bool) -> Response:
@@ -382,8 +466,18 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
             problem = _bad_object(item, key)
             if problem:
                 return error(400, problem)
+        if account.behaviour["writeIds"] == "numeric":
+            # update/delete pages: "unifiedAutoMessageId | Unique account config object ID |
+            # Positive long number greater than zero"
+            if address is not None and not (address.isdigit() and int(address) > 0):
+                return error(400, f"unifiedAutoMessageId must be a positive long number, not {address!r}")
+            if address is None and any(not _numeric_id(item) for item in items):
+                return error(400, "each object of an array needs its numeric id")
         if address is not None:
-            if isinstance(body, list) or not _addressed(body, address, unified):
+            # a Unified body carries no id (as documented): a numeric URL names the object its
+            # messageEventId names (the contexted get-by-id answer's key); nothing is added to it
+            by_number = unified and isinstance(body, dict) and "id" not in body and address.isdigit()
+            if isinstance(body, list) or not (by_number or _addressed(body, address, unified)):
                 return error(400, f"the body's {key} does not match the URL")
         elif not isinstance(body, list):
             return error(400, "a PUT to the collection takes an array")
@@ -394,6 +488,29 @@ def create_app(store: Store, *, token_ttl: float = 8 * 3600) -> Flask:
         if unified:
             written = [unified_view(o) for o in written]
         return _revised(jsonify(written[0] if address is not None else written), account)
+
+    # ------------------------------------------------------------------ stock texts (undocumented)
+
+    @app.get("/<svc>/api/account/default/configuration/engagement-window/unified-auto-messages-defaults")
+    def stock_texts(svc: str) -> Response:
+        """LivePerson's UI reads its stock texts here (seen only in public code that copied
+        the UI's traffic; no page documents it): the literal account ``default``, so the
+        account is the one the credentials are for. Objects shaped as the Unified API's."""
+        header = request.headers.get("Authorization", "")
+        account = next((a for a in store.accounts.values() if authorised(a.id)), None) if header else None
+        if svc not in ("ro", "rw") or account is None:
+            return error(401 if svc in ("ro", "rw") else 404, "missing, invalid or expired credentials")
+        if account.behaviour["defaults"] != "served":
+            return error(404, "not found")
+        return jsonify(
+            [
+                {
+                    "messageEventId": event_id,
+                    "data": [{"lang": lang, "msg": msg} for lang, msg in texts.items()],
+                }
+                for event_id, texts in account.stock_texts.items()
+            ]
+        )
 
     # ------------------------------------------------------------------ hooks
 
@@ -490,7 +607,8 @@ def _addressed(obj: dict[str, Any], address: str, unified: bool) -> bool:
 
 def _contexted(objects: list[dict[str, Any]], account_id: str) -> dict[str, Any]:
     """The documented contexted get-by-id answer:
-    ``{"SKILL": {"<n>": {…, "skillId": 3}}, "ACCOUNT": {"<n>": {…}}}``."""
+    ``{"SKILL": {"<n>": {…, "skillId": 3}}, "ACCOUNT": {"<n>": {…}}}``, keyed by the
+    object's numeric id (a running number for an object without one)."""
     out: dict[str, dict[str, Any]] = {}
     number = 0
     for obj in objects:
@@ -500,8 +618,29 @@ def _contexted(objects: list[dict[str, Any]], account_id: str) -> dict[str, Any]
             for one in ids:
                 number += 1
                 entry = dict(plain, skillId=int(one)) if kind == "SKILL" and str(one).isdigit() else plain
-                out.setdefault(kind, {})[str(number)] = entry
+                out.setdefault(kind, {})[_key_of(obj) or str(number)] = entry
     return out
+
+
+def _key_of(obj: dict[str, Any]) -> str | None:
+    """An object's key in the contexted answer: its numeric id; for an object stored
+    without one (data as the Unified pages show it), a stable number made from its
+    messageEventId and contexts (one shared object, one number; a skill's override
+    another)."""
+    if _numeric_id(obj):
+        return str(obj["id"])
+    name = obj.get("messageEventId")
+    if not isinstance(name, str):
+        return None
+    where = jsonio.dumps_text(obj.get("contexts") or {})
+    return str(100_000 + zlib.crc32(f"{name}|{where}".encode()) % 900_000)
+
+
+def _numeric_id(obj: Any) -> bool:
+    value = obj.get("id") if isinstance(obj, dict) else None
+    return (isinstance(value, int) and not isinstance(value, bool) and value > 0) or (
+        isinstance(value, str) and value.isdigit() and int(value) > 0
+    )
 
 
 def _bad_object(item: Any, key: str) -> str | None:

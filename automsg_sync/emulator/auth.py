@@ -44,6 +44,7 @@ class Tokens:
         self.clock = clock
         self.lock = threading.Lock()
         self.by_token: dict[str, dict[str, Any]] = {}
+        self.app_tokens: dict[str, dict[str, Any]] = {}
 
     def issue(self, account: str, login: str = "user", login_name: str = "") -> dict[str, Any]:
         session: dict[str, Any] = {
@@ -59,6 +60,28 @@ class Tokens:
         with self.lock:
             self.by_token[session["bearer"]] = session
         return session
+
+    def issue_app_token(self, account: str, client_id: str, life: float) -> str:
+        """An OAuth 2.0 (Sentinel) token of an installed application, valid ``life`` seconds."""
+        token = "sentinel." + secrets.token_urlsafe(32)
+        with self.lock:
+            self.app_tokens[token] = {
+                "account": account,
+                "clientId": client_id,
+                "expires": self.clock() + life,
+            }
+        return token
+
+    def app_token_valid(self, token: str, account: str) -> bool:
+        with self.lock:
+            found = self.app_tokens.get(token)
+            return bool(found and found["account"] == account and found["expires"] > self.clock())
+
+    def rotate(self, session: dict[str, Any]) -> str:
+        """A new ``Session_id`` for a session (a refresh that rotates it)."""
+        with self.lock:
+            session["sessionId"] = secrets.token_hex(16)
+            return str(session["sessionId"])
 
     def _open(self, session: dict[str, Any]) -> bool:
         return not session["loggedOut"] and session["expires"] > self.clock()
@@ -114,6 +137,8 @@ class Tokens:
         with self.lock:
             for s in self.by_token.values():
                 s["expires"] = 0.0
+            for t in self.app_tokens.values():
+                t["expires"] = 0.0
 
 
 class OAuthValidator(RequestValidator):  # type: ignore[misc]

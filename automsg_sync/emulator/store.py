@@ -38,7 +38,39 @@ switch              values                                                defaul
 ``staleWrite``      the status of a write with a stale ``If-Match``:      ``409``
                     409, 412 or 400
 ``revisionHeader``  ``ac-revision``, ``eTag``, or ``none`` (no revision)   ``ac-revision``
+``oauth1``          ``accepted``; ``eol``: OAuth 1.0 signatures and        ``accepted``
+                    application logins with OAuth 1.0 keys are refused
+                    (401, "end of life"), as LivePerson does since
+                    2026-05-31 (oauth-1-0-api-keys.html)
+``sentinelTokens``  ``accepted``: the account-configuration APIs take an   ``accepted``
+                    OAuth 2.0 (Sentinel) token; ``refused``: 401 (no page
+                    says they take one: the client's bot-login fallback)
+``forbidden``       which Automatic Messages API answers 403 (no            ``none``
+                    privilege): ``none``, ``unified``, ``legacy``, ``both``
+``writeIds``        ``any``: a write URL names an object by ``id`` or      ``any``
+                    ``messageEventId``; ``numeric``: only by its numeric
+                    id, and an array's objects carry their ``id`` (the PUT
+                    pages: "Positive long number greater than zero")
+``unifiedIds``      ``hidden``: Unified objects come without ``id`` (as    ``hidden``
+                    documented; the contexted get-by-id answer is keyed by
+                    it); ``listed``: with it (as LivePerson's UI sees them)
+``defaults``        ``none``: no stock-text endpoint (404); ``served``:    ``none``
+                    ``GET /api/account/default/configuration/engagement-
+                    window/unified-auto-messages-defaults`` answers
+``legacyParams``    ``any``: the legacy API ignores query parameters;      ``any``
+                    ``documented``: it answers 400 to any but ``v``
+``sessionRotation`` ``off``; ``on``: a refresh sets a new ``Session_id``    ``off``
 ==================  ====================================================  ===========
+
+A data file may also give ``oauthClients`` (``[{"clientId", "clientSecret",
+"tokenTtl", "botUser"}]``): OAuth 2.0 applications installed on the account
+(Sentinel tokens; and a bot login with them as ``appKey``/``secret``), and
+``stockTexts`` (``{"<messageEventId>": {"<lang>": "<text>"}}``): what the defaults
+endpoint serves.
+
+The **2026 reading** (:data:`READING_2026`) puts together what LivePerson does
+today: OAuth 1.0 refused, Sentinel tokens of a few seconds taken, numeric ids
+required for writes, ids listed by the Unified API.
 """
 
 from __future__ import annotations
@@ -59,8 +91,32 @@ BEHAVIOUR: dict[str, Any] = {
     "contexts": "understood",
     "staleWrite": 409,
     "revisionHeader": "ac-revision",
+    "oauth1": "accepted",
+    "sentinelTokens": "accepted",
+    "forbidden": "none",
+    "writeIds": "any",
+    "unifiedIds": "hidden",
+    "defaults": "none",
+    "legacyParams": "any",
+    "sessionRotation": "off",
+}
+READING_2026 = {
+    "oauth1": "eol",
+    "writeIds": "numeric",
+    "unifiedIds": "listed",
+    "defaults": "served",
+    "legacyParams": "documented",
+    "sessionRotation": "on",
 }
 _CHOICES: dict[str, tuple[Any, ...]] = {
+    "oauth1": ("accepted", "eol"),
+    "sentinelTokens": ("accepted", "refused"),
+    "forbidden": ("none", "unified", "legacy", "both"),
+    "writeIds": ("any", "numeric"),
+    "unifiedIds": ("hidden", "listed"),
+    "defaults": ("none", "served"),
+    "legacyParams": ("any", "documented"),
+    "sessionRotation": ("off", "on"),
     "apis": ("both", "unified", "legacy", "none"),
     "collectionArrays": (True, False),
     "contexts": ("understood", "ignored"),
@@ -85,6 +141,8 @@ class Account:
         self.id = account_id
         self.users: list[dict[str, Any]] = data.pop("users", [])
         self.api_keys: list[dict[str, Any]] = data.pop("apiKeys", [])
+        self.oauth_clients: list[dict[str, Any]] = data.pop("oauthClients", [])
+        self.stock_texts: dict[str, dict[str, str]] = data.pop("stockTexts", {})
         self.skills: list[dict[str, Any]] = data.pop("skills", [])
         self.behaviour = _behaviour(data.pop("behaviour", {}))
         messages = data.pop("autoMessages", {ACCOUNT: []})
@@ -107,6 +165,10 @@ class Account:
         }
         if self.behaviour != BEHAVIOUR:
             out["behaviour"] = self.behaviour
+        if self.oauth_clients:
+            out["oauthClients"] = self.oauth_clients
+        if self.stock_texts:
+            out["stockTexts"] = self.stock_texts
         out.update(self.extra)
         return _clone(out)
 
@@ -267,11 +329,13 @@ def documented_contexts(contexts: list[str], account_id: str) -> dict[str, list[
     return out
 
 
-def unified_view(obj: dict[str, Any]) -> dict[str, Any]:
-    """An object as the Unified API documents it: no ``id``, ``templateId`` or
-    ``isDefault``; attributes as ``[{"timer": "60"}]``. (New dicts where something
-    is left out; the rest is shared with ``obj``.)"""
-    out = {k: v for k, v in obj.items() if k not in ("id", "templateId")}
+def unified_view(obj: dict[str, Any], keep_id: bool = False) -> dict[str, Any]:
+    """An object as the Unified API documents it: no ``id`` (unless ``keep_id``: as
+    LivePerson's UI sees it), ``templateId`` or ``isDefault``; attributes as
+    ``[{"timer": "60"}]``. (New dicts where something is left out; the rest is shared
+    with ``obj``.)"""
+    hidden = ("templateId",) if keep_id else ("id", "templateId")
+    out = {k: v for k, v in obj.items() if k not in hidden}
     if isinstance(out.get("data"), list):
         out["data"] = [_without_is_default(e) for e in out["data"]]
     attrs = out.get("attributes")

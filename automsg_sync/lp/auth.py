@@ -1,5 +1,29 @@
-"""Authentication (Login Service bearer, or OAuth 1.0a API keys) and the
-authenticated :class:`Connection` every API module calls through.
+"""Authentication and the authenticated :class:`Connection` every API module calls
+through. Nothing above ``lp/`` knows which method is in use.
+
+Methods (docs/liveperson.md, "Authentication", has the pages):
+
+1. **OAuth 2.0 client credentials** (:class:`ClientCredentials`; LivePerson's
+   "preferred way to authorize machine-to-machine communication",
+   ``oauth-2-0-client-credentials.html``): a token from
+   ``POST https://{sentinel}/sentinel/api/v2/account/{id}/app/token`` (form
+   ``client_id``, ``client_secret``, ``grant_type=client_credentials``), sent as
+   ``Authorization: Bearer``; renewed at 80 % of its ``expires_in`` (else of its
+   JWT ``exp``, else of the hour the Connector API page gives an AppJWT) and once on
+   a 401. No LivePerson page says the Automatic Messages and Skills APIs take this
+   token (their overviews say "either a login or an API key"; the OAuth 2.0
+   migration page warns of "APIs with limited or none existing OAuth 2.0
+   support"): when one refuses a token fetched for that very call, and a user name
+   is configured, the run switches to method 2 with the same credentials.
+2. **Bot login with OAuth 2.0 credentials** (``login = "app"``, or the fallback
+   above): the Login Service's application login, as its page now documents it —
+   ``appKey`` = client id, ``secret`` = client secret, ``accessToken`` and
+   ``accessTokenSecret`` placeholders ("deprecated values").
+3. **User login** (user name and password) through the Login Service.
+4. **OAuth 1.0 API keys** (signed requests, or an application login with the four
+   secrets): retired by LivePerson (protocol end of life 2026-05-31, oAuth1 bot
+   login 2026-04-30); still used where an account accepts them, with one warning a
+   run (:func:`warn_retired`).
 
 Login Service (user login with a password, or application login with the
 four API-key secrets, ``login = "app"``), as lp-api.md documents it:
@@ -29,6 +53,9 @@ login call, nothing to close; a 401 is final (wrong or revoked key).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 import math
 import time
@@ -42,7 +69,7 @@ from requests_oauthlib import OAuth1
 from ..config import Credentials, Secret
 from ..errors import ApiError, ApiStatusError, AuthError, ConfigError
 from ..log import register_secrets
-from .domain import LOGIN, Domains
+from .domain import LOGIN, SENTINEL, Domains
 from .http import HttpClient
 
 log = logging.getLogger("automsg_sync.auth")
@@ -70,6 +97,7 @@ class LoginSession:
     """A Login Service session: ``body`` is the login request's (user or application login)."""
 
     refreshable = True
+    renewals_on_401 = 1  # a new login, then the call once more
 
     def __init__(
         self,
@@ -168,9 +196,11 @@ class LoginSession:
         )
 
     def refresh(self) -> None:
-        """Extend the session; a refused refresh (401) means a new login."""
+        """Extend the session; a refused refresh (401) means a new login. The refresh page
+        says its answer sets a ``Session_id`` cookie and not whether the value changes:
+        one it sets is the one the next refresh and the logout send."""
         try:
-            self._session_call("refresh")
+            response = self._session_call("refresh")
         except AuthError as exc:
             if exc.status != 401:
                 raise
@@ -178,10 +208,15 @@ class LoginSession:
             self._forget()
             self.login()
             return
+        rotated = response.cookies.get(SESSION_COOKIE)
+        _forget_cookie(self.http.session.cookies, SESSION_COOKIE)
+        if rotated:
+            register_secrets([rotated])
+            self._session_id = Secret(rotated)
         self._since = self.clock()
         log.debug("session of account %s refreshed", self.domains.account_id)
 
-    def relogin(self) -> None:
+    def relogin(self, refused: AuthError | None = None) -> None:
         log.info("session expired (401); logging in again")
         self._forget()
         self.login()
@@ -195,8 +230,11 @@ class LoginSession:
             if can_log_out:
                 self._session_call("logout")
         except AuthError as exc:
-            if exc.status == 401:
-                log.info("session of account %s had already ended (logout: 401)", self.domains.account_id)
+            if exc.status == 401:  # expected after a server-side expiry; a wrong cookie ends so too
+                log.info(
+                    "session of account %s had already ended (logout: 401); it ends by itself after its TTL",
+                    self.domains.account_id,
+                )
             else:
                 log.warning("logout from account %s failed: %s", self.domains.account_id, exc)
         except Exception as exc:  # a run's result must not be lost to its logout
@@ -217,10 +255,179 @@ class LoginSession:
         self._session_id = None
 
 
+TOKEN_LIFETIME = 3600.0  # s, when neither expires_in nor the JWT says: "An AppJWT is valid for one hour"
+RENEW_AT = 0.8  # of a token's lifetime: renewed before it runs out
+BOT_PLACEHOLDER = "dummy"  # accessToken/accessTokenSecret of an OAuth 2.0 bot login: "deprecated values"
+
+
+class ClientCredentials:
+    """OAuth 2.0 client credentials: a Sentinel token, with a bot login as the fallback
+    (see the module docstring). ``login`` is the bot login with the same credentials,
+    when a user name is configured."""
+
+    refreshable = True
+    renewals_on_401 = 2  # a new token; then, if that one is refused too, the bot login
+
+    def __init__(
+        self,
+        http: HttpClient,
+        domains: Domains,
+        client_id: str,
+        client_secret: Secret,
+        login: LoginSession | None,
+        sources: str,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.http = http
+        self.domains = domains
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.login = login
+        self.sources = sources  # "AUTOMSG_CLIENT_ID / AUTOMSG_CLIENT_SECRET", for messages
+        self.clock = clock
+        self.tokens_fetched = 0
+        self.fallen_back = False
+        self._auth: BearerAuth | None = None
+        self._renew_at = 0.0
+        self._uses = 0  # requests made with the current token
+
+    def auth(self) -> requests.auth.AuthBase:
+        if self.fallen_back:
+            assert self.login is not None
+            return self.login.auth()
+        if self._auth is None or self.clock() >= self._renew_at:
+            self._fetch()
+        assert self._auth is not None
+        self._uses += 1
+        return self._auth
+
+    def _fetch(self) -> None:
+        url = self.domains.url(SENTINEL, f"/sentinel/api/v2/account/{self.domains.account_id}/app/token")
+        form = {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret.reveal(),
+            "grant_type": "client_credentials",
+        }
+        try:
+            response = self.http.request("POST", url, data=form)
+        except AuthError as exc:
+            raise AuthError(
+                exc.method,
+                exc.url,
+                exc.status,
+                f"LivePerson's Sentinel refused the OAuth 2.0 client credentials ({self.sources}): "
+                "check the client id and secret, and that the application is installed on account "
+                f"{self.domains.account_id} (Management Console › Application Install)",
+            ) from None
+        try:
+            answer = response.json()
+            token = answer["access_token"]
+        except (ValueError, KeyError, TypeError):
+            raise ApiError(f"POST {url}: the answer holds no access_token") from None
+        if not isinstance(token, str) or not token:
+            raise ApiError(f"POST {url}: the answer holds no access_token")
+        register_secrets([token])
+        lifetime = _lifetime(answer.get("expires_in"), token)
+        self._auth = BearerAuth(Secret(token))
+        self._renew_at = self.clock() + RENEW_AT * lifetime
+        self._uses = 0
+        self.tokens_fetched += 1
+        log.debug(
+            "OAuth 2.0 token obtained for account %s, renewed after %.0f s",
+            self.domains.account_id,
+            RENEW_AT * lifetime,
+        )
+
+    def relogin(self, refused: AuthError | None = None) -> None:
+        """After a 401: a token already used before is renewed; one fetched for this very
+        call and refused means the API does not take Sentinel tokens: the bot login, when
+        a user name is configured, else a clear error."""
+        if self.fallen_back:
+            assert self.login is not None
+            self.login.relogin(refused)
+            return
+        if self._uses > 1 or self._auth is None:
+            log.info("OAuth 2.0 token refused (401) after use; fetching a new one")
+            self._fetch()
+            return
+        where = f"{refused.method} {refused.url.split('?')[0]}" if refused is not None else "LivePerson"
+        if self.login is None:
+            raise AuthError(
+                refused.method if refused else "GET",
+                refused.url if refused else "",
+                401,
+                f"{where} refused a fresh OAuth 2.0 token ({self.sources}): this API does not take "
+                "Sentinel tokens on this account; set AUTOMSG_USERNAME (or the account's username) to "
+                "the bot user's login name to log in through the Login Service with the same "
+                "credentials, and check the application has the Automatic Messages and Skills privileges",
+            )
+        log.warning(
+            "%s refused a fresh OAuth 2.0 token; logging in through the Login Service as %s with the "
+            "same client credentials for the rest of the run",
+            where,
+            self.login.who,
+        )
+        self.fallen_back = True
+        self._auth = None
+        self.login.login()
+
+    def close(self) -> None:
+        if self.login is not None:
+            self.login.close()
+
+
+def _lifetime(expires_in: object, token: str) -> float:
+    """A token's lifetime in seconds: ``expires_in``, else the JWT's ``exp`` − ``iat``
+    (or − now), else :data:`TOKEN_LIFETIME`."""
+    if isinstance(expires_in, int | float | str) and not isinstance(expires_in, bool):
+        try:
+            value = float(expires_in)
+        except ValueError:
+            value = 0.0
+        if math.isfinite(value) and value > 0:
+            return value
+    claims = _jwt_claims(token)
+    exp, iat = claims.get("exp"), claims.get("iat", time.time())
+    if isinstance(exp, int | float) and isinstance(iat, int | float) and exp > iat:
+        return float(exp - iat)
+    return TOKEN_LIFETIME
+
+
+def _jwt_claims(token: str) -> dict[str, Any]:
+    """A JWT's payload, unverified (only its times are read; Sentinel signs it for LivePerson)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+_warned_retired: set[str] = set()
+
+
+def warn_retired(account_id: str, describe: str) -> None:
+    """Once a run per account: OAuth 1.0 is retired, and how to move on."""
+    if account_id in _warned_retired:
+        return
+    _warned_retired.add(account_id)
+    log.warning(
+        "account %s uses an %s: LivePerson retired OAuth 1.0 (API keys: end of life 2026-05-31, "
+        "oauth-1-0-api-keys.html; oAuth1 bot login: 2026-04-30). Create an OAuth 2.0 client "
+        "(Management Console › Application Install › Create Application) and set "
+        "AUTOMSG_CLIENT_ID and AUTOMSG_CLIENT_SECRET; docs/liveperson.md, Authentication",
+        account_id,
+        describe,
+    )
+
+
 class OAuthKeys:
     """An API key: four secrets, every request signed (OAuth 1.0a, HMAC-SHA1)."""
 
     refreshable = False
+    renewals_on_401 = 0
 
     def __init__(self, app_key: Secret, app_secret: Secret, token: Secret, token_secret: Secret):
         self._auth = OAuth1(
@@ -235,14 +442,14 @@ class OAuthKeys:
         auth: requests.auth.AuthBase = self._auth
         return auth
 
-    def relogin(self) -> None:  # pragma: no cover - never called: not refreshable
+    def relogin(self, refused: AuthError | None = None) -> None:  # pragma: no cover - not refreshable
         raise AssertionError("an API key has no session to renew")
 
     def close(self) -> None:
         """Nothing to close: no session."""
 
 
-Authenticator = LoginSession | OAuthKeys
+Authenticator = ClientCredentials | LoginSession | OAuthKeys
 
 
 def authenticator(
@@ -252,8 +459,35 @@ def authenticator(
     c = credentials
     register_secrets(c.secrets())  # whoever connects, not only the command line, has them masked
     clock = clock or time.monotonic
+    log.info("account %s: authenticating with %s", domains.account_id, c.describe())
     keys = (c.app_key, c.app_secret, c.access_token, c.access_token_secret)
     key_names = ("app_key", "app_secret", "access_token", "access_token_secret")
+    if c.method == "client":
+        if not c.client_id or c.client_secret is None:
+            raise ConfigError(
+                "OAuth 2.0 client credentials need a client id and secret; "
+                + _missing(c, ("client_id", "client_secret"))
+            )
+        bot: LoginSession | None = None
+        if c.username:
+            body: dict[str, str | Secret] = {
+                "username": c.username,
+                "appKey": c.client_id,
+                "secret": c.client_secret,
+                "accessToken": BOT_PLACEHOLDER,
+                "accessTokenSecret": BOT_PLACEHOLDER,
+            }
+            bot = LoginSession(
+                http, domains, body, f"bot user {c.username!r} (OAuth 2.0 client {c.client_id})", clock
+            )
+        if c.login == "app":
+            if bot is None:
+                raise ConfigError(
+                    'a bot login (login = "app") needs the bot user\'s name; ' + _missing(c, ("username",))
+                )
+            return bot
+        sources = f"{c.source('client_id')} / {c.source('client_secret')}"
+        return ClientCredentials(http, domains, c.client_id, c.client_secret, bot, sources, clock)
     if c.login == "app":
         if not c.username or any(k is None for k in keys):
             raise ConfigError(
@@ -261,7 +495,8 @@ def authenticator(
                 + _missing(c, ("username", *key_names))
             )
         assert c.app_key and c.app_secret and c.access_token and c.access_token_secret
-        body: dict[str, str | Secret] = {
+        warn_retired(domains.account_id, "OAuth 1.0 API key in an application login")
+        body = {
             "username": c.username,
             "appKey": c.app_key,
             "secret": c.app_secret,
@@ -277,6 +512,7 @@ def authenticator(
     if any(k is None for k in keys):
         raise ConfigError("an API key needs four secrets; " + _missing(c, key_names))
     assert c.app_key and c.app_secret and c.access_token and c.access_token_secret
+    warn_retired(domains.account_id, "OAuth 1.0 API key")
     return OAuthKeys(c.app_key, c.app_secret, c.access_token, c.access_token_secret)
 
 
@@ -323,26 +559,27 @@ class Connection:
         if self.closed:
             raise ApiError(f"the connection to account {self.account_id} is closed")
         url = self.domains.url(service, f"/api/account/{self.account_id}{path}")
-        auth = self.auth.auth()  # may log in or refresh; a refused login is final
-        try:
-            return self.http.request(
-                method, url, params=params, headers=headers, json=json, data=data, auth=auth, ok=ok, sent=sent
-            )
-        except AuthError as exc:
-            if exc.status != 401 or not self.auth.refreshable:
-                raise
-        self.auth.relogin()
-        return self.http.request(
-            method,
-            url,
-            params=params,
-            headers=headers,
-            json=json,
-            data=data,
-            auth=self.auth.auth(),
-            ok=ok,
-            sent=sent,
-        )
+        renewals = 0
+        while True:
+            auth = self.auth.auth()  # may log in, refresh or fetch a token; a refused login is final
+            try:
+                return self.http.request(
+                    method,
+                    url,
+                    params=params,
+                    headers=headers,
+                    json=json,
+                    data=data,
+                    auth=auth,
+                    ok=ok,
+                    sent=sent,
+                )
+            except AuthError as exc:
+                if exc.status != 401 or renewals >= self.auth.renewals_on_401:
+                    raise
+                refused = exc
+            renewals += 1
+            self.auth.relogin(refused)
 
     def close(self) -> None:
         """End the session (logout); idempotent, never raises."""

@@ -26,6 +26,22 @@ What the documentation shows, and how this module reads it:
   known revision in ``If-Match`` and is answered ``304`` returns
   ``not_modified=True`` and no data. Writes always send the revision the
   caller diffed against (never ``-1``); a write without one is refused.
+- **Which API answers.** Under ``api = "auto"`` a 404 *or a 403* on the Unified
+  read tries the legacy API: the privileges are separate per API ("Unified
+  Automatic Messages API", "Automatic Messages API"); a 403 on both names the
+  missing privileges in words.
+- **Parameters.** The Unified API gets ``v=2.0`` and its documented parameters.
+  The legacy API documents none; LivePerson's own sample sends ``v=1``, and so do
+  we, with ``view``/``include_deleted``/``merge_data``/``context_*`` besides; a 400
+  to those means "this reading is not supported": the read is made again with
+  ``v`` alone (and every later call sends ``v`` alone), so only the account level
+  is read and written (contexts unproven), never a fatal error.
+- **Ids in write URLs.** The update/delete pages define ``{unifiedAutoMessageId}``
+  as a "Positive long number greater than zero". A write URL names an object by its
+  numeric ``id``: the list's, else the key of the contexted get-by-id answer
+  (``view=BY_CONTEXT``, one GET, made only for a single-object write, cached).
+  Only when no id can be learned is the ``messageEventId`` tried, once; a server
+  that refuses it stops the run before any other write (:class:`IdUnknown`).
 - **Writes.** Several objects go as one array to the collection URL (as the
   Users API documents batch updates), one object to ``…/{address}``;
   ``arrays = False`` (set by the writer when a server refuses arrays) sends
@@ -45,19 +61,29 @@ import requests
 
 from .. import jsonio
 from ..config import AccountSettings
-from ..errors import ApiError
+from ..errors import ApiError, ApiStatusError
 from ..model import SKILL_ID, AutoMessage, Context
 from .auth import Connection
 from .domain import READ_ONLY, READ_WRITE
 
 log = logging.getLogger("automsg_sync.automessages")
 
-API_VERSION = "2.0"
+API_VERSION = "2.0"  # the Unified pages: "2.0 is the current version"
+LEGACY_VERSION = "1"  # the legacy pages show none; LivePerson's sample script sends ?v=1
+PRIVILEGES = {
+    "unified-auto-messages": "Unified Automatic Messages API",
+    "auto-messages": "Automatic Messages API",
+}
 BASE = "/configuration/engagement-window"
 UNIFIED = "unified-auto-messages"
 LEGACY = "auto-messages"
 AUTO = "auto"
 APIS = (AUTO, UNIFIED, LEGACY)
+
+
+class IdUnknown(ApiError):
+    """A write URL needed an object's numeric id, none could be learned, and the server
+    refused its name: the run stops before any other write."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +123,7 @@ class PreparedWrite:
     path: str
     body: bytes
     count: int
+    name: str | None = None  # a single object's messageEventId: its id may need learning
 
 
 class AutoMessagesApi:
@@ -131,6 +158,9 @@ class AutoMessagesApi:
         self.put_override = put_override
         self.arrays = True  # arrays to the collection URL; the writer turns this off if refused
         self.contexts_proven: bool | None = None  # None: no BY_CONTEXT answer seen yet
+        self.bare_params = False  # the legacy API refused its extra parameters: v alone from then on
+        self._ids: dict[tuple[Context, str], str | None] = {}  # learned numeric ids (None: none)
+        self._tried_by_name: set[tuple[Context, str]] = set()
 
     @classmethod
     def for_account(
@@ -244,8 +274,13 @@ class AutoMessagesApi:
         if not messages:
             raise ValueError("a write needs at least one object")
         if len(messages) == 1:
+            one = messages[0]
             return PreparedWrite(
-                context, f"/{quote(messages[0].address, safe='')}", jsonio.dumps(dict(messages[0].raw)), 1
+                context,
+                f"/{quote(one.address, safe='')}",
+                jsonio.dumps(dict(one.raw)),
+                1,
+                None if one.address.isdigit() else one.message_event_id,
             )
         return PreparedWrite(context, "", jsonio.dumps([dict(m.raw) for m in messages]), len(messages))
 
@@ -285,10 +320,21 @@ class AutoMessagesApi:
         method = "PUT"
         if self.put_override:
             method, headers["X-HTTP-Method-Override"] = "POST", "PUT"
-        url_path = f"{BASE}/{self.flavour}{prepared.path}"
-        response = self.conn.request(
-            self.service, method, url_path, params=params, headers=headers, data=prepared.body, sent=sent
-        )
+        path, by_name = self._address(prepared)
+        url_path = f"{BASE}/{self.flavour}{path}"
+        try:
+            response = self.conn.request(
+                self.service, method, url_path, params=params, headers=headers, data=prepared.body, sent=sent
+            )
+        except ApiStatusError as exc:
+            if by_name and exc.status in (400, 404, 405):
+                raise IdUnknown(
+                    f"{method} {self.flavour}{path}: LivePerson refused the message's name in the write URL "
+                    f"({exc.status}) and no numeric id could be learned for it (its list entry has no id, "
+                    "and the contexted get-by-id answer named none): stopped before any other write; the "
+                    "writes before it stand"
+                ) from None
+            raise
         new_revision = _revision(response)
         if not new_revision:
             raise ApiError(
@@ -298,12 +344,55 @@ class AutoMessagesApi:
             )
         return response, new_revision
 
+    def _address(self, prepared: PreparedWrite) -> tuple[str, bool]:
+        """The path a write goes to, and whether it names the object by its messageEventId
+        (no numeric id known or learnable). Only a single-object write names an object."""
+        if not prepared.path or prepared.name is None or prepared.path.strip("/").isdigit():
+            return prepared.path, False
+        key = (prepared.context, prepared.name)
+        if key not in self._ids:
+            self._ids[key] = self._learn_id(prepared.context, prepared.name)
+        learned = self._ids[key]
+        if learned is not None:
+            return f"/{learned}", False
+        if key not in self._tried_by_name:
+            self._tried_by_name.add(key)
+            log.warning(
+                "%s|%s: no numeric id could be learned; writing it by its name, once",
+                prepared.context,
+                prepared.name,
+            )
+        return prepared.path, True
+
+    def _learn_id(self, context: Context, event_id: str) -> str | None:
+        """The numeric id of ``event_id`` in ``context``: the key of the contexted
+        get-by-id answer (``{"SKILL": {"123": {…, "skillId": 1}}, "ACCOUNT": {"456": …}}``).
+        None when the answer names none (or the server does not answer it)."""
+        params = self._params(None)
+        params["view"] = "BY_CONTEXT"
+        try:
+            response = self._read(
+                self.flavour, f"/{quote(event_id, safe='')}", params, None, ok=(200, 400, 404)
+            )
+        except ApiError as exc:
+            log.info("%s|%s: the contexted get-by-id failed (%s): no id learned", context, event_id, exc)
+            return None
+        if response.status_code != 200:
+            return None
+        try:
+            body = jsonio.loads(response.content)
+        except ValueError:
+            return None
+        return numeric_id_in(body, context, event_id)
+
     # ---------------------------------------------------------------- helpers
 
     def _params(
         self, context: Context | None, *, include_deleted: bool = False, langs: Sequence[str] = ()
     ) -> dict[str, str]:
-        params = {"v": API_VERSION}
+        params = {"v": LEGACY_VERSION if self._flavour == LEGACY else API_VERSION}
+        if self.bare_params:
+            return params
         if context is not None:
             params.update(context.query())
         if include_deleted:
@@ -315,20 +404,56 @@ class AutoMessagesApi:
     def _get(self, path: str, params: dict[str, str], if_match: str | None) -> requests.Response:
         headers = {"If-Match": if_match} if if_match else None
         if self._flavour:
-            return self._read(self._flavour, path, params, headers, ok=(200, 304))
+            return self._read_params(self._flavour, path, params, headers, ok=(200, 304))
+        answers: dict[str, int] = {}
         for flavour in self._candidates:
-            # a 404 while the API is undecided is expected (the account lacks that API):
-            # taken as an answer, not logged as a failure, and the next API is tried
-            response = self._read(flavour, path, params, headers, ok=(200, 304, 404))
-            if response.status_code != 404:
+            # a 404 (the account lacks that API) or a 403 (the credentials lack its
+            # privilege: separate per API) while the API is undecided is an answer, not a
+            # failure, and the next API is tried
+            ok = (200, 304, 404, 403) if len(self._candidates) > 1 else (200, 304, 404)
+            if flavour == LEGACY:
+                params = {**params, "v": LEGACY_VERSION}
+            response = self._read_params(flavour, path, params, headers, ok=ok)
+            if response.status_code not in (403, 404):
                 self._flavour = flavour
                 log.info("using the %s API", flavour)
                 return response
-            log.info("the account answers 404 for the %s API", flavour)
+            answers[flavour] = response.status_code
+            log.info("the account answers %d for the %s API", response.status_code, flavour)
+        forbidden = [PRIVILEGES[f] for f, status in answers.items() if status == 403]
+        if forbidden:
+            raise ApiError(
+                f"account {self.conn.account_id}: the credentials lack the {' and the '.join(forbidden)} "
+                "privilege (403); an administrator grants it to the API key or OAuth 2.0 application, "
+                "or to the user's profile (docs/liveperson.md, Privileges)"
+            )
         raise ApiError(
             f"account {self.conn.account_id}: no Automatic Messages API answers "
             f"({' and '.join(self._candidates)}: 404): is the account id right?"
         )
+
+    def _read_params(
+        self,
+        flavour: str,
+        path: str,
+        params: dict[str, str],
+        headers: dict[str, str] | None,
+        ok: tuple[int, ...],
+    ) -> requests.Response:
+        """A read; the legacy API answering 400 to its extra parameters is read again with
+        ``v`` alone (see the module docstring), and keeps to that from then on."""
+        extra = flavour == LEGACY and not self.bare_params and set(params) - {"v"}
+        response = self._read(flavour, path, params, headers, ok=(*ok, 400) if extra else ok)
+        if response.status_code != 400:
+            return response
+        log.warning(
+            "the %s API refused the parameters %s (400): reading it with v alone, so only the account "
+            "level is read and written",
+            flavour,
+            ", ".join(sorted(set(params) - {"v"})),
+        )
+        self.bare_params = True
+        return self._read(flavour, path, {"v": params["v"]}, headers, ok=ok)
 
     def _read(
         self,
@@ -340,6 +465,37 @@ class AutoMessagesApi:
     ) -> requests.Response:
         url = f"{BASE}/{flavour}{path}"
         return self.conn.request(self.service, "GET", url, params=params, headers=headers, ok=ok)
+
+
+def numeric_id_in(body: Any, context: Context, event_id: str) -> str | None:
+    """The numeric id of ``event_id`` in ``context`` from a get-by-id answer: the
+    contexted one's key (``{"SKILL": {"123": {…, "skillId": 1}}, "ACCOUNT": {"456": …}}``)
+    or a plain object's ``id``; None when it names none unambiguously."""
+    if not isinstance(body, dict):
+        return None
+    if "messageEventId" in body or "data" in body:
+        value = body.get("id")
+        return str(value) if _positive(value) and body.get("messageEventId") in (None, event_id) else None
+    kind = "ACCOUNT" if context.is_account else "SKILL"
+    group = next((v for k, v in body.items() if str(k).upper() == kind), None)
+    if not isinstance(group, dict):
+        return None
+    found = [
+        key
+        for key, obj in group.items()
+        if isinstance(obj, dict)
+        and obj.get("messageEventId", event_id) == event_id
+        and (context.is_account or str(obj.get("skillId", context.skill_id)) == context.skill_id)
+    ]
+    return found[0] if len(found) == 1 and _positive(found[0]) else None
+
+
+def _positive(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value > 0
+    return isinstance(value, str) and value.isdigit() and int(value) > 0
 
 
 def home_context(contexts: Sequence[Context]) -> Context:
