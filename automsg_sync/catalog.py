@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from .messages import CHAT, LEGACY_API, MESSAGING, lookup
 from .model import AutoMessage, Context, Text, Unit, UnitKey, language_key, normalise_language
 
 
@@ -67,51 +68,51 @@ def status_rows(
 
 # --------------------------------------------------------------------------- units
 
-PLACEHOLDER = re.compile(r"\{[A-Za-z][A-Za-z0-9_]*\}")
+# ``{name}``, ``{agentNickname}``, and spaced ones such as LivePerson's own API example's
+# ``{agent name}``: words of letters, digits and underscores (at least one letter or digit in
+# all), single-spaced; not ``{ }``, nor JSON (quotes, colons).
+PLACEHOLDER = re.compile(r"\{(?=[^}]*[A-Za-z0-9])[A-Za-z0-9_]+(?: [A-Za-z0-9_]+)*\}")
 MESSAGING_PLACEHOLDERS = frozenset({"{expectedResponseTime}", "{agentNickname}"})
 CHAT_PLACEHOLDERS = frozenset(
     {"{AvgWaitSeconds}", "{AvgWaitMinutes}", "{QueueLength}", "{PlaceInQ}", "{name}", "{email}"}
 )
-# Chat automatic messages by name (LivePerson Knowledge Center); anything else is
-# treated as messaging, whose rules are the stricter ones.
-CHAT_MESSAGES = frozenset(
-    {
-        "routing to an agent",
-        "waiting for an available agent",
-        "agents unavailable",
-        "transferred to skill",
-        "transferred to agent",
-        "re-queued",
-        "agent accepts chat",
-        "disconnected",
-        "non-responsive fair warning",
-        "non-responsive final warning",
-        "on-hold message #1",
-        "on-hold message #2",
-        "on-hold message #3",
-    }
-)
 MESSAGING_RULES = "no HTML, no line breaks, none of < > \\"
 CHAT_RULES = "HTML allowed; keep the source's tags"
+GUESSED = "guessed: not in LivePerson's catalog"
 
 
 def placeholders(text: str) -> list[str]:
     """``{name}`` placeholders in order of appearance.
 
-    >>> placeholders("Hi {name}, you are number {PlaceInQ}")
-    ['{name}', '{PlaceInQ}']
+    >>> placeholders('Hi {name}, you are number {PlaceInQ}; {agent name}, not { } or {"a": 1}')
+    ['{name}', '{PlaceInQ}', '{agent name}']
     """
-    return PLACEHOLDER.findall(text)
+    return PLACEHOLDER.findall(text) if "{" in text else []
 
 
-def channel_of(message_event_id: str, source: str) -> str:
-    """``"chat"`` or ``"messaging"``: by the message's name, else its placeholders."""
-    if message_event_id.strip().lower() in CHAT_MESSAGES:
-        return "chat"
+def channel_of(message_event_id: str, source: str, api: str | None = None) -> str:
+    """``"chat"`` or ``"messaging"``: whose rules a message's texts follow.
+
+    Every message read through the legacy API (``api="auto-messages"``, LivePerson's
+    legacy chat product) is chat; else the catalog's channel for a message it knows
+    (:func:`messages.lookup`: id, UI name or alias); else a guess from the source's
+    placeholders: chat's and none of messaging's is chat, anything else messaging,
+    whose rules are the stricter.
+
+    >>> channel_of("CHAT_STARTED", "Hi"), channel_of("Welcome message", "Hi")
+    ('chat', 'messaging')
+    >>> channel_of("Message 7", "Hi {name}"), channel_of("Message 7", "Hi", api="auto-messages")
+    ('chat', 'chat')
+    """
+    if api == LEGACY_API:
+        return CHAT
+    entry = lookup(message_event_id)
+    if entry is not None:
+        return entry.channel
     found = set(placeholders(source))
     if found & CHAT_PLACEHOLDERS and not found & MESSAGING_PLACEHOLDERS:
-        return "chat"
-    return "messaging"
+        return CHAT
+    return MESSAGING
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,7 @@ def build_units(
     origins: Mapping[tuple[str, str], Origin],
     max_length: int | None = None,
     shared: Mapping[tuple[Context, str], Sequence[Context]] | None = None,
+    api: str | None = None,
 ) -> list[Unit]:
     """Every (context, message, target language) whose context has source text.
 
@@ -151,6 +153,7 @@ def build_units(
     An object several contexts share (``shared``: home context and
     messageEventId → the other contexts) is one unit set, under its home
     context; its notes name the others, since a translation of it shows there too.
+    ``api`` is the API the messages were read through (:func:`channel_of`).
     """
     shared = shared or {}
     langs = [normalise_language(x) for x in languages]
@@ -169,7 +172,8 @@ def build_units(
             key = UnitKey(context, message.message_event_id)
             name, message_id = key.name, message.id
             texts, blocked = message.texts_by_language(), message.blocked_languages()
-            base_notes = _notes(message, context, skill_names, source, shared.get((context, key.message), ()))
+            shared_with = shared.get((context, key.message), ())
+            base_notes = _notes(message, context, skill_names, source, shared_with, api)
             for lang, lang_key in lang_keys:
                 if lang_key in blocked:
                     continue  # an entry that cannot be used (reported with the snapshot): no unit
@@ -202,8 +206,16 @@ def _notes(
     skill_names: Mapping[str, str],
     source: str,
     shared_with: Sequence[Context] = (),
+    api: str | None = None,
 ) -> tuple[str, ...]:
-    notes = [f"Message: {message.message_event_id}"]
+    event_id = message.message_event_id
+    entry = lookup(event_id)
+    if entry is None:
+        notes = [f"Message: {event_id}"]
+    else:
+        same = entry.name.casefold() == event_id.strip().casefold()
+        notes = [f"Message: {event_id}" if same else f"Message: {event_id} ({entry.name})"]
+        notes.append(f"Sent when: {entry.sent_when}")
     if context.is_account:
         notes.append("Context: account default")
     else:
@@ -213,8 +225,13 @@ def _notes(
             "account default" if c.is_account else _skill_label(c, skill_names) for c in shared_with
         )
         notes.append(f"Shared with: {others} (one text for all of them)")
-    channel = channel_of(message.message_event_id, source)
-    notes.append(f"Channel: {channel} ({MESSAGING_RULES if channel == 'messaging' else CHAT_RULES})")
+    channel = channel_of(event_id, source, api)
+    rules = MESSAGING_RULES if channel == MESSAGING else CHAT_RULES
+    if api == LEGACY_API and (entry is None or entry.channel != CHAT):
+        rules = f"read through LivePerson's legacy chat API; {rules}"
+    elif entry is None:
+        rules = f"{GUESSED}; {rules}"
+    notes.append(f"Channel: {channel} ({rules})")
     found = placeholders(source)
     if found:
         notes.append("Placeholders to keep: " + " ".join(dict.fromkeys(found)))
@@ -268,7 +285,7 @@ def _places(keys: list[UnitKey]) -> str:
     return f"{keys[0]}{more}"
 
 
-def dedupe(units: Sequence[Unit]) -> list[Unit]:
+def dedupe(units: Sequence[Unit], api: str | None = None) -> list[Unit]:
     """``--dedupe``: units of one language that a translator would see as the same
     entry — same source, same target, same state (and previous source, and
     whether pre-filled), same channel rules and maximum length — are written
@@ -278,6 +295,7 @@ def dedupe(units: Sequence[Unit]) -> list[Unit]:
     import fans each entry out to its group from there, not from the file.
     Units with the same source but different live targets stay apart: one
     translation typed over both would silently replace one of them.
+    ``api``: the API the units' messages were read through (:func:`channel_of`).
     """
     groups: dict[tuple[object, ...], list[Unit]] = {}
     for u in units:
@@ -288,7 +306,7 @@ def dedupe(units: Sequence[Unit]) -> list[Unit]:
             u.state,
             u.previous_source,
             u.prefilled,
-            channel_of(u.key.message, u.source),
+            channel_of(u.key.message, u.source, api),
             u.max_length,
         )
         groups.setdefault(same, []).append(u)

@@ -3,7 +3,10 @@
 Errors keep a unit out of the import; warnings are reported and the unit is
 imported. translate-toolkit's ``StandardChecker`` (configured for ``{…}``
 placeholders) does what it does well — placeholders, whitespace, doubled
-spaces, untranslated text — and LivePerson's channel rules are ours:
+spaces, untranslated text — and LivePerson's channel rules are ours, as is
+the check of spaced placeholders such as ``{agent name}`` (LivePerson's own API
+example), which the toolkit does not take for placeholders. The channel is the
+catalog's (:func:`catalog.channel_of`):
 
 =========================  ========  ==========================================
 check                      severity  fails when
@@ -45,7 +48,7 @@ from typing import NamedTuple
 import nh3
 from translate.filters import checks, decoration
 
-from .catalog import channel_of
+from .catalog import PLACEHOLDER, channel_of
 
 DEFAULT_MAX_LENGTH = 10_000  # characters, when the account configures no max_length
 ERROR = "error"
@@ -89,6 +92,7 @@ class QAContext:
     formula: bool = False
     max_length: int | None = None
     hidden: bool = False
+    api: str | None = None  # the API the message was read through: the legacy one's are chat
 
 
 def surely_clean(source: str, target: str, max_length: int | None = None) -> bool:
@@ -110,16 +114,20 @@ def surely_clean(source: str, target: str, max_length: int | None = None) -> boo
         return False
     if target[:1].isspace() or target[-1:].isspace() or "  " in target:  # whitespace, double-space
         return False
-    variables, letters = facts
-    if variables or "{" in target:  # placeholders
+    variables, spaced, letters = facts
+    if variables or spaced or "{" in target:  # placeholders
         found = _VARIABLE.findall(target)  # the toolkit's, when equal to the source's (which it filtered)
         if found != variables and _quick_variables(target) != variables:
+            return False
+        # each "{" opening one of ``found``, none opens a spaced one: no need to look
+        if (spaced or target.count("{") != len(found)) and _spaced(target) != spaced:
             return False
     return not _may_be_unchanged(letters, target)
 
 
 class _SourceFacts(NamedTuple):
     variables: list[str]  # what the toolkit's ``variables`` check finds in the source
+    spaced: list[str]  # its spaced placeholders (:func:`_spaced`), which the toolkit does not see
     letters: str  # what ``unchanged`` compares (see :func:`_letters`); never empty
 
 
@@ -131,7 +139,7 @@ def _source_facts(source: str) -> _SourceFacts | None:
     if "<" in source or "  " in source or source[:1].isspace() or source[-1:].isspace():
         return None
     letters = _source_letters(source)
-    return _SourceFacts(_source_variables(source), letters) if letters else None
+    return _SourceFacts(_source_variables(source), _source_spaced(source), letters) if letters else None
 
 
 def _quick_variables(text: str) -> list[str]:
@@ -168,18 +176,21 @@ def _may_be_unchanged(letters: str, target: str) -> bool:
 def check_translation(source: str, target: str, ctx: QAContext) -> list[Finding]:
     """Every finding for one translation (errors first)."""
     found: list[tuple[str, str, str]] = []
-    channel = channel_of(ctx.message_event_id, source)
+    channel = channel_of(ctx.message_event_id, source, ctx.api)
 
-    def toolkit(name: str, check: str, severity: str, words: Callable[[str, str], str]) -> None:
+    def toolkit(name: str, check: str, severity: str, words: Callable[[str, str], str]) -> bool:
         """Run a translate-toolkit check; its verdict stands, ``words`` says what is wrong."""
         if not _may_fail(name, source, target):
-            return
+            return False
         try:
             getattr(_checker, name)(source, target)
         except checks.FilterFailure as failure:
             found.append((check, severity, words(source, target) or str(failure)))
+            return True
+        return False
 
-    toolkit("variables", "placeholders", ERROR, _placeholder_words)
+    if not toolkit("variables", "placeholders", ERROR, _placeholder_words) and _spaced_differ(source, target):
+        found.append(("placeholders", ERROR, _placeholder_words(source, target)))
     if ctx.formula:
         found.append(("formula", ERROR, "the cell holds a formula, not text"))
     if ctx.hidden:
@@ -241,11 +252,14 @@ def _listed(items: Iterable[str], last: str = "") -> str:
 
 
 def _placeholder_words(source: str, target: str) -> str:
-    """``missing placeholder {x}; adds placeholder {y}`` (the toolkit compares the lists in order)."""
-    want, have = Counter(_source_variables(source)), Counter(_variables(target))
-    missing = [f"{{{v}}}" for v in want if want[v] > have[v]]
-    added = [f"{{{v}}}" for v in have if have[v] > want[v] and v not in want]
-    repeated = [f"{{{v}}}" for v in have if have[v] > want[v] and v in want]
+    """``missing placeholder {x}; adds placeholder {y}`` (the toolkit compares the lists in
+    order, and so does :func:`_spaced_differ` the spaced ones)."""
+    variables = [f"{{{v}}}" for v in _source_variables(source)], [f"{{{v}}}" for v in _variables(target)]
+    spaced = _source_spaced(source), _spaced(target)
+    want, have = Counter(variables[0] + spaced[0]), Counter(variables[1] + spaced[1])
+    missing = [v for v in want if want[v] > have[v]]
+    added = [v for v in have if have[v] > want[v] and v not in want]
+    repeated = [v for v in have if have[v] > want[v] and v in want]
     words = []
     if missing:
         words.append(f"missing {_plural(len(missing), 'placeholder')} {', '.join(missing)}")
@@ -254,9 +268,23 @@ def _placeholder_words(source: str, target: str) -> str:
     if repeated:
         words.append(f"repeats {_plural(len(repeated), 'placeholder')} {', '.join(repeated)}")
     if not words and want == have:
-        order = ", ".join(f"{{{v}}}" for v in _source_variables(source))
+        moved = [kind[0] for kind in (variables, spaced) if kind[0] != kind[1]]
+        order = ", ".join(v for placeholders in moved for v in placeholders)
         words.append(f"placeholders not in the source's order ({order})")
     return "; ".join(words)
+
+
+def _spaced(text: str) -> list[str]:
+    """Placeholders with a space, ``{agent name}``: the catalog's, which the toolkit's are not."""
+    return [p for p in PLACEHOLDER.findall(text) if " " in p] if "{" in text else []
+
+
+def _spaced_differ(source: str, target: str) -> bool:
+    """Spaced placeholders not the source's, in its order (as the toolkit asks of its own)."""
+    return ("{" in source or "{" in target) and _source_spaced(source) != _spaced(target)
+
+
+_source_spaced = functools.lru_cache(maxsize=65536)(_spaced)  # a source recurs in every language
 
 
 def _tag_names(text: str) -> list[str]:
