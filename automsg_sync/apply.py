@@ -197,6 +197,12 @@ def apply_plan(
             raise
         try:
             confirmed.result()
+        except ReadBackMismatch as exc:
+            # what the read-back does not show is not claimed as ours (neither pushed nor an
+            # origin); what it confirmed stays recorded
+            state.unrecord(account, run_id, [(d.key.name, d.language) for d in exc.wrong])
+            state.finish_run(run_id, "failed")
+            raise
         except AutomsgError:
             state.finish_run(run_id, "failed")
             raise
@@ -462,7 +468,7 @@ def _read_back(after: LiveView, written: list[Decision]) -> None:
             "read-back after the writes: the server's answer shows no contexts, so the skill "
             "texts just written cannot be confirmed in their contexts"
         )
-    wrong = []
+    wrong: list[Decision] = []
     # a message's units share one key object: its live texts are looked up once (a large
     # account's read-back checks 300,000 units of 5,000 messages), language keys once each
     texts: dict[int, Mapping[str, Text]] = {}
@@ -477,11 +483,20 @@ def _read_back(after: LiveView, written: list[Decision]) -> None:
             lang = keys[d.language] = language_key(d.language)
         text = found.get(lang)
         if text is None or text.msg != d.proposal.new:
-            wrong.append(f"{d.key} [{d.language}]")
+            wrong.append(d)
     if wrong:
-        raise ApiError(
+        raise ReadBackMismatch(wrong)
+
+
+class ReadBackMismatch(ApiError):
+    """The read-back does not show these units as written (a human edit after our write,
+    or a server that changed the text)."""
+
+    def __init__(self, wrong: list[Decision]) -> None:
+        self.wrong = wrong
+        super().__init__(
             f"read-back after the writes does not show {len(wrong)} unit(s) as written: "
-            + ", ".join(wrong[:10])
+            + ", ".join(f"{d.key} [{d.language}]" for d in wrong[:10])
         )
 
 

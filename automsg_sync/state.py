@@ -633,6 +633,26 @@ class StateStore:
             if before_commit is not None:
                 before_commit()
 
+    def unrecord(self, account: str, run_id: str, units: Iterable[tuple[str, str]]) -> None:
+        """Take back what ``run_id`` recorded of these (unit key, language) pairs: their
+        pushed text (if still that run's) and the origin made from it (a read-back that
+        did not show them)."""
+        by_language: dict[str, list[str]] = {}
+        for key, language in units:
+            by_language.setdefault(language_key(language), []).append(key)
+        with self.transaction() as db:
+            for lang, keys in by_language.items():
+                pushed = _load(db, "pushed", account, lang)
+                origins = _load(db, "origins", account, lang)
+                for key in keys:
+                    mine = pushed.get(key)
+                    if mine is not None and mine[1] == run_id:
+                        del pushed[key]
+                        if key in origins and origins[key][1] == mine[0]:
+                            del origins[key]
+                _save(db, "pushed", account, lang, pushed)
+                _save(db, "origins", account, lang, origins)
+
     def origins(self, account: str) -> dict[tuple[str, str], Origin]:
         rows = self.db.execute("SELECT language, units FROM origins WHERE account = ?", (account,))
         intern = sys.intern  # keys and sources recur in every language (150,000 origins: 75 → 41 MB)

@@ -226,12 +226,14 @@ def test_read_back_that_disagrees_fails_the_run_and_records_nothing(
     emu: Emu, settings: Settings, fr_po: Path
 ) -> None:
     """A human edit lands between our last PUT and the read-back: the run fails, and
-    the state store neither claims the unit as pushed nor takes its text as an origin."""
+    the state store neither claims the unit as pushed nor takes its text as an origin.
+    (Since issue #24, what the read-back confirmed stays recorded: it was written.)"""
     edit_po(fr_po, pseudo)
     key, edited = "skill/9|Welcome message", "Bonjour, ici les Ventes !"
     edit = {"context": "skill/9", "messageEventId": "Welcome message", "lang": FR, "msg": edited}
-    # the live view is the first GET of the auto messages; the read-back is the next one
-    emu.faults(script=[{"match": "auto-messages", "method": "GET", "skip": 1, "uiEdit": edit}])
+    # the live view is the first GET of the auto messages; the read-back is the next one (a "?":
+    # not a get-by-id that learns a numeric id)
+    emu.faults(script=[{"match": "auto-messages?", "method": "GET", "skip": 1, "uiEdit": edit}])
     report = run_import(settings, [fr_po], apply=True)
     assert emu.hook("GET", "faults")["counts"].get("ui-edit") == 1
     assert report.exit_code == 1
@@ -239,7 +241,11 @@ def test_read_back_that_disagrees_fails_the_run_and_records_nothing(
     assert f"{key} [{FR}]" in report.errors[0].message
     state = StateStore(settings.state_dir)
     assert state.pushed(ACCOUNT, key, FR) is None
-    assert state.pushed(ACCOUNT, "account|Welcome message", FR) is None  # a unit the read-back confirmed
+    assert report.plan is not None and len(report.plan.updates) > 1
+    confirmed = [d for d in report.plan.updates if str(d.key) != key]
+    assert all(
+        state.pushed(ACCOUNT, str(d.key), FR) is not None for d in confirmed
+    )  # the read-back showed them
     assert (key, "fr-fr") not in state.origins(ACCOUNT)
     assert texts(emu.dump())[("skill/9", "1", "fr-fr")]["msg"] == edited
 
