@@ -110,6 +110,8 @@ class Credentials:
             if self.login == "app":
                 what += " through a bot login (Login Service)"
                 names.insert(0, "username")
+            elif self.username:
+                what += f", a bot login as {self.source('username')} if an API refuses the token,"
         elif self.method == "bearer" and self.login == "app":
             what, names = (
                 "OAuth 1.0 API key through a bot login (Login Service; retired by LivePerson)",
@@ -548,6 +550,8 @@ def _credentials(
     set besides is named in ``ignored``."""
     found = _chosen(method, v, where, login)
     used = set(_METHOD_FIELDS[found.method])
+    if found.method == "client" and found.username:
+        used.add("username")  # the bot login's, as the fallback
     if found.login == "app":
         used |= {"username", *_METHOD_FIELDS["oauth" if found.method == "bearer" else "client"]}
     names = dict(sources or {})

@@ -63,6 +63,8 @@ def print_status(console: Console, result: Status) -> None:
         )
         last = r.context
     console.print(table)
+    if result.credentials:
+        console.print(f"credentials: {escape(result.credentials)}")
     for notice in result.notices:
         console.print(f"note: {escape(notice)}")
 

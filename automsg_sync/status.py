@@ -26,6 +26,7 @@ class Status:
     requests: int
     api: str = ""  # the Automatic Messages API the account was read through
     notices: tuple[str, ...] = ()
+    credentials: str = ""  # the method used and the variables it came from (never a value)
 
     def to_json(self) -> dict[str, Any]:
         """``status --json``."""
@@ -44,6 +45,7 @@ class Status:
         return {
             "account": self.account,
             "api": self.api,
+            "credentials": self.credentials,
             "revision": self.revision,
             "notices": list(self.notices),
             "rows": rows,
@@ -80,4 +82,5 @@ def account_status(
         conn.http.requests_sent,
         snapshot.api,
         tuple(snapshot.notices()),
+        account.credentials.describe(),
     )

@@ -1,0 +1,349 @@
+"""LivePerson as it is today (issue #25), over real HTTP against the emulator's readings:
+OAuth 2.0 client credentials (Sentinel v2) and its bot-login fallback, OAuth 1.0's end
+of life, which method is used, 403 against 404, numeric ids in write URLs, the legacy
+API's parameters, a refresh that rotates ``Session_id``. docs/liveperson.md has the pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import polib
+import pytest
+from click.testing import CliRunner
+from conftest import ACCOUNT, FAST, KEYS, USER, Emu, Sleeps, sample_data
+
+from automsg_sync.cli import main
+from automsg_sync.config import Settings, load_settings
+from automsg_sync.emulator import EmulatorServer, Store
+from automsg_sync.emulator.store import READING_2026
+from automsg_sync.errors import ApiError, AuthError
+from automsg_sync.export import ExportRequest, export_for_translation
+from automsg_sync.imports import ImportOptions, import_translations
+from automsg_sync.lp import connect
+from automsg_sync.lp.auth import ClientCredentials
+from automsg_sync.lp.automessages import LEGACY, UNIFIED, AutoMessagesApi
+from automsg_sync.lp.skills import list_skills
+from automsg_sync.state import StateStore
+
+CLIENT = {"AUTOMSG_CLIENT_ID": "2c7e1f4a-automsg-sync-demo", "AUTOMSG_CLIENT_SECRET": "o2-demo-s3cret-9d1e"}
+BOT = "automsg.bot"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def served(**behaviour: Any) -> dict[str, Any]:
+    data = sample_data()
+    data["accounts"][ACCOUNT]["behaviour"] = behaviour
+    return data
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
+    logger = logging.getLogger("automsg_sync")
+    monkeypatch.setattr(logger, "propagate", True)
+    monkeypatch.setattr(logger, "handlers", [])
+    caplog.set_level(logging.DEBUG, logger="automsg_sync")
+    return caplog
+
+
+@pytest.fixture
+def emu_of() -> Iterator[Any]:
+    servers: list[EmulatorServer] = []
+
+    def start(data: dict[str, Any]) -> Emu:
+        server = EmulatorServer(Store(data)).start()
+        servers.append(server)
+        return Emu(server)
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def settings_for(emu: Emu, env: dict[str, str], tmp_path: Path) -> Settings:
+    return replace(load_settings(None, env, csds_url=emu.url, state_dir=tmp_path / "state"), http=FAST)
+
+
+def calls(emu: Emu) -> list[tuple[str, str, int | None]]:
+    return [(r["method"], r["path"], r["status"]) for r in emu.requests()]
+
+
+# --------------------------------------------------------------------------- OAuth 2.0
+
+
+def test_client_credentials_fetch_a_sentinel_token_and_send_it_as_bearer(emu: Emu, tmp_path: Path) -> None:
+    s = settings_for(emu, CLIENT, tmp_path)
+    with connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+        assert list_skills(conn)
+        assert isinstance(conn.auth, ClientCredentials) and conn.auth.tokens_fetched == 1
+    seen = calls(emu)
+    assert ("POST", f"/sentinel/sentinel/api/v2/account/{ACCOUNT}/app/token", 200) in seen
+    assert not [c for c in seen if "/vep/" in c[1]]  # no Login Service call at all
+
+
+def test_a_token_is_renewed_before_it_runs_out_and_once_on_a_401(emu_of: Any, tmp_path: Path) -> None:
+    data = sample_data()
+    data["accounts"][ACCOUNT]["oauthClients"][0]["tokenTtl"] = 100
+    emu = emu_of(data)
+    s = settings_for(emu, CLIENT, tmp_path)
+    clock = Clock()
+    with connect(s, s.account(ACCOUNT), sleep=Sleeps(), clock=clock) as conn:
+        list_skills(conn)
+        clock.now += 79  # 79 % of expires_in: still the same token
+        list_skills(conn)
+        assert isinstance(conn.auth, ClientCredentials) and conn.auth.tokens_fetched == 1
+        clock.now += 2  # past 80 %: renewed before the call
+        list_skills(conn)
+        assert conn.auth.tokens_fetched == 2
+        emu.hook("POST", "tokens/expire")  # the server ends it early: a 401, one new token, the call again
+        assert list_skills(conn)
+        assert conn.auth.tokens_fetched == 3
+    assert [c[2] for c in calls(emu) if c[1].endswith("/skills")] == [200, 200, 200, 401, 200]
+
+
+def test_a_refused_token_falls_back_to_a_bot_login_with_the_same_credentials(
+    emu_of: Any, tmp_path: Path, logs: pytest.LogCaptureFixture
+) -> None:
+    emu = emu_of(served(sentinelTokens="refused"))
+    s = settings_for(emu, {**CLIENT, "AUTOMSG_USERNAME": BOT}, tmp_path)
+    with connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+        assert list_skills(conn)
+        [session] = emu.hook("GET", "sessions")[ACCOUNT]
+        assert (session["login"], session["loginName"]) == ("app", BOT)
+        assert list_skills(conn)  # the rest of the run on the bot login: no new token
+        assert isinstance(conn.auth, ClientCredentials) and conn.auth.tokens_fetched == 1
+    assert "refused a fresh OAuth 2.0 token; logging in through the Login Service" in logs.text
+    # without a user name: one clear error naming what to set
+    s = settings_for(emu, CLIENT, tmp_path)
+    with pytest.raises(AuthError) as caught, connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+        list_skills(conn)
+    assert "refused a fresh OAuth 2.0 token (AUTOMSG_CLIENT_ID / AUTOMSG_CLIENT_SECRET)" in str(caught.value)
+    assert "set AUTOMSG_USERNAME" in str(caught.value)
+
+
+def test_login_app_with_client_credentials_is_a_bot_login(emu: Emu, tmp_path: Path) -> None:
+    config = tmp_path / "automsg.toml"
+    config.write_text(f'csds_url = "{emu.url}"\n[[accounts]]\nid = "{ACCOUNT}"\nlogin = "app"\n')
+    s = replace(load_settings(config, {**CLIENT, "AUTOMSG_USERNAME": BOT}), http=FAST)
+    with connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+        assert list_skills(conn)
+        [session] = emu.hook("GET", "sessions")[ACCOUNT]
+        assert (session["login"], session["loginName"]) == ("app", BOT)
+    assert not [c for c in calls(emu) if "sentinel" in c[1]]
+
+
+def test_wrong_client_credentials_are_refused_in_words(emu: Emu, tmp_path: Path) -> None:
+    s = settings_for(emu, {**CLIENT, "AUTOMSG_CLIENT_SECRET": "wrong"}, tmp_path)
+    with pytest.raises(AuthError) as caught, connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+        list_skills(conn)
+    assert (
+        "Sentinel refused the OAuth 2.0 client credentials (AUTOMSG_CLIENT_ID / AUTOMSG_CLIENT_SECRET)"
+        in str(caught.value)
+    )
+
+
+def test_the_client_secret_and_tokens_are_printed_nowhere(emu: Emu, tmp_path: Path) -> None:
+    env = {
+        **CLIENT,
+        "AUTOMSG_CSDS_URL": emu.url,
+        "AUTOMSG_ACCOUNT": ACCOUNT,
+        "AUTOMSG_STATE_DIR": str(tmp_path),
+    }
+    result = CliRunner().invoke(main, ["-v", "status", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    tokens = emu.server.app.extensions["automsg"]["tokens"].app_tokens
+    assert tokens  # a token was issued, and
+    for secret in [CLIENT["AUTOMSG_CLIENT_SECRET"], *tokens]:
+        assert secret not in result.output and secret not in result.stderr
+
+
+# --------------------------------------------------------------------------- which method
+
+
+def test_the_method_and_its_variables_are_said_and_the_others_named_unused(emu: Emu, tmp_path: Path) -> None:
+    env = {
+        **CLIENT,
+        **USER,
+        "AUTOMSG_CSDS_URL": emu.url,
+        "AUTOMSG_ACCOUNT": ACCOUNT,
+        "AUTOMSG_STATE_DIR": str(tmp_path),
+    }
+    result = CliRunner().invoke(main, ["status"], env=env)
+    assert result.exit_code == 0, result.output
+    assert (
+        "credentials: OAuth 2.0 client credentials, a bot login as AUTOMSG_USERNAME if an API refuses the "
+        "token, (AUTOMSG_CLIENT_ID, AUTOMSG_CLIENT_SECRET); also set and not used: AUTOMSG_PASSWORD"
+    ) in result.output
+    assert not [r for r in emu.requests() if "/vep/" in r["path"]]  # OAuth 2.0 was used, not the password
+
+
+# --------------------------------------------------------------------------- OAuth 1.0
+
+
+def test_oauth1_keys_still_work_with_one_warning_that_they_are_retired(
+    emu: Emu, tmp_path: Path, logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("automsg_sync.lp.auth._warned_retired", set())  # a new run
+    s = settings_for(emu, KEYS, tmp_path)
+    for _ in range(2):  # two connections of one run: one warning
+        with connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+            assert list_skills(conn)
+    warned = [r.getMessage() for r in logs.records if "LivePerson retired OAuth 1.0" in r.getMessage()]
+    assert len(warned) == 1
+    assert "2026-05-31" in warned[0] and "set AUTOMSG_CLIENT_ID and AUTOMSG_CLIENT_SECRET" in warned[0]
+
+
+def test_an_account_past_oauth1_end_of_life_refuses_keys_in_words(emu_of: Any, tmp_path: Path) -> None:
+    emu = emu_of(served(oauth1="eol"))
+    s = settings_for(emu, KEYS, tmp_path)
+    with pytest.raises(AuthError) as caught, connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+        list_skills(conn)
+    assert caught.value.status == 401 and "end of life" in str(caught.value)
+
+
+# --------------------------------------------------------------------------- 403 is not 404
+
+
+def test_a_403_on_unified_only_reads_the_legacy_api(emu_of: Any, tmp_path: Path) -> None:
+    emu = emu_of(served(forbidden="unified"))
+    s = settings_for(emu, CLIENT, tmp_path)
+    with connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+        api = AutoMessagesApi(conn)
+        assert api.flavour == LEGACY
+
+
+def test_a_403_on_both_apis_names_the_missing_privileges(emu_of: Any, tmp_path: Path) -> None:
+    emu = emu_of(served(forbidden="both"))
+    s = settings_for(emu, CLIENT, tmp_path)
+    with pytest.raises(ApiError) as caught, connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+        _ = AutoMessagesApi(conn).flavour
+    said = str(caught.value)
+    assert "lack the Unified Automatic Messages API and the Automatic Messages API privilege (403)" in said
+
+
+# --------------------------------------------------------------------------- numeric ids
+
+
+def _translated_export(emu: Emu, s: Settings, tmp_path: Path) -> Path:
+    account = s.account(ACCOUNT)
+    state = StateStore(s.state_dir)
+    with connect(s, account, sleep=Sleeps()) as conn:
+        export_for_translation(conn, account, ExportRequest(tmp_path / "out", ["po"], ["fr-FR"]), state)
+    state.close()
+    path = tmp_path / "out" / ACCOUNT / "fr-FR.po"
+    po = polib.pofile(str(path))
+    for entry in po:
+        entry.msgstr = entry.msgstr or f"(fr) {entry.msgid}"
+    po.save(str(path))
+    return path
+
+
+def _apply(s: Settings, path: Path) -> Any:
+    state = StateStore(s.state_dir)
+    try:
+        with connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+            return import_translations(
+                conn, s.account(ACCOUNT), [path], ImportOptions(apply=True), state, s.state_dir / "backups"
+            )
+    finally:
+        state.close()
+
+
+@pytest.mark.parametrize("ids", ["hidden", "listed"])
+def test_a_server_that_refuses_names_in_write_urls_is_written_by_numeric_ids(
+    emu_of: Any, tmp_path: Path, ids: str
+) -> None:
+    """``writeIds = numeric`` (the PUT page: "Positive long number greater than zero") and
+    arrays refused, so every object is written alone: to ``…/{id}``, the id taken from the
+    list (``listed``) or learned from the contexted get-by-id answer (``hidden``)."""
+    emu = emu_of(served(writeIds="numeric", unifiedIds=ids, collectionArrays=False))
+    s = settings_for(emu, CLIENT, tmp_path)
+    path = _translated_export(emu, s, tmp_path)
+    emu.clear_requests()
+    report = _apply(s, path)
+    assert report.exit_code == 0 and report.applied is not None and len(report.applied.written) == 13
+    puts = [r for r in emu.requests() if r["method"] == "PUT"]
+    named = [r["path"].rsplit("/", 1)[-1] for r in puts if r["status"] == 200]
+    assert named and all(n.isdigit() for n in named)  # never a messageEventId in a write URL
+    learned = [
+        r
+        for r in emu.requests()
+        if r["method"] == "GET"
+        and r["query"].get("view") == "BY_CONTEXT"
+        and not r["path"].endswith("unified-auto-messages")
+    ]
+    assert (len(learned) > 0) == (ids == "hidden")  # a listed id needs no look-up
+
+
+def test_no_learnable_id_and_a_refused_name_stop_before_any_other_write(
+    emu_of: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = emu_of(served(writeIds="numeric", collectionArrays=False))
+    s = settings_for(emu, CLIENT, tmp_path)
+    path = _translated_export(emu, s, tmp_path)
+    # the contexted get-by-id answers 404 here (a server that does not offer it)
+    emu.faults(script=[{"match": "unified-auto-messages/", "method": "GET", "times": 50, "status": 404}])
+    before = emu.dump()
+    report = _apply(s, path)
+    assert report.exit_code == 1
+    said = " ".join(p.message for p in report.errors)
+    assert "LivePerson refused the message's name in the write URL (400)" in said
+    assert "stopped before any other write" in said
+    after = emu.dump()
+    assert before["accounts"][ACCOUNT]["autoMessages"] == after["accounts"][ACCOUNT]["autoMessages"]
+
+
+# --------------------------------------------------------------------------- legacy API parameters
+
+
+def test_the_legacy_api_gets_no_v2_and_a_400_to_its_parameters_is_not_fatal(
+    emu_of: Any, tmp_path: Path, logs: pytest.LogCaptureFixture
+) -> None:
+    emu = emu_of(served(apis="legacy", legacyParams="documented"))
+    s = settings_for(emu, CLIENT, tmp_path)
+    with connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+        api = AutoMessagesApi(conn)
+        listing = api.list_by_context()
+        assert api.flavour == LEGACY and listing.contexts is not None and listing.contexts_proven is False
+    legacy = [r for r in emu.requests() if "/auto-messages" in r["path"] and "unified" not in r["path"]]
+    assert all(r["query"].get("v") == "1" for r in legacy)  # never v=2.0
+    assert [r["status"] for r in legacy] == [400, 200] and legacy[-1]["query"] == {"v": "1"}
+    assert "refused the parameters" in logs.text
+
+
+# --------------------------------------------------------------------------- Login Service
+
+
+def test_a_refresh_that_rotates_session_id_is_followed_and_logout_succeeds(
+    emu_of: Any, tmp_path: Path
+) -> None:
+    emu = emu_of(served(sessionRotation="on"))
+    s = settings_for(emu, USER, tmp_path)
+    clock = Clock()
+    with connect(s, s.account(ACCOUNT), sleep=Sleeps(), clock=clock) as conn:
+        list_skills(conn)
+        clock.now += 301  # past the refresh interval: the session is refreshed, its cookie rotated
+        list_skills(conn)
+    statuses = [(r["path"].rsplit("/", 1)[-1], r["status"]) for r in emu.requests()]
+    assert ("refresh", 200) in statuses and statuses[-1] == ("logout", 200)
+    assert emu.hook("GET", "sessions") == {}
+
+
+def test_the_2026_reading_is_what_the_emulator_serves_when_asked(emu_of: Any, tmp_path: Path) -> None:
+    emu = emu_of(served(**READING_2026))
+    s = settings_for(emu, CLIENT, tmp_path)
+    with connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+        api = AutoMessagesApi(conn)
+        assert api.flavour == UNIFIED
+        listing = api.list_by_context()
+        assert listing.contexts and all(m.raw.get("id") for ms in listing.contexts.values() for m in ms)
