@@ -155,13 +155,20 @@ def export_for_translation(
             "an export needs one, because the import's writes are checked against it; nothing was written"
         )
     skills = snapshot.skills
-    contexts = select_skills(snapshot.contexts, request.skills or account.skills, skills)
     notices = snapshot.notices()
+    contexts = select_skills(snapshot.contexts, request.skills or account.skills, skills, notices)
     languages = _languages(request.languages or account.languages, contexts, source_language, notices)
-    skill_names = {sid: s.name for sid, s in skills.items()}
+    skill_names = {sid: f"{s.name} (deleted)" if s.deleted else s.name for sid, s in skills.items()}
     origins = state.origins(account.id)
     units = build_units(
-        contexts, skill_names, source_language, languages, origins, request.max_length, snapshot.shared
+        contexts,
+        skill_names,
+        source_language,
+        languages,
+        origins,
+        request.max_length,
+        snapshot.shared,
+        api=snapshot.api,
     )
     dedupe_on = account.dedupe if request.dedupe is None else request.dedupe
     prefill_on = account.prefill if request.prefill is None else request.prefill
@@ -201,7 +208,7 @@ def export_for_translation(
         on_file = selected
         if prefill_on:  # pre-filling keeps each unit's state
             on_file = [u for u in shown_by_language.get(language_key(lang), []) if u.state in request.only]
-        entries = dedupe(on_file) if dedupe_on else on_file
+        entries = dedupe(on_file, snapshot.api) if dedupe_on else on_file
         files: list[Path] = []
         if not selected:
             # A file left from an earlier export would ask for work that is done.
@@ -443,14 +450,30 @@ def select_skills(
     contexts: dict[Context, list[AutoMessage]],
     wanted: Sequence[str] | None,
     skills: dict[str, Skill],
+    notes: list[str] | None = None,
 ) -> dict[Context, list[AutoMessage]]:
+    """The contexts to work on: the account and the skills ``wanted`` (None or "all":
+    every skill). A deleted skill's overrides (LivePerson still lists them) are left
+    out unless ``wanted`` names the skill; said in ``notes``."""
     if wanted is None or list(wanted) == ["all"]:
-        return contexts
+        gone = {c: ms for c, ms in contexts.items() if not c.is_account and _deleted(skills, c)}
+        if notes is not None:
+            notes += [
+                f"skill {c.skill_id} ({skills[c.skill_id or ''].name}) is deleted: its {len(ms)} override(s) "
+                f"are left out (name it in --skills to export them)"
+                for c, ms in sorted(gone.items())
+            ]
+        return {c: m for c, m in contexts.items() if c not in gone}
     wanted_ids = {str(w).strip() for w in wanted}
     unknown = sorted(wanted_ids - set(skills))
     if unknown:
         raise ConfigError(f"--skills: no skill {unknown[0]} in the account")
     return {c: m for c, m in contexts.items() if c.is_account or c.skill_id in wanted_ids}
+
+
+def _deleted(skills: dict[str, Skill], context: Context) -> bool:
+    found = skills.get(context.skill_id or "")
+    return found is not None and found.deleted
 
 
 def _languages(

@@ -449,7 +449,15 @@ def _proposals(
             or (target != base.target and not surely_clean(base.source, target, max_length))
         ):
             ctx = QAContext(
-                path, entry.where, entry.key, lang, key.message, entry.formula, max_length, entry.hidden
+                path,
+                entry.where,
+                entry.key,
+                lang,
+                key.message,
+                entry.formula,
+                max_length,
+                entry.hidden,
+                api=baseline.api,  # the legacy API's messages are chat
             )
             found = check_translation(base.source, target, ctx)
             result.qa += found

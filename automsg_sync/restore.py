@@ -172,6 +172,7 @@ def _vetted(
     live: LiveView,
     source_language: str,
     backup_path: Path,
+    api: str | None = None,
 ) -> tuple[list[RestoreItem], list[str]]:
     """The backup's items checked against what the run's journal says it wrote and
     against QA; the refused ones get outcome ``refused`` and a reason. Also returns the
@@ -195,7 +196,7 @@ def _vetted(
             if not isinstance(text, str):
                 why = "the backup's entry has no text"
             else:
-                why = _qa_refusal(item, text, message, source_language, backup_path)
+                why = _qa_refusal(item, text, message, source_language, backup_path, api)
             entry = _entry(message.raw, item.language) if message is not None else None
             for name, value in item.pre.items():
                 if name not in RESTORABLE and name != "lang" and (entry is None or entry.get(name) != value):
@@ -205,7 +206,12 @@ def _vetted(
 
 
 def _qa_refusal(
-    item: RestoreItem, text: str, message: AutoMessage | None, source_language: str, backup_path: Path
+    item: RestoreItem,
+    text: str,
+    message: AutoMessage | None,
+    source_language: str,
+    backup_path: Path,
+    api: str | None = None,
 ) -> str:
     """The QA errors of a text to put back, in words ("" if none)."""
     source = message.text(source_language) if message is not None else None
@@ -215,6 +221,7 @@ def _qa_refusal(
         f"{item.context.key}|{item.message_event_id}",
         item.language,
         item.message_event_id,
+        api=api,
     )
     errors = [
         f.message for f in check_translation(source.msg if source else text, text, ctx) if f.severity == ERROR
@@ -257,7 +264,7 @@ def restore_backup(
     api = AutoMessagesApi(conn, flavour, writable=True, put_override=put_override)
     live = read_live(api)
     vetted, report.ignored_fields = _vetted(
-        _items(backup_path, document), journal, run_id, live, source_language, backup_path
+        _items(backup_path, document), journal, run_id, live, source_language, backup_path, flavour
     )
     report.items = [i if i.outcome == REFUSED else decide(i, live) for i in vetted]
     todo = _by_context(report.by_outcome(RESTORE))

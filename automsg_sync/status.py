@@ -70,7 +70,8 @@ def account_status(
     snapshot = fetch_snapshot(conn, account)
     assert snapshot is not None
     names = {sid: s.name for sid, s in snapshot.skills.items()}
-    contexts = select_skills(snapshot.contexts, skills, snapshot.skills)
+    notices = snapshot.notices()
+    contexts = select_skills(snapshot.contexts, skills, snapshot.skills, notices)
     wanted_languages = None
     if languages:  # LivePerson's visitor languages, or one the account holds (as export checks them)
         wanted_languages, _ = check_languages(languages, account_languages(snapshot.contexts))
@@ -81,6 +82,6 @@ def account_status(
         rows,
         conn.http.requests_sent,
         snapshot.api,
-        tuple(snapshot.notices()),
+        tuple(notices),
         account.credentials.describe(),
     )

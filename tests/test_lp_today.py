@@ -347,3 +347,59 @@ def test_the_2026_reading_is_what_the_emulator_serves_when_asked(emu_of: Any, tm
         assert api.flavour == UNIFIED
         listing = api.list_by_context()
         assert listing.contexts and all(m.raw.get("id") for ms in listing.contexts.values() for m in ms)
+
+
+# --------------------------------------------------------------------------- skills, channels
+
+
+def test_a_deleted_skills_overrides_are_named_and_left_out_unless_asked_for(
+    emu_of: Any, tmp_path: Path
+) -> None:
+    data = sample_data()
+    for skill in data["accounts"][ACCOUNT]["skills"]:
+        if skill["id"] == 7:
+            skill["deleted"] = True
+    emu = emu_of(data)
+    s = settings_for(emu, CLIENT, tmp_path)
+    account = s.account(ACCOUNT)
+    state = StateStore(s.state_dir)
+    with connect(s, account, sleep=Sleeps()) as conn:
+        result = export_for_translation(
+            conn, account, ExportRequest(tmp_path / "all", ["po"], ["fr-FR"]), state
+        )
+        export_for_translation(
+            conn, account, ExportRequest(tmp_path / "seven", ["po"], ["fr-FR"], skills=["7"]), state
+        )
+    state.close()
+    assert (
+        "skill 7 (Billing) is deleted: its 3 override(s) are left out (name it in --skills to export them)"
+        in (result.notices)
+    )
+    keys = {e.msgctxt for e in polib.pofile(str(tmp_path / "all" / ACCOUNT / "fr-FR.po"))}
+    assert not [k for k in keys if k.startswith("skill/7|")] and [k for k in keys if k.startswith("skill/9|")]
+    seven = {e.msgctxt: e for e in polib.pofile(str(tmp_path / "seven" / ACCOUNT / "fr-FR.po"))}
+    assert "Skill: Billing (deleted) (7)" in seven["skill/7|Welcome message"].comment
+    asked = [r["query"] for r in emu.requests() if r["path"].endswith("/le-users/skills")]
+    assert asked and all(q.get("include_deleted") == "true" for q in asked)
+
+
+def test_a_message_read_through_the_legacy_api_is_chat_and_keeps_its_sources_tags(
+    emu_of: Any, tmp_path: Path
+) -> None:
+    """Every legacy-API message is chat (its overview: "LivePersons legacy chat product"):
+    a translation keeping the source's ``<b>`` passes QA, as it would not for messaging."""
+    emu = emu_of(served(apis="legacy"))
+    emu.ui_edit("account", "Welcome message", "en-US", "Welcome to <b>Acme</b> support.")
+    s = settings_for(emu, CLIENT, tmp_path)
+    path = _translated_export(emu, s, tmp_path)
+    po = polib.pofile(str(path))
+    entry = next(e for e in po if e.msgctxt == "account|Welcome message")
+    assert "Channel: chat" in entry.comment
+    entry.msgstr = "Bienvenue chez le support <b>Acme</b>."
+    po.save(str(path))
+    state = StateStore(s.state_dir)
+    with connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+        report = import_translations(conn, s.account(ACCOUNT), [path], ImportOptions(), state, tmp_path / "b")
+    state.close()
+    assert [f for f in report.qa if f.key == "account|Welcome message" and f.severity == "error"] == []
+    assert "account|Welcome message" in {d["key"] for d in report.to_json()["planned"]}

@@ -17,8 +17,14 @@ class Skill:
 
 
 def list_skills(conn: Connection, *, include_deleted: bool = False) -> dict[str, Skill]:
-    """All skills of the account by id (one request)."""
-    response = conn.request(READ_ONLY, "GET", "/configuration/le-users/skills", params={"v": "4.0"})
+    """All skills of the account by id (one request). ``include_deleted`` asks LivePerson
+    for deleted skills too (the Skills API appendix: ``include_deleted``, default false),
+    so that a deleted skill's overrides, which the Automatic Messages API still lists,
+    are named rather than shown as a bare id."""
+    params = {"v": "4.0"}
+    if include_deleted:
+        params["include_deleted"] = "true"
+    response = conn.request(READ_ONLY, "GET", "/configuration/le-users/skills", params=params)
     try:
         body = response.json()
     except ValueError:
