@@ -39,6 +39,7 @@ def status_rows(
     contexts: Mapping[Context, list[AutoMessage]],
     skill_names: Mapping[str, str],
     languages: Iterable[str] | None = None,
+    stock: Mapping[tuple[str, str], str] | None = None,
 ) -> list[StatusRow]:
     """Per context and language: custom-translated, LivePerson default, missing.
 
@@ -56,6 +57,8 @@ def status_rows(
                 if message.left_out(lang):
                     continue  # its entry cannot be used: reported, counted nowhere
                 text = message.text(lang)
+                if stock and text is not None and not text.is_default:
+                    text = as_stock(text, stock, message.message_event_id, language_key(lang))
                 if text is None or not text.msg:
                     missing += 1
                 elif text.is_default:
@@ -123,6 +126,14 @@ class Origin:
     target: str
 
 
+def as_stock(text: Text, stock: Mapping[tuple[str, str], str], event_id: str, lang_key: str) -> Text:
+    """``text`` marked as LivePerson's stock text when it equals the stock text of its
+    message and language (the Unified API marks none itself)."""
+    if stock.get((event_id, lang_key)) == text.msg:
+        return text._replace(is_default=True)
+    return text
+
+
 def unit_state(target: Text | None, source: str, origin: Origin | None) -> tuple[str, str | None]:
     """The unit's state and, when stale, the source its target was translated from."""
     if target is None or not target.msg:
@@ -142,6 +153,7 @@ def build_units(
     origins: Mapping[tuple[str, str], Origin],
     max_length: int | None = None,
     shared: Mapping[tuple[Context, str], Sequence[Context]] | None = None,
+    stock: Mapping[tuple[str, str], str] | None = None,
     api: str | None = None,
 ) -> list[Unit]:
     """Every (context, message, target language) whose context has source text.
@@ -154,6 +166,9 @@ def build_units(
     messageEventId → the other contexts) is one unit set, under its home
     context; its notes name the others, since a translation of it shows there too.
     ``api`` is the API the messages were read through (:func:`channel_of`).
+    ``stock`` is LivePerson's stock text by (messageEventId, language key), where the
+    Unified API's undocumented defaults endpoint answered: a live text equal to it is
+    state ``default``, as the legacy API marks it (:func:`as_stock`).
     """
     shared = shared or {}
     langs = [normalise_language(x) for x in languages]
@@ -178,6 +193,8 @@ def build_units(
                 if lang_key in blocked:
                     continue  # an entry that cannot be used (reported with the snapshot): no unit
                 target = texts.get(lang_key)
+                if stock and target is not None and not target.is_default:
+                    target = as_stock(target, stock, key.message, lang_key)
                 state, previous = unit_state(target, source, origins.get((name, lang_key)))
                 notes = base_notes
                 if state == "default":

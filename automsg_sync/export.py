@@ -1,12 +1,13 @@
 """``export-for-translation``: live messages → translator files + a baseline.
 
-Request budget: the Domain API and login, then one skills call and one
-``view=BY_CONTEXT`` list call for every context at once — never one call per
-message or per context.
+Request budget: the Domain API and login, then one skills call, one
+``view=BY_CONTEXT`` list call for every context at once and, on the Unified API,
+one call for LivePerson's stock texts — never one call per message or per context.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -42,6 +43,7 @@ from .model import (
 from .state import StateStore
 from .workers import process_pool, worker_count
 
+log = logging.getLogger("automsg_sync.export")
 Progress = Callable[[str, int, int], None]  # (language, done, total)
 
 
@@ -169,6 +171,7 @@ def export_for_translation(
         request.max_length,
         snapshot.shared,
         api=snapshot.api,
+        stock=snapshot.stock,
     )
     dedupe_on = account.dedupe if request.dedupe is None else request.dedupe
     prefill_on = account.prefill if request.prefill is None else request.prefill
@@ -374,6 +377,7 @@ class Snapshot:
     shared: dict[tuple[Context, str], tuple[Context, ...]] = field(default_factory=dict)
     contexts_proven: bool = True
     problems: tuple[str, ...] = ()  # data LivePerson sent that cannot be used, one line each: left out
+    stock: dict[tuple[str, str], str] | None = None  # LivePerson's stock texts (Unified), if it said
 
     def notices(self) -> list[str]:
         """What the user must know about how the account was read (one line each): the
@@ -392,6 +396,7 @@ class Snapshot:
 
 
 MAX_PROBLEM_NOTICES = 20
+_said_no_stock: list[str] = []
 
 
 def fetch_snapshot(
@@ -407,6 +412,10 @@ def fetch_snapshot(
     if listing.not_modified:
         return None
     assert listing.contexts is not None
+    stock, no_stock = api.stock_texts()
+    if no_stock and not _said_no_stock:
+        _said_no_stock.append(no_stock)  # once a run: every account of a cron run is the same LivePerson
+        log.warning("%s", no_stock)
     return Snapshot(
         listing.contexts,
         list_skills(conn, include_deleted=True),
@@ -415,6 +424,7 @@ def fetch_snapshot(
         listing.shared,
         listing.contexts_proven,
         listing.problems,
+        stock,
     )
 
 

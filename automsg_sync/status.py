@@ -75,7 +75,7 @@ def account_status(
     wanted_languages = None
     if languages:  # LivePerson's visitor languages, or one the account holds (as export checks them)
         wanted_languages, _ = check_languages(languages, account_languages(snapshot.contexts))
-    rows = status_rows(contexts, names, wanted_languages)
+    rows = status_rows(contexts, names, wanted_languages, snapshot.stock)
     return Status(
         conn.account_id,
         snapshot.revision,

@@ -75,9 +75,10 @@ def test_request_budget(emu: Emu, conn: Connection, settings: Settings, tmp_path
         ("GET", "baseURI.json", None),
         ("POST", "login", None),
         ("GET", "unified-auto-messages", "BY_CONTEXT"),
+        ("GET", "unified-auto-messages-defaults", None),  # LivePerson's stock texts (issue #25)
         ("GET", "skills", None),
     ]
-    assert result.requests == 4
+    assert result.requests == 5
 
 
 def test_baseline_recorded(conn: Connection, settings: Settings, tmp_path: Path) -> None:
@@ -163,7 +164,7 @@ def test_cli_export(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     result = CliRunner().invoke(main, args, env=USER)
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "out" / ACCOUNT).iterdir()) == ["de-DE.xlsx", "he-IL.xlsx"]
-    assert "40 units in 2 files in out/70071528; 4 requests." in result.stdout
+    assert "40 units in 2 files in out/70071528; 5 requests." in result.stdout
     assert (tmp_path / ".automsg" / "state.db").exists()
 
 

@@ -403,3 +403,46 @@ def test_a_message_read_through_the_legacy_api_is_chat_and_keeps_its_sources_tag
     state.close()
     assert [f for f in report.qa if f.key == "account|Welcome message" and f.severity == "error"] == []
     assert "account|Welcome message" in {d["key"] for d in report.to_json()["planned"]}
+
+
+# --------------------------------------------------------------------------- stock texts
+
+
+def _fr_welcome(data: dict[str, Any]) -> str:
+    [obj] = [
+        o
+        for o in data["accounts"][ACCOUNT]["autoMessages"]["account"]
+        if o["messageEventId"] == "Welcome message"
+    ]
+    return str(next(e["msg"] for e in obj["data"] if e["lang"].lower() == "fr-fr"))
+
+
+@pytest.mark.parametrize("served_by", ["served", "none"])
+def test_livepersons_stock_texts_mark_units_default_when_the_endpoint_answers(
+    emu_of: Any,
+    tmp_path: Path,
+    served_by: str,
+    logs: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("automsg_sync.export._said_no_stock", [])  # a new run
+    data = served(defaults=served_by)
+    data["accounts"][ACCOUNT]["stockTexts"] = {"Welcome message": {"fr-FR": _fr_welcome(sample_data())}}
+    emu = emu_of(data)
+    s = settings_for(emu, CLIENT, tmp_path)
+    account = s.account(ACCOUNT)
+    state = StateStore(s.state_dir)
+    with connect(s, account, sleep=Sleeps()) as conn:
+        result = export_for_translation(
+            conn, account, ExportRequest(tmp_path / "out", ["po"], ["fr-FR"]), state
+        )
+    state.close()
+    entries = {e.msgctxt: e for e in polib.pofile(str(tmp_path / "out" / ACCOUNT / "fr-FR.po"))}
+    welcome = entries["account|Welcome message"]
+    said = [r.getMessage() for r in logs.records if "stock texts could not be read" in r.getMessage()]
+    if served_by == "served":
+        assert "LivePerson default text" in welcome.comment and welcome.msgstr == _fr_welcome(sample_data())
+        assert result.languages[0].states["default"] == 1 and said == []
+    else:  # 404: as before, said once
+        assert "LivePerson default text" not in welcome.comment
+        assert result.languages[0].states["default"] == 0 and len(said) == 1

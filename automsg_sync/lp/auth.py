@@ -551,14 +551,16 @@ class Connection:
         data: bytes | None = None,
         ok: tuple[int, ...] = (200,),
         sent: Callable[[], None] | None = None,
+        account: str | None = None,
     ) -> requests.Response:
-        """Call ``path`` (below ``/api/account/{id}``) on a service; re-login once on 401.
+        """Call ``path`` (below ``/api/account/{id}``; ``account`` another segment than the
+        account's id, e.g. LivePerson's literal ``default``) on a service; re-login once on 401.
 
         ``data`` is a body already encoded (a write prepared ahead), sent as is;
         ``sent`` as :meth:`HttpClient.request` says."""
         if self.closed:
             raise ApiError(f"the connection to account {self.account_id} is closed")
-        url = self.domains.url(service, f"/api/account/{self.account_id}{path}")
+        url = self.domains.url(service, f"/api/account/{account or self.account_id}{path}")
         renewals = 0
         while True:
             auth = self.auth.auth()  # may log in, refresh or fetch a token; a refused login is final

@@ -62,13 +62,17 @@ import requests
 from .. import jsonio
 from ..config import AccountSettings
 from ..errors import ApiError, ApiStatusError
-from ..model import SKILL_ID, AutoMessage, Context
+from ..model import SKILL_ID, AutoMessage, Context, language_key
 from .auth import Connection
 from .domain import READ_ONLY, READ_WRITE
 
 log = logging.getLogger("automsg_sync.automessages")
 
 API_VERSION = "2.0"  # the Unified pages: "2.0 is the current version"
+_NO_STOCK = (
+    "LivePerson's stock texts could not be read (the Unified API's undocumented defaults endpoint)"
+    ": a live text equal to LivePerson's stock text is counted as translated, not as default"
+)
 LEGACY_VERSION = "1"  # the legacy pages show none; LivePerson's sample script sends ?v=1
 PRIVILEGES = {
     "unified-auto-messages": "Unified Automatic Messages API",
@@ -251,6 +255,53 @@ class AutoMessagesApi:
         if found is None:
             raise ApiError(f"GET {self.flavour}/{address}: no object for {context} in the answer")
         return AutoMessage(_without_contexts(found)), _revision(response)
+
+    def stock_texts(self) -> tuple[dict[tuple[str, str], str] | None, str]:
+        """LivePerson's stock texts, by (messageEventId, language key), and a line saying
+        why there are none (``""`` when there are).
+
+        ``GET https://{accountConfigReadOnly}/api/account/default/configuration/
+        engagement-window/unified-auto-messages-defaults?v=2.0`` — no page documents it;
+        LivePerson's own UI reads it (seen in public code that copied the UI's traffic),
+        with the literal account ``default``. Only for the Unified API (the legacy API
+        marks stock texts itself, ``isDefault``). A 404, a 403 or another shape is no
+        error: the run works as before and says so once."""
+        if self.flavour != UNIFIED:
+            return None, ""
+        try:
+            response = self.conn.request(
+                READ_ONLY,
+                "GET",
+                f"{BASE}/unified-auto-messages-defaults",
+                params={"v": API_VERSION},
+                ok=(200, 400, 403, 404),
+                account="default",
+            )
+        except ApiError as exc:
+            return None, _NO_STOCK + f" ({exc})"
+        if response.status_code != 200:
+            return None, _NO_STOCK + f" (answer {response.status_code})"
+        try:
+            body = jsonio.loads(response.content)
+        except ValueError:
+            body = None
+        found: dict[tuple[str, str], str] = {}
+        items = body if isinstance(body, list) else []
+        for item in items:
+            data = item.get("data") if isinstance(item, dict) else None
+            event_id = item.get("messageEventId") if isinstance(item, dict) else None
+            if not isinstance(event_id, str) or not isinstance(data, list):
+                continue
+            for entry in data:
+                if (
+                    isinstance(entry, dict)
+                    and isinstance(entry.get("lang"), str)
+                    and isinstance(entry.get("msg"), str)
+                ):
+                    found[(event_id, language_key(entry["lang"]))] = entry["msg"]
+        if not found:
+            return None, _NO_STOCK + " (an answer of another shape)"
+        return found, ""
 
     # ---------------------------------------------------------------- writes
 
