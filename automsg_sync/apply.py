@@ -134,7 +134,11 @@ def apply_plan(
         return _by_context(replanned.updates)
 
     def object_of(view: LiveView, context: Context, event_id: str, decisions: list[Decision]) -> AutoMessage:
-        return _message(view, context, event_id).with_texts({d.language: d.proposal.new for d in decisions})
+        message = _message(view, context, event_id)
+        changes = {d.language: d.proposal.new for d in decisions}
+        # a language the message lacks is added as the account spells it: only then is it looked up
+        added = any(message.text(lang) is None for lang in changes)
+        return message.with_texts(changes, view.spellings if added else None)
 
     def written(context: Context, done: list[tuple[str, list[Decision], AutoMessage]]) -> None:
         # one journal transaction per write call (one per object was 0.4 s of a large apply)

@@ -28,6 +28,8 @@ update     otherwise                                       —
 
 from __future__ import annotations
 
+import functools
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -105,6 +107,18 @@ class LiveView:
 
     def message(self, key: UnitKey) -> AutoMessage | None:
         return self.contexts.get(key.context, {}).get(key.message)
+
+    @functools.cached_property
+    def spellings(self) -> dict[str, str]:
+        """Language key → how the account spells that language (the spelling most of its
+        entries use): a language added to a message is written so (``en-UK`` where the
+        account writes ``en-UK``), not in a form of ours. Made on first use."""
+        counts: dict[str, Counter[str]] = {}
+        for messages in self.contexts.values():
+            for message in messages.values():
+                for text in message.texts():
+                    counts.setdefault(language_key(text.lang), Counter())[text.lang] += 1
+        return {key: found.most_common(1)[0][0] for key, found in counts.items()}
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from . import jsonio
-from .catalog import Count, Origin, account_languages, build_units, dedupe, prefill, word_counts
+from .catalog import Count, Origin, account_languages, build_units, channel_of, dedupe, prefill, word_counts
 from .config import DEFAULT_FORMATS, FORMATS, AccountSettings
 from .errors import ApiError, ConfigError
 from .formats import EXTENSIONS, FILE_MODE, write_translation_file
 from .formats.po import fuzzy_in_po
-from .languages import check_language, check_languages
+from .languages import chat_language_warning, check_language, check_languages
 from .lp import Connection
 from .lp.automessages import UNIFIED, AutoMessagesApi
 from .lp.skills import Skill, list_skills
@@ -173,6 +173,7 @@ def export_for_translation(
         api=snapshot.api,
         stock=snapshot.stock,
     )
+    notices += _chat_language_warnings(contexts, languages, source_language, snapshot.api)
     dedupe_on = account.dedupe if request.dedupe is None else request.dedupe
     prefill_on = account.prefill if request.prefill is None else request.prefill
     export_id = request.export_id or new_export_id(account.id)
@@ -479,6 +480,19 @@ def select_skills(
     if unknown:
         raise ConfigError(f"--skills: no skill {unknown[0]} in the account")
     return {c: m for c, m in contexts.items() if c.is_account or c.skill_id in wanted_ids}
+
+
+def _chat_language_warnings(
+    contexts: Mapping[Context, list[AutoMessage]], languages: Sequence[str], source_language: str, api: str
+) -> list[str]:
+    """A line per target language the Knowledge Center does not list for chat, when the
+    export holds chat messages (:func:`languages.chat_language_warning`)."""
+    for messages in contexts.values():
+        for message in messages:
+            source = message.text(source_language)
+            if source is not None and channel_of(message.message_event_id, source.msg, api) == "chat":
+                return [w for lang in languages if (w := chat_language_warning(lang)) is not None]
+    return []
 
 
 def _deleted(skills: dict[str, Skill], context: Context) -> bool:

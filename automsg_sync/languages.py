@@ -97,6 +97,23 @@ SUPPORTED: tuple[Language, ...] = (
 )
 
 BY_KEY: dict[str, Language] = {language_key(lang.tag): lang for lang in SUPPORTED}
+# The Knowledge Center's visitor languages (the engagement window, where chat messages show):
+# every tag above but Catalan, which only the API examples use.
+VISITOR_KEYS = frozenset(key for key in BY_KEY if key != "ca-es")
+
+
+def chat_language_warning(tag: str) -> str | None:
+    """A line when chat messages are exported to ``tag`` and the Knowledge Center does not
+    list it as a visitor language (``admin-settings-supported-languages.html``); None if it does.
+    Messaging: "Messages are supported in all LivePerson languages" (connectors: one language
+    each, set by the brand), so no language is warned about there."""
+    if language_key(tag) in VISITOR_KEYS:
+        return None
+    return (
+        f"{tag}: not a visitor language LivePerson's Knowledge Center lists for chat "
+        "(admin-settings-supported-languages.html): the chat messages' texts in it may never be shown"
+    )
+
 
 _EXAMPLES = ("en-US", "fr-FR", "de-DE", "es-ES", "ja-JP")
 # for suggestions only: withdrawn ISO 639 codes (Java still writes iw, in) and Norwegian's written forms

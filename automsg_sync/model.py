@@ -84,8 +84,14 @@ def _show(value: object, limit: int = 40) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def language_key(tag: str) -> str:
-    """The key languages are compared by: case-insensitive. (Cached: called several times per unit.)"""
-    return tag.strip().replace("_", "-").lower()
+    """The key languages are compared by: case-insensitive, and ``en-UK`` is ``en-GB``
+    (LivePerson's own pages write "Format: en-US, en-UK"; BCP 47's region is GB).
+    (Cached: called several times per unit.)"""
+    key = tag.strip().replace("_", "-").lower()
+    return _SAME_LANGUAGE.get(key, key)
+
+
+_SAME_LANGUAGE = {"en-uk": "en-gb"}  # spellings LivePerson uses for one language
 
 
 RTL_LANGUAGES = frozenset({"ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ku"})
@@ -245,14 +251,16 @@ class AutoMessage:
                 out.update({str(k): str(v) for k, v in item.items()})
         return out
 
-    def with_texts(self, changes: Mapping[str, str]) -> AutoMessage:
+    def with_texts(self, changes: Mapping[str, str], spell: Mapping[str, str] | None = None) -> AutoMessage:
         """A copy with the given languages' ``msg`` set.
 
         Existing languages keep the server's spelling of ``lang`` and every
         other key of their entry; ``isDefault`` becomes false where the entry
         has that key, and is never added where it has not. A new language is
         appended in the shape of its siblings (``isDefault: false`` only if
-        they carry ``isDefault``). Nothing else in the object changes.
+        they carry ``isDefault``), its tag spelled as ``spell`` says (language key →
+        the spelling the account already uses, e.g. ``en-UK``), else normalised.
+        Nothing else in the object changes.
 
         Only the entries :meth:`texts` reads are ever written: a change to a
         language the read left out (:meth:`left_out`) is not made, and an
@@ -279,7 +287,8 @@ class AutoMessage:
                         entry["isDefault"] = False
         with_default = any(isinstance(e, Mapping) and "isDefault" in e for e in data)
         for lang, msg in pending.values():
-            added: dict[str, Any] = {"msg": msg, "lang": normalise_language(lang)}
+            spelled = spell.get(language_key(lang)) if spell else None
+            added: dict[str, Any] = {"msg": msg, "lang": spelled or normalise_language(lang)}
             if with_default:
                 added["isDefault"] = False
             data.append(added)

@@ -446,3 +446,53 @@ def test_livepersons_stock_texts_mark_units_default_when_the_endpoint_answers(
     else:  # 404: as before, said once
         assert "LivePerson default text" not in welcome.comment
         assert result.languages[0].states["default"] == 0 and len(said) == 1
+
+
+# --------------------------------------------------------------------------- languages
+
+
+def test_en_uk_is_en_gb_and_the_accounts_spelling_is_written_back(emu: Emu, tmp_path: Path) -> None:
+    """LivePerson's pages write "Format: en-US, en-UK": an account holding ``en-UK`` exports
+    to ``--languages en-GB`` (one language), and a text added to a message that lacks it is
+    written as the account spells it (``en-UK``), not as ``en-GB``."""
+    emu.ui_edit("account", "Welcome message", "en-UK", "Thanks for messaging us, mate.")
+    s = settings_for(emu, CLIENT, tmp_path)
+    account = s.account(ACCOUNT)
+    state = StateStore(s.state_dir)
+    with connect(s, account, sleep=Sleeps()) as conn:
+        result = export_for_translation(
+            conn, account, ExportRequest(tmp_path / "out", ["po"], ["en-GB"]), state
+        )
+    state.close()
+    assert [lang.language for lang in result.languages] == ["en-GB"]
+    path = tmp_path / "out" / ACCOUNT / "en-GB.po"
+    po = polib.pofile(str(path))
+    assert po.find("account|Welcome message", by="msgctxt").msgstr == "Thanks for messaging us, mate."  # type: ignore[union-attr]
+    for entry in po:
+        entry.msgstr = entry.msgstr or f"(uk) {entry.msgid}"
+    po.save(str(path))
+    report = _apply(s, path)
+    assert report.exit_code == 0 and report.applied is not None and report.applied.written
+    spelled = {
+        e["lang"]
+        for objs in emu.dump()["accounts"][ACCOUNT]["autoMessages"].values()
+        for o in objs
+        for e in o["data"]
+        if e["lang"].lower() in ("en-uk", "en-gb")
+    }
+    assert spelled == {"en-UK"}
+
+
+def test_chat_messages_exported_to_a_language_not_listed_for_chat_are_warned_about(
+    emu: Emu, tmp_path: Path
+) -> None:
+    s = settings_for(emu, CLIENT, tmp_path)
+    account = s.account(ACCOUNT)
+    state = StateStore(s.state_dir)
+    with connect(s, account, sleep=Sleeps()) as conn:
+        result = export_for_translation(
+            conn, account, ExportRequest(tmp_path / "out", ["po"], ["ca-ES", "fr-FR"]), state
+        )
+    state.close()
+    warned = [n for n in result.notices if "not a visitor language" in n]
+    assert len(warned) == 1 and warned[0].startswith("ca-ES: ")
