@@ -19,10 +19,14 @@ from conftest import ACCOUNT, USER, Emu
 from automsg_sync.cli import main
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in the test's folder: their state store (./.automsg) is the test's own."""
+    monkeypatch.chdir(tmp_path)
+
+
 def cli(emu: Emu, tmp_path: Path, *args: str) -> tuple[int, str, str]:
-    env = dict(
-        USER, AUTOMSG_CSDS_URL=emu.url, AUTOMSG_ACCOUNT=ACCOUNT, AUTOMSG_STATE_DIR=str(tmp_path / "state")
-    )
+    env = dict(USER, AUTOMSG_CSDS_URL=emu.url, AUTOMSG_ACCOUNT=ACCOUNT)
     result = CliRunner().invoke(main, list(args), env=env)
     return result.exit_code, result.stdout, result.stderr
 

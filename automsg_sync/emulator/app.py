@@ -618,7 +618,11 @@ def _contexted(objects: list[dict[str, Any]], account_id: str) -> dict[str, Any]
             for one in ids:
                 number += 1
                 entry = dict(plain, skillId=int(one)) if kind == "SKILL" and str(one).isdigit() else plain
-                out.setdefault(kind, {})[_key_of(obj) or str(number)] = entry
+                group = out.setdefault(kind, {})
+                key = _key_of(obj) or str(number)
+                if key in group:  # ids the data file repeats across contexts (LivePerson's are unique)
+                    key = str(100_000 + zlib.crc32(f"{key}|{kind}|{one}".encode()) % 900_000)
+                group[key] = entry
     return out
 
 

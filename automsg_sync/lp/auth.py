@@ -266,7 +266,9 @@ class ClientCredentials:
     when a user name is configured."""
 
     refreshable = True
-    renewals_on_401 = 2  # a new token; then, if that one is refused too, the bot login
+    # a new token; if a fresh one is refused, one more fresh one (it may have run out on the
+    # way: a token of seconds); if that is refused too, the bot login
+    renewals_on_401 = 3
 
     def __init__(
         self,
@@ -290,6 +292,7 @@ class ClientCredentials:
         self._auth: BearerAuth | None = None
         self._renew_at = 0.0
         self._uses = 0  # requests made with the current token
+        self._fresh_refused = 0  # fresh tokens refused in a row
 
     def auth(self) -> requests.auth.AuthBase:
         if self.fallen_back:
@@ -348,6 +351,12 @@ class ClientCredentials:
             return
         if self._uses > 1 or self._auth is None:
             log.info("OAuth 2.0 token refused (401) after use; fetching a new one")
+            self._fresh_refused = 0
+            self._fetch()
+            return
+        self._fresh_refused += 1
+        if self._fresh_refused == 1:
+            log.info("a fresh OAuth 2.0 token was refused (401); trying one more fresh token")
             self._fetch()
             return
         where = f"{refused.method} {refused.url.split('?')[0]}" if refused is not None else "LivePerson"
