@@ -502,3 +502,13 @@ def test_chat_messages_exported_to_a_language_not_listed_for_chat_are_warned_abo
     state.close()
     warned = [n for n in result.notices if "not a visitor language" in n]
     assert len(warned) == 1 and warned[0].startswith("ca-ES: ")
+
+
+def test_a_401_names_the_method_and_its_variables(emu_of: Any, tmp_path: Path) -> None:
+    emu = emu_of(served(oauth1="eol"))
+    s = settings_for(emu, KEYS, tmp_path)
+    with pytest.raises(AuthError) as caught, connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
+        list_skills(conn)
+    said = str(caught.value)
+    assert "credentials: OAuth 1.0 API key (retired by LivePerson) (AUTOMSG_APP_KEY, AUTOMSG_APP_SECRET" in said
+    assert KEYS["AUTOMSG_APP_SECRET"] not in said

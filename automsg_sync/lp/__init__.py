@@ -30,7 +30,8 @@ def connect(
     kwargs = {"sleep": sleep} if sleep is not None else {}
     http = HttpClient(settings.http, session=session, **kwargs)
     domains = Domains(http, settings.csds_url, account.id, domain_store)
-    return Connection(http, domains, authenticator(account.credentials, http, domains, clock=clock))
+    auth = authenticator(account.credentials, http, domains, clock=clock)
+    return Connection(http, domains, auth, account.credentials.describe())
 
 
 __all__ = ["Connection", "Domains", "HttpClient", "connect"]

@@ -538,10 +538,13 @@ class Connection:
     session is logged out; :meth:`close` is idempotent and never raises.
     """
 
-    def __init__(self, http: HttpClient, domains: Domains, auth: Authenticator) -> None:
+    def __init__(
+        self, http: HttpClient, domains: Domains, auth: Authenticator, credentials: str = ""
+    ) -> None:
         self.http = http
         self.domains = domains
         self.auth = auth
+        self.credentials = credentials  # the method and its variables, for a 401's message
         self.closed = False
 
     @property
@@ -587,6 +590,11 @@ class Connection:
                 )
             except AuthError as exc:
                 if exc.status != 401 or renewals >= self.auth.renewals_on_401:
+                    if exc.status == 401 and self.credentials and self.credentials not in exc.detail:
+                        # which credentials were refused, by their variables (never a value)
+                        raise AuthError(
+                            exc.method, exc.url, 401, f"{exc.detail} — credentials: {self.credentials}"
+                        ) from None
                     raise
                 refused = exc
             renewals += 1
