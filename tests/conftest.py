@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -119,3 +119,30 @@ def sleeps() -> Sleeps:
 @pytest.fixture
 def conn(settings: Settings, sleeps: Sleeps) -> Connection:
     return connect(settings, settings.account(ACCOUNT), sleep=sleeps)
+
+
+def export_po(settings: Settings, out: Path, languages: Sequence[str] = ("fr-FR",), **request: Any) -> Any:
+    """An export of the sample account to PO files in ``out`` (its own connection and store)."""
+    from automsg_sync.export import ExportRequest, export_for_translation
+    from automsg_sync.state import StateStore
+
+    account = settings.account(ACCOUNT)
+    state = StateStore(settings.state_dir)
+    try:
+        with connect(settings, account, sleep=Sleeps()) as conn:
+            return export_for_translation(
+                conn, account, ExportRequest(out, ["po"], list(languages), **request), state
+            )
+    finally:
+        state.close()
+
+
+def fill_po(path: Path, prefix: str = "(fr) ") -> Path:
+    """The scripted translator: every empty entry gets ``prefix`` + its source."""
+    import polib
+
+    po = polib.pofile(str(path))
+    for entry in po:
+        entry.msgstr = entry.msgstr or f"{prefix}{entry.msgid}"
+    po.save(str(path))
+    return path

@@ -14,7 +14,7 @@ from typing import Any
 import polib
 import pytest
 from click.testing import CliRunner
-from conftest import ACCOUNT, FAST, KEYS, USER, Emu, Sleeps, sample_data
+from conftest import ACCOUNT, FAST, KEYS, USER, Emu, Sleeps, export_po, fill_po, sample_data
 
 from automsg_sync.cli import main
 from automsg_sync.config import Settings, load_settings
@@ -241,17 +241,8 @@ def test_a_403_on_both_apis_names_the_missing_privileges(emu_of: Any, tmp_path: 
 
 
 def _translated_export(emu: Emu, s: Settings, tmp_path: Path) -> Path:
-    account = s.account(ACCOUNT)
-    state = StateStore(s.state_dir)
-    with connect(s, account, sleep=Sleeps()) as conn:
-        export_for_translation(conn, account, ExportRequest(tmp_path / "out", ["po"], ["fr-FR"]), state)
-    state.close()
-    path = tmp_path / "out" / ACCOUNT / "fr-FR.po"
-    po = polib.pofile(str(path))
-    for entry in po:
-        entry.msgstr = entry.msgstr or f"(fr) {entry.msgid}"
-    po.save(str(path))
-    return path
+    export_po(s, tmp_path / "out")
+    return fill_po(tmp_path / "out" / ACCOUNT / "fr-FR.po")
 
 
 def _apply(s: Settings, path: Path) -> Any:
@@ -436,13 +427,7 @@ def test_livepersons_stock_texts_mark_units_default_when_the_endpoint_answers(
     data["accounts"][ACCOUNT]["stockTexts"] = {"Welcome message": {"fr-FR": _fr_welcome(sample_data())}}
     emu = emu_of(data)
     s = settings_for(emu, CLIENT, tmp_path)
-    account = s.account(ACCOUNT)
-    state = StateStore(s.state_dir)
-    with connect(s, account, sleep=Sleeps()) as conn:
-        result = export_for_translation(
-            conn, account, ExportRequest(tmp_path / "out", ["po"], ["fr-FR"]), state
-        )
-    state.close()
+    result = export_po(s, tmp_path / "out", ["fr-FR"])
     entries = {e.msgctxt: e for e in polib.pofile(str(tmp_path / "out" / ACCOUNT / "fr-FR.po"))}
     welcome = entries["account|Welcome message"]
     said = [r.getMessage() for r in logs.records if "stock texts could not be read" in r.getMessage()]
@@ -463,13 +448,7 @@ def test_en_uk_is_en_gb_and_the_accounts_spelling_is_written_back(emu: Emu, tmp_
     written as the account spells it (``en-UK``), not as ``en-GB``."""
     emu.ui_edit("account", "Welcome message", "en-UK", "Thanks for messaging us, mate.")
     s = settings_for(emu, CLIENT, tmp_path)
-    account = s.account(ACCOUNT)
-    state = StateStore(s.state_dir)
-    with connect(s, account, sleep=Sleeps()) as conn:
-        result = export_for_translation(
-            conn, account, ExportRequest(tmp_path / "out", ["po"], ["en-GB"]), state
-        )
-    state.close()
+    result = export_po(s, tmp_path / "out", ["en-GB"])
     assert [lang.language for lang in result.languages] == ["en-GB"]
     path = tmp_path / "out" / ACCOUNT / "en-GB.po"
     po = polib.pofile(str(path))
@@ -493,13 +472,7 @@ def test_chat_messages_exported_to_a_language_not_listed_for_chat_are_warned_abo
     emu: Emu, tmp_path: Path
 ) -> None:
     s = settings_for(emu, CLIENT, tmp_path)
-    account = s.account(ACCOUNT)
-    state = StateStore(s.state_dir)
-    with connect(s, account, sleep=Sleeps()) as conn:
-        result = export_for_translation(
-            conn, account, ExportRequest(tmp_path / "out", ["po"], ["ca-ES", "fr-FR"]), state
-        )
-    state.close()
+    result = export_po(s, tmp_path / "out", ["ca-ES", "fr-FR"])
     warned = [n for n in result.notices if "not a visitor language" in n]
     assert len(warned) == 1 and warned[0].startswith("ca-ES: ")
 
@@ -510,5 +483,7 @@ def test_a_401_names_the_method_and_its_variables(emu_of: Any, tmp_path: Path) -
     with pytest.raises(AuthError) as caught, connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
         list_skills(conn)
     said = str(caught.value)
-    assert "credentials: OAuth 1.0 API key (retired by LivePerson) (AUTOMSG_APP_KEY, AUTOMSG_APP_SECRET" in said
+    assert (
+        "credentials: OAuth 1.0 API key (retired by LivePerson) (AUTOMSG_APP_KEY, AUTOMSG_APP_SECRET" in said
+    )
     assert KEYS["AUTOMSG_APP_SECRET"] not in said

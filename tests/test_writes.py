@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polib
 import pytest
-from conftest import ACCOUNT, Emu, Sleeps
+from conftest import ACCOUNT, Emu, Sleeps, export_po, fill_po
 
 from automsg_sync.apply import ContextWriter, read_live
 from automsg_sync.config import Settings
@@ -213,14 +213,10 @@ def test_ctrl_c_during_the_read_back_keeps_what_was_written_and_the_rerun_checks
     read-back is pending; the re-run finishes it from its own read; and a corrected second
     delivery of the same export is an update, not a false conflict."""
     account = settings.account(ACCOUNT)
+    export_po(settings, tmp_path / "out")
+    po_path = fill_po(tmp_path / "out" / ACCOUNT / "fr-FR.po")
     state = StateStore(settings.state_dir)
     conn = connect(settings, account, sleep=Sleeps())
-    export_for_translation(conn, account, ExportRequest(tmp_path / "out", ["po"], ["fr-FR"]), state)
-    po_path = tmp_path / "out" / ACCOUNT / "fr-FR.po"
-    po = polib.pofile(str(po_path))
-    for entry in po:
-        entry.msgstr = entry.msgstr or f"(fr) {entry.msgid}"
-    po.save(str(po_path))
     # the import's own read (conditional, answered 304) is let through, the read-back parked (a "?": not
     # the get-by-id that learns a numeric id)
     emu.faults(
