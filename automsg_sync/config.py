@@ -168,14 +168,28 @@ class Paths:
     outbox_mode: int = 0o640  # of the translator files an export writes: the group (an uploader) reads them
 
 
+ANY_WELCOME = "welcome"  # [verify] message: whichever welcome LivePerson sends on a new conversation
+
+
 @dataclass(frozen=True)
 class VerifySettings:
-    """``verify``'s webhook listener and what it waits for (``[verify]``)."""
+    """``verify``'s webhook listener and what it waits for (``[verify]``).
+
+    ``message`` is the automatic message expected on the test conversation. The
+    default, ``"welcome"``, accepts any of the four LivePerson sends on a new
+    conversation — ``CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME`` (what a new
+    consumer gets, and verify's consumer is always new), ``…_OPEN_NEW_CONVERSATION``
+    (the account has no first-time welcome), ``…_FIRST_TIME_OFF_HOURS`` and
+    ``…_OFF_HOURS`` (off hours) — and compares the received text with the
+    expected text of the one it is. Any other value is one message, by event
+    id or UI name (``messages.lookup``; ``"Welcome message"`` is
+    ``CONSUMER_OPEN_NEW_CONVERSATION``), and only that one passes.
+    """
 
     listen: str = "127.0.0.1:8787"
     public_url: str | None = None  # where LivePerson reaches the listener, if not the listen address
     timeout: float = 30.0
-    message: str = "Welcome message"  # the automatic message a new conversation shows
+    message: str = ANY_WELCOME  # "welcome", or one message's event id or UI name (see above)
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,36 @@
 """``verify``: prove the consumer sees the pushed text, through the Connector API.
 
-1. The expected text: the account's welcome automatic message (``[verify]
-   message``) for the language and skill, found as LivePerson picks it — the
-   skill's override, then the account default, then the source language —
-   and, where automsg-sync wrote that unit, the text it wrote (so a later
-   edit in the UI shows as a mismatch, with both texts).
+1. The expected text: the automatic message LivePerson sends on a new
+   conversation (``[verify] message``) for the language and skill, found as
+   LivePerson picks it — the skill's override, then the account default, then
+   the source language — and, where automsg-sync wrote that unit, the text it
+   wrote (so a later edit in the UI shows as a mismatch, with both texts).
+   Messages are found through the catalog (``messages.lookup``), so an object
+   stored under LivePerson's event id and one stored under its UI name are the
+   same message.
+
+   **Which message.** LivePerson sends one of four on a new conversation:
+   ``CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME`` to a consumer's first
+   conversation ever, ``CONSUMER_OPEN_NEW_CONVERSATION`` to a returning
+   consumer (and, as we read it, to a new one when the account has no
+   first-time welcome), and their ``…_OFF_HOURS`` twins off hours. verify's
+   consumer is new on every run (a fresh ``ext_consumer_id``), so it should
+   get the first-time welcome — but verify cannot know the account's hours,
+   nor whether LivePerson falls back to the plain welcome. So by default
+   (``message = "welcome"``) any of the four is accepted: the received text is
+   compared with the expected text of each (first-time, plain, first-time off
+   hours, off hours, in that order) and passes if it matches one of them;
+   ``received_message`` says which. ``…_AFTER_AUTOCLOSE`` is not among them:
+   a new consumer has no auto-closed conversation. Set ``[verify] message``
+   to one message (event id or UI name; an old ``"Welcome message"`` is
+   ``CONSUMER_OPEN_NEW_CONVERSATION``) to accept that one only; a text that
+   is another welcome's is then a mismatch, and the log says whose it is.
 2. A webhook listener (a real HTTP server) that accepts only bodies whose
    ``x-liveperson-signature`` is right — ``sha1=`` (LivePerson's default) or
    ``sha256=`` (some accounts), compared in constant time; anything else gets
-   401 — and whose ``x-liveperson-account-id`` is the account being verified
-   (else 403). Refusals are counted and logged, never taken as evidence.
+   401 — whose ``x-liveperson-account-id`` is the account being verified and
+   whose ``x-liveperson-client-id`` is the connector app's client id (else
+   403). Refusals are counted and logged, never taken as evidence.
 3. An AppJWT, a ConsumerJWS, a conversation requested with the
    ``Client-Properties`` AUTO_MESSAGES header, a first message with the same
    header; then the first ``ContentEvent`` not sent by the consumer and
@@ -29,7 +50,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -37,18 +58,20 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .catalog import PLACEHOLDER
-from .config import AccountSettings, Secret, VerifySettings
+from .config import ANY_WELCOME, AccountSettings, Secret, VerifySettings
 from .errors import ApiError, ConfigError
 from .lp import Connection
 from .lp.automessages import AutoMessagesApi
 from .lp.connector import (
     ACCOUNT_HEADER,
+    CLIENT_HEADER,
     SIGNATURE_HEADER,
     ConnectorClient,
     signature_algorithm,
     signature_valid,
 )
-from .model import Context, language_key
+from .messages import lookup
+from .model import AutoMessage, Context, language_key
 from .state import StateStore
 
 log = logging.getLogger("automsg_sync.verify")
@@ -58,6 +81,43 @@ SETTLE = 2.0  # seconds to wait for an earlier sequence that may still arrive ou
 
 PASS, MISMATCH, TIMEOUT, NOTHING_EXPECTED = "pass", "mismatch", "timeout", "no expected text"
 
+# What LivePerson sends on a new conversation, in the order a new consumer's is picked: in working
+# hours the first-time welcome, else (no such message) the plain one; off hours their twins.
+NEW_CONVERSATION_WELCOMES = (
+    "CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME",
+    "CONSUMER_OPEN_NEW_CONVERSATION",
+    "CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME_OFF_HOURS",
+    "CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS",
+)
+
+
+def message_id(name: str) -> str:
+    """The catalog's id for a message named by event id, UI name or alias (any case); else ``name``.
+
+    >>> message_id("Welcome message"), message_id("first-time welcome message")[-10:]
+    ('CONSUMER_OPEN_NEW_CONVERSATION', 'FIRST_TIME')
+    >>> message_id("Brand message 7")
+    'Brand message 7'
+    """
+    entry = lookup(name)
+    if entry is None:
+        return name
+    return entry.event_id or entry.name
+
+
+def accepted_messages(message: str) -> tuple[str, ...]:
+    """The messages ``[verify] message`` accepts, as :func:`message_id` gives them.
+
+    >>> accepted_messages("welcome") == NEW_CONVERSATION_WELCOMES
+    True
+    >>> accepted_messages("Welcome message")
+    ('CONSUMER_OPEN_NEW_CONVERSATION',)
+    """
+    wanted = message.strip()
+    if not wanted or wanted.casefold() == ANY_WELCOME:
+        return NEW_CONVERSATION_WELCOMES
+    return (message_id(wanted),)
+
 
 @dataclass(frozen=True)
 class Expected:
@@ -66,6 +126,7 @@ class Expected:
     text: str
     origin: str  # "pushed by automsg-sync (run …)" or "live"
     live: str
+    message: str = ""  # the catalog id (message_id) of the unit's message
 
 
 @dataclass(frozen=True)
@@ -82,14 +143,19 @@ class VerifyResult:
     rejected_webhooks: int
     duplicate_webhooks: int = 0  # changes delivered more than once, counted once
     hidden_events: int = 0  # AGENTS_AND_MANAGERS ContentEvents, not what the consumer saw
+    accepted_messages: tuple[str, ...] = ()  # the catalog ids a pass may be
+    received_message: str | None = None  # whose expected text the received one matched, if any
+    alternatives: tuple[Expected, ...] = ()  # the other accepted messages' expected texts
 
     @property
     def exit_code(self) -> int:
         return 0 if self.status == PASS else 3
 
     def to_json(self) -> dict[str, Any]:
-        out = {k: v for k, v in vars(self).items() if k != "expected"}
+        out = {k: v for k, v in vars(self).items() if k not in ("expected", "alternatives")}
         out["expected"] = vars(self.expected) if self.expected else None
+        out["accepted_messages"] = list(self.accepted_messages)
+        out["alternatives"] = [vars(e) for e in self.alternatives]
         return out
 
 
@@ -128,17 +194,20 @@ class WebhookListener:
     """The connector's webhook endpoint; keeps the ContentEvents of valid webhooks, by conversation.
 
     A call is taken only with a valid ``x-liveperson-signature`` (``sha1=`` or
-    ``sha256=``; else 401) and ``x-liveperson-account-id`` equal to the
-    account being verified (else 403); refusals are counted and logged, and
-    their bodies never read. A change delivered again (same conversation and
+    ``sha256=``; else 401), ``x-liveperson-account-id`` equal to the account
+    being verified and ``x-liveperson-client-id`` equal to the connector app's
+    client id ("The unique client application identifier", notification
+    protocol page; else 403); refusals are counted (``rejected``) and logged,
+    never taken as evidence, and their bodies never read. A change delivered again (same conversation and
     ``sequence``) is counted once (``duplicates``). ``hidden`` counts the
     ContentEvents with ``messageAudience: AGENTS_AND_MANAGERS``, which the
     consumer never sees.
     """
 
-    def __init__(self, host: str, port: int, secret: Secret, account_id: str) -> None:
+    def __init__(self, host: str, port: int, secret: Secret, account_id: str, client_id: str) -> None:
         self.secret = secret
         self.account_id = account_id
+        self.client_id = client_id
         self.rejected = 0
         self.rejections: dict[str, int] = {}
         self.duplicates = 0
@@ -195,6 +264,10 @@ class WebhookListener:
         if account != self.account_id:
             reason = f"{ACCOUNT_HEADER} {account!r} is not account {self.account_id}"
             return self._reject(reason, "403 Forbidden", start_response)
+        client = environ.get(_environ_key(CLIENT_HEADER))
+        if client != self.client_id:
+            reason = f"{CLIENT_HEADER} {client!r} is not the connector app's ({self.client_id})"
+            return self._reject(reason, "403 Forbidden", start_response)
         try:
             changes = json.loads(body)["body"]["changes"]
         except (ValueError, KeyError, TypeError):
@@ -245,7 +318,7 @@ class WebhookListener:
 
     @property
     def accepted(self) -> int:
-        """Calls taken (valid signature and account), duplicates included."""
+        """Calls taken (valid signature, account and client id), duplicates included."""
         with self._cond:
             return sum(self.signatures.values())
 
@@ -316,31 +389,59 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
-def expected_text(
+def expected_texts(
     conn: Connection,
+    account: AccountSettings,
+    state: StateStore,
+    messages: Sequence[str],
+    language: str,
+    skill: str | None,
+) -> list[Expected]:
+    """The text LivePerson should show for each of ``messages`` (catalog ids) it has one for, in order.
+
+    Each as LivePerson picks it — the skill's override, then the account
+    default; the language, then the source language — preferring what
+    automsg-sync pushed. An object is a message's when its ``messageEventId``
+    is that message through the catalog (an event id or a UI name alike).
+    """
+    listing = AutoMessagesApi(conn, account.api).list_by_context()
+    assert listing.contexts is not None
+    order = ([Context.skill(skill)] if skill else []) + [Context.account()]
+    out: list[Expected] = []
+    for message in dict.fromkeys(messages):
+        found = _expected(listing.contexts, order, account, state, message, language)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _expected(
+    contexts: dict[Context, list[AutoMessage]],
+    order: list[Context],
     account: AccountSettings,
     state: StateStore,
     message: str,
     language: str,
-    skill: str | None,
 ) -> Expected | None:
-    """The text LivePerson should show, as it picks it, preferring what automsg-sync pushed."""
-    listing = AutoMessagesApi(conn, account.api).list_by_context()
-    assert listing.contexts is not None
-    order = ([Context.skill(skill)] if skill else []) + [Context.account()]
     for lang in (language, account.source_language):
         for context in order:
             found = next(
-                (m for m in listing.contexts.get(context, []) if m.message_event_id == message), None
+                (
+                    m
+                    for m in contexts.get(context, [])
+                    if message_id(m.message_event_id) == message and not m.deleted and m.enabled
+                ),
+                None,
             )
-            text = found.text(lang) if found is not None and not found.deleted else None
-            if text is None or not text.msg:
+            text = found.text(lang) if found is not None else None
+            if found is None or text is None or not text.msg:
                 continue
-            key = f"{context.key}|{message}"
+            key = f"{context.key}|{found.message_event_id}"
             pushed = state.pushed(account.id, key, lang)
             if pushed is not None:
-                return Expected(key, lang, pushed[0], f"pushed by automsg-sync (run {pushed[1]})", text.msg)
-            return Expected(key, lang, text.msg, "live", text.msg)
+                origin = f"pushed by automsg-sync (run {pushed[1]})"
+                return Expected(key, lang, pushed[0], origin, text.msg, message)
+            return Expected(key, lang, text.msg, "live", text.msg, message)
     return None
 
 
@@ -353,6 +454,13 @@ def verify(
     language: str,
     skill: str | None = None,
 ) -> VerifyResult:
+    """One test conversation: did the consumer see the expected text of an accepted message?
+
+    ``options.message`` says which messages are accepted (:func:`accepted_messages`;
+    by default any of the four new-conversation welcomes, see the module's
+    docstring). The result's ``expected`` is the matched message's expected
+    text on a pass, else the first accepted message's that has one.
+    """
     if not account.connector_client_id or account.connector_client_secret is None:
         raise ConfigError(
             "verify needs the connector app's credentials: AUTOMSG_CONNECTOR_CLIENT_ID and "
@@ -361,11 +469,18 @@ def verify(
     host, _, port = options.listen.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"--listen: expected HOST:PORT, got {options.listen!r}")
-    expected = expected_text(conn, account, state, options.message, language, skill)
+    accepted = accepted_messages(options.message)
+    if options.message.strip().casefold() != ANY_WELCOME and lookup(options.message) is None:
+        log.info("[verify] message %r is not in the message catalog: matched as it is", options.message)
+    # The other welcomes too, to say whose text arrived when it is not an accepted message's.
+    known = expected_texts(conn, account, state, accepted + NEW_CONVERSATION_WELCOMES, language, skill)
+    candidates = [e for e in known if e.message in accepted]
     client = ConnectorClient(
         conn.http, conn.domains, account.connector_client_id, account.connector_client_secret
     )
-    with WebhookListener(host, int(port), account.connector_client_secret, account.id) as hook:
+    with WebhookListener(
+        host, int(port), account.connector_client_secret, account.id, account.connector_client_id
+    ) as hook:
         url = options.public_url or hook.url
         log.info("webhook listener at %s (reachable as %s)", hook.url, url)
         client.login(f"automsg-verify-{secrets.token_hex(6)}")
@@ -378,12 +493,24 @@ def verify(
         except ApiError as exc:  # the result stands; an open test conversation times out by itself
             log.warning("could not close the test conversation %s: %s", conversation, exc)
         rejected, duplicates, hidden = hook.rejected, hook.duplicates, hook.hidden
-    if expected is None:
+    matched = next((e for e in known if received is not None and matches(e.text, received)), None)
+    expected = candidates[0] if candidates else None
+    if not candidates:
         status = NOTHING_EXPECTED
     elif received is None:
         status = TIMEOUT
+    elif matched is not None and matched.message in accepted:
+        status, expected = PASS, matched
     else:
-        status = PASS if matches(expected.text, received) else MISMATCH
+        status = MISMATCH
+        if matched is not None:
+            log.warning(
+                "the text received is %s's (%s), not an accepted message's (%s); [verify] message = %r",
+                matched.message,
+                matched.unit_key,
+                ", ".join(accepted),
+                options.message,
+            )
     return VerifyResult(
         account.id,
         language,
@@ -397,15 +524,20 @@ def verify(
         rejected,
         duplicates,
         hidden,
+        accepted,
+        matched.message if matched is not None else None,
+        tuple(e for e in candidates if e is not expected),
     )
 
 
 def languages_to_verify(applied: Iterable[tuple[str, str]], message: str) -> list[tuple[str, str | None]]:
-    """(language, skill) pairs whose ``message`` an apply wrote: what cron verifies after it."""
+    """(language, skill) pairs where an apply wrote a message ``[verify] message`` accepts:
+    what cron verifies after it."""
+    accepted = set(accepted_messages(message))
     out = set()
     for key, language in applied:
         context, _, event = key.partition("|")
-        if event == message:
+        if message_id(event) in accepted:
             skill = Context.parse(context).skill_id
             out.add((language, skill))
     return sorted(out, key=lambda x: (language_key(x[0]), x[1] or ""))

@@ -6,8 +6,13 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import threading
+import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +38,36 @@ from automsg_sync.lp.connector import (
     webhook_signature,
 )
 from automsg_sync.state import StateStore
-from automsg_sync.verify import MISMATCH, PASS, TIMEOUT, WebhookListener, matches, verify
+from automsg_sync.verify import (
+    MISMATCH,
+    NEW_CONVERSATION_WELCOMES,
+    PASS,
+    TIMEOUT,
+    WebhookListener,
+    accepted_messages,
+    languages_to_verify,
+    matches,
+    message_id,
+    verify,
+)
 
 CLIENT = CONNECTOR
 FR_WELCOME = "Bonjour et bienvenue ! Un conseiller vous répond dans {expectedResponseTime}."
 FR_BILLING = "Bienvenue à la Facturation ! Réponse sous {expectedResponseTime}."
+FR_FIRST = "Bienvenue, première visite ? Comment pouvons-nous vous aider ?"  # its source has no placeholder
+FIRST_TIME = "CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME"
+RETURNING = "CONSUMER_OPEN_NEW_CONVERSATION"
+OFF_HOURS = "CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS"
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
+    """caplog that sees the package's records raw (a CLI test may have set up its own handler)."""
+    logger = logging.getLogger("automsg_sync")
+    monkeypatch.setattr(logger, "propagate", True)
+    monkeypatch.setattr(logger, "handlers", [])
+    caplog.set_level(logging.DEBUG, logger="automsg_sync")
+    return caplog
 
 
 @pytest.fixture
@@ -49,8 +79,15 @@ def vsettings(emu: Emu, tmp_path: Path) -> Settings:
     return replace(base, http=FAST, verify=VerifySettings(listen=f"127.0.0.1:{port}", timeout=5.0))
 
 
-def run_verify(settings: Settings, language: str, skill: str | None = None, timeout: float | None = None):  # type: ignore[no-untyped-def]
+def run_verify(  # type: ignore[no-untyped-def]
+    settings: Settings,
+    language: str,
+    skill: str | None = None,
+    timeout: float | None = None,
+    message: str | None = None,
+):
     options = settings.verify if timeout is None else replace(settings.verify, timeout=timeout)
+    options = options if message is None else replace(options, message=message)
     conn = connect(settings, settings.account(ACCOUNT), sleep=Sleeps())
     return verify(
         conn,
@@ -62,31 +99,201 @@ def run_verify(settings: Settings, language: str, skill: str | None = None, time
     )
 
 
-def push_welcome(conn: Connection, settings: Settings, tmp_path: Path) -> None:
+def filled(text: str) -> str:
+    """A text as the emulator sends it."""
+    return text.replace("{expectedResponseTime}", "5 minutes")
+
+
+def po_key(po: Path, context: str, event_id: str) -> str | None:
+    """The msgctxt of ``context``'s unit of the message ``event_id`` (stored under its id or UI name)."""
+    for entry in polib.pofile(str(po)):
+        ctx, _, event = (entry.msgctxt or "").partition("|")
+        if ctx == context and message_id(event) == event_id:
+            return str(entry.msgctxt)
+    return None
+
+
+def stored_id(emu: Emu, context: str, event_id: str) -> str:
+    """The messageEventId under which the emulator keeps the message ``event_id`` in ``context``."""
+    objects = emu.dump()["accounts"][ACCOUNT]["autoMessages"][context]
+    return next(str(o["messageEventId"]) for o in objects if message_id(o["messageEventId"]) == event_id)
+
+
+def change_account(emu: Emu, settings: Settings, edit: Any) -> None:
+    """Edit the emulator's account data (``edit(account)``) and load it back, the webhook kept."""
+    data = emu.dump()
+    edit(data["accounts"][ACCOUNT])
+    emu.hook("PUT", "load", data)
+    emu.connector_app(
+        CLIENT["AUTOMSG_CONNECTOR_CLIENT_ID"], webhookUrl=f"http://{settings.verify.listen}/webhook"
+    )
+
+
+def drop_message(emu: Emu, settings: Settings, event_id: str) -> None:
+    def edit(account: dict[str, Any]) -> None:
+        for objects in account["autoMessages"].values():
+            objects[:] = [o for o in objects if message_id(o["messageEventId"]) != event_id]
+
+    change_account(emu, settings, edit)
+
+
+def push_welcome(conn: Connection, settings: Settings, tmp_path: Path) -> dict[str, str]:
+    """Translate and apply fr-FR welcomes: the account's plain and first-time ones, skill 7's plain one
+    (those the account has). Returns each one's unit key, by (context, event id)."""
     export(conn, settings, tmp_path / "out", ["fr-FR"], ["po"])
     po = tmp_path / "out" / ACCOUNT / "fr-FR.po"
-    edit_po(po, set_text("account|Welcome message", FR_WELCOME))
-    edit_po(po, set_text("skill/7|Welcome message", FR_BILLING))
+    keys = {}
+    for context, event, text in (
+        ("account", RETURNING, FR_WELCOME),
+        ("skill/7", RETURNING, FR_BILLING),
+        ("account", FIRST_TIME, FR_FIRST),
+    ):
+        key = po_key(po, context, event)
+        if key is not None:
+            edit_po(po, set_text(key, text))
+            keys[f"{context} {event}"] = key
     report = run_import(settings, [po], apply=True)
-    assert report.exit_code == 0 and len(report.to_json()["applied"]) == 2
+    assert report.exit_code == 0 and len(report.to_json()["applied"]) == len(keys), report.to_json()
+    return keys
+
+
+def test_default_passes_on_the_first_time_welcome_a_new_consumer_gets(
+    emu: Emu, vsettings: Settings, tmp_path: Path
+) -> None:
+    conn = connect(vsettings, vsettings.account(ACCOUNT))
+    keys = push_welcome(conn, vsettings, tmp_path)
+    assert vsettings.verify.message == "welcome"
+    assert accepted_messages(vsettings.verify.message) == NEW_CONVERSATION_WELCOMES
+    result = run_verify(vsettings, "fr-FR")
+    assert result.status == PASS, result.to_json()
+    assert result.received == filled(FR_FIRST) and result.received_message == FIRST_TIME
+    assert result.expected is not None and result.expected.unit_key == keys[f"account {FIRST_TIME}"]
+    assert (
+        result.expected.origin.startswith("pushed by automsg-sync") and result.expected.message == FIRST_TIME
+    )
+    # the other welcomes it would have accepted, with their expected texts (JSON too)
+    assert [e.message for e in result.alternatives] == [RETURNING, OFF_HOURS]
+    assert result.to_json()["alternatives"][0]["text"] == FR_WELCOME
+    [conversation] = emu.hook("GET", "conversations")["conversations"].values()
+    assert [e.get("messageEventId") for e in conversation["events"]] == [FIRST_TIME, None]
+    # the same through a skill without a first-time override: the account's first-time welcome
+    skill = run_verify(vsettings, "fr-FR", "7")
+    assert (skill.status, skill.received, skill.received_message) == (PASS, filled(FR_FIRST), FIRST_TIME)
 
 
 def test_passes_after_an_apply_account_and_skill(emu: Emu, vsettings: Settings, tmp_path: Path) -> None:
+    # An account without a first-time welcome: LivePerson sends the plain one to a new consumer too.
+    drop_message(emu, vsettings, FIRST_TIME)
     conn = connect(vsettings, vsettings.account(ACCOUNT))
-    push_welcome(conn, vsettings, tmp_path)
+    keys = push_welcome(conn, vsettings, tmp_path)
     account = run_verify(vsettings, "fr-FR")
     assert account.status == PASS and account.exit_code == 0
-    assert account.received == "Bonjour et bienvenue ! Un conseiller vous répond dans 5 minutes."
+    assert account.received == filled(FR_WELCOME) and account.received_message == RETURNING
     assert account.expected is not None and account.expected.origin.startswith("pushed by automsg-sync")
     skill = run_verify(vsettings, "fr-FR", "7")
-    assert (
-        skill.status == PASS
-        and skill.expected is not None
-        and skill.expected.unit_key == "skill/7|Welcome message"
-    )
+    assert skill.status == PASS and skill.received == filled(FR_BILLING)
+    assert skill.expected is not None and skill.expected.unit_key == keys[f"skill/7 {RETURNING}"]
     conversations = emu.hook("GET", "conversations")["conversations"]
     assert {c["state"] for c in conversations.values()} == {"CLOSE"}  # verify closes what it opens
     assert [c["skill"] for c in conversations.values()] == [None, "7"]
+    assert [c["events"][0]["messageEventId"] for c in conversations.values()] == [RETURNING] * 2
+    # an old config naming the UI name, and the event id, both find it (the data may store either)
+    for message in ("Welcome message", "consumer_open_new_conversation"):
+        old = run_verify(vsettings, "fr-FR", message=message)
+        assert (old.status, old.accepted_messages, old.received_message) == (PASS, (RETURNING,), RETURNING)
+        assert old.message == message
+
+
+def test_a_configured_message_is_the_only_one_accepted(
+    emu: Emu, vsettings: Settings, tmp_path: Path, logs: pytest.LogCaptureFixture
+) -> None:
+    conn = connect(vsettings, vsettings.account(ACCOUNT))
+    push_welcome(conn, vsettings, tmp_path)
+    strict = run_verify(vsettings, "fr-FR", message="Welcome message")
+    # a new consumer gets the first-time welcome: not the configured message
+    assert strict.status == MISMATCH and strict.exit_code == 3
+    assert strict.received == filled(FR_FIRST) and strict.received_message == FIRST_TIME
+    assert strict.expected is not None and strict.expected.text == FR_WELCOME
+    assert strict.alternatives == ()
+    assert f"the text received is {FIRST_TIME}'s" in logs.text
+    # the first-time one, named by its UI name
+    first = run_verify(vsettings, "fr-FR", message="First time welcome message")
+    assert (first.status, first.accepted_messages, first.received_message) == (
+        PASS,
+        (FIRST_TIME,),
+        FIRST_TIME,
+    )
+
+
+def test_off_hours_welcome_is_accepted_by_default(emu: Emu, vsettings: Settings) -> None:
+    change_account(emu, vsettings, lambda account: account.update(offHours=True))
+    result = run_verify(vsettings, "de-DE")  # the account has no first-time off-hours welcome
+    assert result.status == PASS, result.to_json()
+    assert result.received_message == OFF_HOURS and result.expected is not None
+    assert result.received == "Unser Team ist gerade nicht erreichbar. Wir antworten innerhalb von 5 minutes."
+    assert result.expected.origin == "live"
+    assert run_verify(vsettings, "de-DE", message=FIRST_TIME).status == MISMATCH
+
+
+def test_emulator_sends_first_time_then_returning_by_id_under_either_name(
+    emu: Emu, vsettings: Settings
+) -> None:
+    def welcomes(conversations: list[str]) -> list[tuple[str, str]]:
+        kept = emu.hook("GET", "conversations")["conversations"]
+        return [
+            (kept[c]["events"][0]["messageEventId"], kept[c]["events"][0]["message"]) for c in conversations
+        ]
+
+    first_fr = "Bienvenue ! C'est votre première conversation avec nous. Comment pouvons-nous vous aider ?"
+    plain_fr = "Bonjour, merci de nous avoir contactés ! Un agent vous répondra dans 5 minutes."
+    client = connector(vsettings)
+    client.login("returning-consumer")
+    seen = [client.open_conversation(language="fr-FR", skill=None, first_message="hi") for _ in range(2)]
+    assert welcomes(seen) == [(FIRST_TIME, first_fr), (RETURNING, plain_fr)]
+    # the sample data's names converted to LivePerson's ids: the same choice
+    renamed = {"Welcome message": RETURNING, "First-time welcome message": FIRST_TIME}
+
+    def to_ids(account: dict[str, Any]) -> None:
+        for objects in account["autoMessages"].values():
+            for o in objects:
+                o["messageEventId"] = renamed.get(o["messageEventId"], o["messageEventId"])
+
+    change_account(emu, vsettings, to_ids)
+    assert stored_id(emu, "account", FIRST_TIME) == FIRST_TIME
+    client.login("another-new-consumer")
+    again = [client.open_conversation(language="fr-FR", skill=None, first_message="hi") for _ in range(2)]
+    assert welcomes(again) == [(FIRST_TIME, first_fr), (RETURNING, plain_fr)]
+    result = run_verify(vsettings, "fr-FR")
+    assert result.status == PASS and result.received_message == FIRST_TIME
+    assert result.expected is not None and result.expected.unit_key == f"account|{FIRST_TIME}"
+    # no first-time welcome: a new consumer gets the plain one
+    drop_message(emu, vsettings, FIRST_TIME)
+    client.login("a-third-new-consumer")
+    third = client.open_conversation(language="fr-FR", skill=None, first_message="hi")
+    assert welcomes([third]) == [(RETURNING, plain_fr)]
+
+
+def test_languages_to_verify_by_catalog_id() -> None:
+    applied = [
+        ("account|Welcome message", "fr-FR"),
+        (f"skill/7|{FIRST_TIME}", "de-DE"),
+        ("skill/9|Agent accepts message", "es-ES"),
+        ("skill/9|Off-hours welcome message", "es-ES"),
+    ]
+    assert languages_to_verify(applied, "welcome") == [("de-DE", "7"), ("es-ES", "9"), ("fr-FR", None)]
+    assert languages_to_verify(applied, "Welcome message") == [("fr-FR", None)]
+    assert languages_to_verify(applied, RETURNING.lower()) == [("fr-FR", None)]
+    assert languages_to_verify(applied, "Agent accepts message") == [("es-ES", "9")]
+    assert accepted_messages(" Welcome ") == accepted_messages("") == NEW_CONVERSATION_WELCOMES
+    assert accepted_messages("Brand message 7") == ("Brand message 7",)  # unknown: as it is
+
+
+def test_verify_message_setting(tmp_path: Path) -> None:
+    config = tmp_path / "automsg.toml"
+    config.write_text('[verify]\nmessage = "Welcome message"\n')
+    assert load_settings(config, dict(USER)).verify.message == "Welcome message"
+    config.write_text("[verify]\ntimeout = 5\n")
+    assert load_settings(config, dict(USER)).verify.message == "welcome"
 
 
 def test_fails_with_both_texts_after_a_ui_edit(
@@ -94,11 +301,14 @@ def test_fails_with_both_texts_after_a_ui_edit(
 ) -> None:
     conn = connect(vsettings, vsettings.account(ACCOUNT))
     push_welcome(conn, vsettings, tmp_path)
-    emu.ui_edit("account", "Welcome message", "fr-FR", "Salut ! (modifié dans l'interface)")
+    emu.ui_edit(
+        "account", stored_id(emu, "account", FIRST_TIME), "fr-FR", "Salut ! (modifié dans l'interface)"
+    )
     result = run_verify(vsettings, "fr-FR")
     assert result.status == MISMATCH and result.exit_code == 3
     assert result.received == "Salut ! (modifié dans l'interface)" and result.expected is not None
-    assert result.expected.text == FR_WELCOME and result.expected.live == "Salut ! (modifié dans l'interface)"
+    assert result.expected.text == FR_FIRST and result.expected.live == "Salut ! (modifié dans l'interface)"
+    assert result.received_message is None
     monkeypatch.chdir(tmp_path)
     args = [
         "verify",
@@ -118,7 +328,7 @@ def test_fails_with_both_texts_after_a_ui_edit(
     cli = CliRunner().invoke(main, args, env={**USER, **CLIENT})
     assert cli.exit_code == 3, cli.stderr
     assert "mismatch" in cli.stdout
-    assert f"expected ({result.expected.origin}): {FR_WELCOME}" in cli.stdout
+    assert f"expected ({result.expected.origin}): {FR_FIRST}" in cli.stdout
     assert "received: Salut ! (modifié dans l'interface)" in cli.stdout
     flat = " ".join(cli.stdout.split())
     assert "it was changed (in the UI?) after our apply" in flat
@@ -129,7 +339,7 @@ def test_no_header_no_automatic_message(emu: Emu, vsettings: Settings) -> None:
     secret = Secret(CLIENT["AUTOMSG_CONNECTOR_CLIENT_SECRET"])
     conn = connect(vsettings, vsettings.account(ACCOUNT))
     client = ConnectorClient(conn.http, conn.domains, CLIENT["AUTOMSG_CONNECTOR_CLIENT_ID"], secret)
-    with WebhookListener("127.0.0.1", port, secret, ACCOUNT) as hook:
+    with WebhookListener("127.0.0.1", port, secret, ACCOUNT, CLIENT["AUTOMSG_CONNECTOR_CLIENT_ID"]) as hook:
         client.login("no-header-consumer")
         plain = client.open_conversation(
             language="fr-FR", skill=None, first_message="hi", auto_messages=False
@@ -214,6 +424,10 @@ formats = ["po"]
     assert report.exit_code == 0, report.to_json()
     [check] = report.accounts[0].verify
     assert (check["language"], check["skill"], check["status"]) == ("fr-FR", "9", "pass")
+    # verify's consumer is new: what it saw is the account's first-time welcome, not skill 9's plain one
+    assert check["received_message"] == FIRST_TIME and check["accepted_messages"] == list(
+        NEW_CONVERSATION_WELCOMES
+    )
     assert "verified 1/1" in report.accounts[0].summary()
 
 
@@ -242,8 +456,16 @@ def doc_with_account(name: str, **values: str) -> Any:
     return json.loads(text)
 
 
-def post_webhook(url: str, body: bytes, signature: str | None, account: str | None = ACCOUNT) -> int:
-    headers = {"Content-Type": "application/json", "x-liveperson-client-id": CLIENT_ID}
+def post_webhook(
+    url: str,
+    body: bytes,
+    signature: str | None,
+    account: str | None = ACCOUNT,
+    client: str | None = CLIENT_ID,
+) -> int:
+    headers = {"Content-Type": "application/json"}
+    if client is not None:
+        headers["x-liveperson-client-id"] = client
     if signature is not None:
         headers["x-liveperson-signature"] = signature
     if account is not None:
@@ -295,9 +517,12 @@ def notification(*changes: Any) -> bytes:
 
 
 class Recorder:
-    """A plain webhook endpoint (a real HTTP server) keeping every call's headers and raw body."""
+    """A plain webhook endpoint (a real HTTP server) keeping every call's headers and raw body.
 
-    def __init__(self) -> None:
+    ``answer(n)`` is the status of a body's call when it came ``n`` times before (default 200)."""
+
+    def __init__(self, answer: Callable[[int], int] = lambda n: 200) -> None:
+        self.answer = answer
         self.calls: list[tuple[dict[str, str], bytes]] = []
         self.cond = threading.Condition()
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
@@ -310,9 +535,10 @@ class Recorder:
             k[5:].lower().replace("_", "-"): str(v) for k, v in environ.items() if k.startswith("HTTP_")
         }
         with self.cond:
+            status = self.answer(sum(1 for _, b in self.calls if b == body))
             self.calls.append((headers, body))
             self.cond.notify_all()
-        start_response("200 OK", [("Content-Type", "text/plain")])
+        start_response(f"{status} {HTTPStatus(status).phrase}", [("Content-Type", "text/plain")])
         return [b"ok\n"]
 
     def wait(self, count: int, timeout: float = 10) -> list[tuple[dict[str, str], bytes]]:
@@ -351,7 +577,7 @@ def test_webhook_signatures_sha1_and_sha256_anything_else_refused() -> None:
         "sha512=" + sha512,
         webhook_signature(SECRET, agent) + "x",
     ]
-    with WebhookListener("127.0.0.1", free_port(), Secret(SECRET), ACCOUNT) as hook:
+    with WebhookListener("127.0.0.1", free_port(), Secret(SECRET), ACCOUNT, CLIENT_ID) as hook:
         for header in refused:
             assert post_webhook(hook.url, agent, header) == 401, header
         assert hook.rejected == len(refused) and hook.accepted == 0 and hook.changes(dialog) == []
@@ -395,7 +621,7 @@ def test_account_header_must_be_the_verified_account() -> None:
     body = doc_bytes("webhook-content-event-consumer.json")
     dialog = doc("webhook-content-event-consumer.json")["body"]["changes"][0]["dialogId"]
     sig = webhook_signature(SECRET, body)
-    with WebhookListener("127.0.0.1", free_port(), Secret(SECRET), ACCOUNT) as hook:
+    with WebhookListener("127.0.0.1", free_port(), Secret(SECRET), ACCOUNT, CLIENT_ID) as hook:
         assert post_webhook(hook.url, body, sig, account="70071529") == 403
         assert post_webhook(hook.url, body, sig, account=None) == 403
         assert post_webhook(hook.url, body, sig, account=ACCOUNT + " ") == 403
@@ -410,6 +636,21 @@ def test_account_header_must_be_the_verified_account() -> None:
         assert hook.wait_for_automatic(dialog, 0.2) is None  # the consumer's own text is no automatic message
 
 
+def test_client_id_header_must_be_the_connector_apps(logs: pytest.LogCaptureFixture) -> None:
+    body = doc_bytes("webhook-content-event-consumer.json")
+    dialog = doc("webhook-content-event-consumer.json")["body"]["changes"][0]["dialogId"]
+    sig = webhook_signature(SECRET, body)
+    with WebhookListener("127.0.0.1", free_port(), Secret(SECRET), ACCOUNT, CLIENT_ID) as hook:
+        for client in ("another-app", None, CLIENT_ID.upper(), ""):
+            assert post_webhook(hook.url, body, sig, client=client) == 403, client
+        assert hook.rejected == 4 and hook.accepted == 0 and hook.changes(dialog) == []
+        assert hook.wait_for_automatic(dialog, 0.2) is None
+        assert f"x-liveperson-client-id 'another-app' is not the connector app's ({CLIENT_ID})" in logs.text
+        assert f"x-liveperson-client-id None is not the connector app's ({CLIENT_ID})" in logs.text
+        assert post_webhook(hook.url, body, sig) == 200
+        assert hook.accepted == 1 and hook.rejected == 4 and len(hook.changes(dialog)) == 1
+
+
 # 3 and 4. duplicates, order, AGENTS_AND_MANAGERS --------------------------------------------------
 
 
@@ -418,7 +659,7 @@ def test_listener_orders_by_sequence_counts_duplicates_once_and_ignores_agents_o
     welcome = change(1, "CONTROLLER", "Bienvenue !")
     echo = change(2, "CONSUMER", "hello")
     follow = change(3, "CONTROLLER", "Vous êtes 2e dans la file.")
-    with WebhookListener("127.0.0.1", free_port(), Secret(SECRET), ACCOUNT) as hook:
+    with WebhookListener("127.0.0.1", free_port(), Secret(SECRET), ACCOUNT, CLIENT_ID) as hook:
 
         def deliver(*changes: Any) -> None:
             body = notification(*changes)
@@ -441,7 +682,7 @@ def test_listener_orders_by_sequence_counts_duplicates_once_and_ignores_agents_o
 
 
 def test_agents_only_message_is_never_what_the_consumer_saw() -> None:
-    with WebhookListener("127.0.0.1", free_port(), Secret(SECRET), ACCOUNT) as hook:
+    with WebhookListener("127.0.0.1", free_port(), Secret(SECRET), ACCOUNT, CLIENT_ID) as hook:
         body = notification(change(0, "CONTROLLER", "for agents only", audience="AGENTS_AND_MANAGERS"))
         assert post_webhook(hook.url, body, webhook_signature(SECRET, body)) == 200
         assert hook.wait_for_automatic("conv-1", 0.3) is None
@@ -463,7 +704,7 @@ def test_verify_through_sha256_repeated_reordered_webhooks_and_an_agents_note(
     )
     result = run_verify(vsettings, "fr-FR")
     assert result.status == PASS, result.to_json()
-    assert result.received == "Bonjour et bienvenue ! Un conseiller vous répond dans 5 minutes."
+    assert result.received == FR_FIRST and result.received_message == FIRST_TIME
     assert result.hidden_events == 1 and result.rejected_webhooks == 0
     [conversation] = emu.hook("GET", "conversations")["conversations"].values()
     assert [(e["sequence"], e["audience"], e["role"]) for e in conversation["events"]] == [
@@ -478,7 +719,7 @@ def test_emulator_delivers_twice_out_of_order_counted_once(emu: Emu, vsettings: 
     set_app(emu, agentsOnlyNote="note", followUpMessage="second", outOfOrder=True, duplicateDeliveries=True)
     port = int(vsettings.verify.listen.rsplit(":", 1)[1])
     client = connector(vsettings)
-    with WebhookListener("127.0.0.1", port, Secret(SECRET), ACCOUNT) as hook:
+    with WebhookListener("127.0.0.1", port, Secret(SECRET), ACCOUNT, CLIENT_ID) as hook:
         client.login("reorder-consumer")
         conversation = client.open_conversation(language="fr-FR", skill=None, first_message="hi")
         received = hook.wait_for_automatic(conversation, 5)
@@ -514,6 +755,41 @@ def test_emulator_webhooks_carry_the_documented_headers(emu: Emu, vsettings: Set
         answer = client.send(conversation, "again")
     documented = doc("connector-send.response.json")
     assert set(answer) == set(documented) and answer["code"] == "OK" and answer["body"] == {"sequence": 2}
+
+
+@pytest.mark.parametrize(("first", "retried"), [(200, False), (201, False), (202, True), (500, True)])
+def test_emulator_retries_a_webhook_not_answered_200_or_201(
+    emu: Emu, vsettings: Settings, first: int, retried: bool
+) -> None:
+    client = connector(vsettings)
+    client.login("retried-consumer")
+    with Recorder(answer=lambda n: first if n == 0 else 200) as recorder:
+        set_app(emu, webhookUrl=recorder.url)
+        client.open_conversation(language="fr-FR", skill=None, first_message="hi")  # 2 notifications
+        recorder.wait(4 if retried else 2)
+        time.sleep(0.6)  # longer than every retry wait together: anything more would have come
+        calls = Counter(body for _, body in recorder.calls)
+    assert sorted(calls.values()) == ([2, 2] if retried else [1, 1])
+    deliveries = emu.hook("GET", "conversations")["deliveries"]
+    expected = [(1, first), (1, first)] + ([(2, 200), (2, 200)] if retried else [])
+    assert sorted((d["attempt"], d["status"]) for d in deliveries) == expected
+
+
+@pytest.mark.parametrize(("retries", "attempts"), [(None, 5), (0, 1), (9, 6)])
+def test_emulator_webhook_retries_are_bounded(
+    emu: Emu, vsettings: Settings, retries: int | None, attempts: int
+) -> None:
+    client = connector(vsettings)
+    client.login("refused-consumer")
+    with Recorder(answer=lambda n: 500) as recorder:
+        set_app(emu, webhookUrl=recorder.url, webhookRetries=retries)
+        client.open_conversation(language="fr-FR", skill=None, first_message="hi")
+        recorder.wait(2 * attempts)
+        time.sleep(1.0)  # the last waits are 0.2 s and 0.25 s: any further attempt would be here by now
+        calls = Counter(body for _, body in recorder.calls)
+    assert sorted(calls.values()) == [attempts, attempts]
+    deliveries = emu.hook("GET", "conversations")["deliveries"]
+    assert sorted(d["attempt"] for d in deliveries) == sorted(list(range(1, attempts + 1)) * 2)
 
 
 # 5. create-conversation answers, close bodies, refusals in words ----------------------------------

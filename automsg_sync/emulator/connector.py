@@ -32,11 +32,22 @@ emulator's choice; its error body is not documented).
 When a conversation is created with ``"features": ["AUTO_MESSAGES"]`` in the
 ``Client-Properties`` header (and the account has the feature:
 ``"autoMessagesFeature"``, default true), the emulator sends the welcome
-automatic message (the account's ``"welcomeMessage"``, default ``Welcome
-message``) for the conversation's language and skill — the skill's override
-first, then the account default, then the source language — with its
-placeholders filled, as a ``ContentEvent`` whose originator role is
-``CONTROLLER``. Without the header it sends none. LivePerson documents that
+automatic message LivePerson sends on a new conversation, chosen by
+LivePerson's event id as the Knowledge Center describes the messages: to a
+consumer (``ext_consumer_id``) whose first conversation on the account this is,
+``CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME`` when the account has that message
+(else the plain one); to a returning consumer ``CONSUMER_OPEN_NEW_CONVERSATION``;
+with the account's ``"offHours": true`` (the emulator's switch: it keeps no
+working hours) their ``…_OFF_HOURS`` twins. An object is that message when its
+``messageEventId`` is, through the message catalog (``messages.lookup``): the
+id itself or a UI name such as ``Welcome message``. The account's
+``"welcomeMessage"`` (an id or name), when set, is sent instead, to every
+consumer. The text is the message's for the conversation's language and
+skill — the skill's override first, then the account default, then the source
+language — with its placeholders filled, sent as a ``ContentEvent`` whose
+originator role is ``CONTROLLER``; the conversation's event (``GET
+/_emulator/conversations``) names the message's id (``messageEventId``), which
+the webhook does not carry. Without the header it sends none. LivePerson documents that
 every later send must carry the header too; a send without it on such a
 conversation is answered ``400`` and nothing is sent (the emulator's stated
 choice where the documentation says no more).
@@ -46,9 +57,16 @@ Webhooks go to the ``webhookUrl`` of the app in the account's
 /_emulator/accounts/<id>/connector-apps/<clientId>``), loopback addresses
 only, as ``ms.MessagingEventNotification`` whose changes carry a per-dialog
 ``sequence`` and ``messageAudience``, with the headers
-``x-liveperson-account-id``, ``x-liveperson-client-id`` and
-``x-liveperson-signature: sha1=`` + base64(HMAC-SHA1(client secret, raw
-body)). Optional fields of a connector app::
+``x-liveperson-account-id``, ``x-liveperson-client-id`` (the app's client id)
+and ``x-liveperson-signature: sha1=`` + base64(HMAC-SHA1(client secret, raw
+body)). An answer other than 200 or 201, or none, is a failure that is retried
+("Any other response code will be considered as a notification request
+failure which triggers the retry mechanism", notification protocol page): the
+retry policy page allows "0 to 5 retries" 30 seconds apart; the emulator makes
+``"webhookRetries"`` retries (default 4, so 5 attempts; at most 5) after
+short waits (0.05 s, then 0.1 s, …) so that tests stay fast. Every attempt is
+listed in ``GET /_emulator/conversations``' ``deliveries``. Optional fields of
+a connector app::
 
     {"clientId": …, "clientSecret": …, "webhookUrl": …,
      "signature": "sha256",           # sign sha256= + HMAC-SHA256 (default "sha1")
@@ -57,7 +75,8 @@ body)). Optional fields of a connector app::
      "agentsOnlyNote": "…",            # a ContentEvent for AGENTS_AND_MANAGERS before the welcome
      "followUpMessage": "…",           # a second automatic message after the welcome
      "outOfOrder": true,               # one notification per change, the last first
-     "duplicateDeliveries": true}      # every notification delivered twice
+     "duplicateDeliveries": true,      # every notification delivered twice
+     "webhookRetries": 0}              # retries of a failed delivery, 0 to 5 (default 4)
 """
 
 from __future__ import annotations
@@ -84,6 +103,7 @@ from ..lp.connector import (
     webhook_signature,
 )
 from ..lp.http import is_loopback
+from ..messages import lookup
 from ..model import language_key
 from .responses import error
 from .store import ACCOUNT, Account, Store
@@ -91,6 +111,13 @@ from .store import ACCOUNT, Account, Store
 log = logging.getLogger("automsg_sync.emulator.connector")
 
 APPJWT_LIFETIME = 3600.0
+FIRST_TIME = "CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME"
+RETURNING = "CONSUMER_OPEN_NEW_CONVERSATION"
+FIRST_TIME_OFF_HOURS = "CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME_OFF_HOURS"
+RETURNING_OFF_HOURS = "CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS"
+WEBHOOK_RETRIES = 4  # retries of a failed delivery by default: 5 attempts (LivePerson allows 0 to 5)
+MAX_WEBHOOK_RETRIES = 5
+WEBHOOK_RETRY_WAIT = 0.05  # seconds before the first retry, then twice, three times, … (LivePerson: 30 s)
 PROFILE_SET = "OK User Profile set successfully"  # the documented SetUserProfile answer
 FILLERS = {
     "{expectedResponseTime}": "5 minutes",
@@ -113,23 +140,46 @@ class Connector:
         self.consumers: dict[str, dict[str, Any]] = {}
         self.conversations: dict[str, dict[str, Any]] = {}
         self.deliveries: list[dict[str, Any]] = []
+        self.consumers_seen: dict[str, set[str]] = {}  # account → ext_consumer_ids that had a conversation
 
     def app(self, account: Account, client_id: str) -> dict[str, Any] | None:
         apps: list[dict[str, Any]] = account.extra.setdefault("connectorApps", [])
         return next((a for a in apps if a.get("clientId") == client_id), None)
 
-    def welcome_text(self, account: Account, skill: str | None, lang: str | None, name: str) -> str | None:
-        event = account.extra.get("welcomeMessage", "Welcome message")
+    def first_conversation(self, account_id: str, consumer: str) -> bool:
+        """Is this the consumer's first conversation on the account? (Call with ``self.lock`` held.)"""
+        seen = self.consumers_seen.setdefault(account_id, set())
+        first = consumer not in seen
+        seen.add(consumer)
+        return first
+
+    def welcome(
+        self, account: Account, skill: str | None, lang: str | None, name: str, first_time: bool
+    ) -> tuple[str, str] | None:
+        """The new-conversation message LivePerson sends, as (its catalog id, its text filled), or None."""
+        override = account.extra.get("welcomeMessage")
+        if override:
+            candidates = [_message_id(str(override))]
+        elif account.extra.get("offHours"):
+            candidates = [FIRST_TIME_OFF_HOURS, RETURNING_OFF_HOURS] if first_time else [RETURNING_OFF_HOURS]
+        else:
+            candidates = [FIRST_TIME, RETURNING] if first_time else [RETURNING]
         source = account.extra.get("sourceLanguage", "en-US")
         contexts = ([f"skill/{skill}"] if skill else []) + [ACCOUNT]
-        objects = [
-            o for c in contexts for o in account.context_objects(c) if o.get("messageEventId") == event
-        ]
-        for wanted in [x for x in (lang, source) if x]:
-            for obj in objects:
-                for entry in obj.get("data", []):
-                    if language_key(str(entry.get("lang", ""))) == language_key(wanted) and entry.get("msg"):
-                        return _fill(str(entry["msg"]), name)
+        for event in candidates:
+            objects = [
+                o
+                for c in contexts
+                for o in account.context_objects(c)
+                if _message_id(str(o.get("messageEventId", ""))) == event
+                and not o.get("deleted")
+                and o.get("enabled", True) is not False
+            ]
+            for wanted in [language_key(x) for x in (lang, source) if x]:
+                for obj in objects:
+                    for entry in obj.get("data", []):
+                        if language_key(str(entry.get("lang", ""))) == wanted and entry.get("msg"):
+                            return event, _fill(str(entry["msg"]), name)
         return None
 
     def add_event(self, conversation: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
@@ -171,6 +221,10 @@ class Connector:
             log.warning("unknown signature %r for app %s; signing sha1", algorithm, client_id)
             algorithm = "sha1"
         secret = str(app.get("clientSecret", ""))
+        retries = app.get("webhookRetries", WEBHOOK_RETRIES)
+        if not isinstance(retries, int) or isinstance(retries, bool):
+            retries = WEBHOOK_RETRIES
+        attempts = 1 + min(max(retries, 0), MAX_WEBHOOK_RETRIES)
         bodies = [
             json.dumps(
                 {"kind": "notification", "body": {"changes": g}, "type": "ms.MessagingEventNotification"},
@@ -186,17 +240,20 @@ class Connector:
                 ACCOUNT_HEADER: account.id,
                 CLIENT_HEADER: client_id,
             }
-            for attempt in range(3):
+            for attempt in range(1, attempts + 1):
                 try:
                     r = requests.post(url, data=body, headers=headers, timeout=5)
                     with self.lock:
-                        self.deliveries.append({"url": url, "status": r.status_code, "attempt": attempt + 1})
-                    if r.status_code < 500:
-                        return
+                        self.deliveries.append({"url": url, "status": r.status_code, "attempt": attempt})
+                    if r.status_code in (200, 201):  # "Any other response code will be considered as a
+                        return  # notification request failure which triggers the retry mechanism"
                 except requests.RequestException as exc:
                     with self.lock:
-                        self.deliveries.append({"url": url, "status": 0, "error": type(exc).__name__})
-                time.sleep(0.2 * (attempt + 1))
+                        self.deliveries.append(
+                            {"url": url, "status": 0, "error": type(exc).__name__, "attempt": attempt}
+                        )
+                if attempt < attempts:
+                    time.sleep(WEBHOOK_RETRY_WAIT * attempt)
 
         def post_all() -> None:
             for body in bodies:  # one after the other: the order they arrive in is the order here
@@ -232,6 +289,13 @@ def bad_request(details: str, status: int = 400) -> Response:
     )
     response.status_code = status
     return response
+
+
+def _message_id(name: str) -> str:
+    """The catalog's id for a message named by event id or UI name (``Welcome message`` →
+    ``CONSUMER_OPEN_NEW_CONVERSATION``); a name the catalog does not know, as it is."""
+    entry = lookup(name)
+    return name if entry is None else entry.event_id or entry.name
 
 
 def _fill(text: str, name: str) -> str:
@@ -357,14 +421,16 @@ def register_connector(app: Flask, store: Store, connector: Connector) -> None:
             "created": time.time(),
             "events": [],
         }
-        text = None
+        with connector.lock:
+            first_time = connector.first_conversation(account_id, str(who["ext"]))
+        welcome = None
         if auto and account.extra.get("autoMessagesFeature", True):
             with store.lock:
-                text = connector.welcome_text(account, str(skill) if skill else None, lang, name)
+                welcome = connector.welcome(account, str(skill) if skill else None, lang, name, first_time)
         events = []
         with connector.lock:
             connector.conversations[conversation_id] = conversation
-            if text is not None:
+            if welcome is not None:
                 if app_data.get("agentsOnlyNote"):
                     note = {
                         "originator": "automatic-messages",
@@ -373,8 +439,13 @@ def register_connector(app: Flask, store: Store, connector: Connector) -> None:
                         "audience": "AGENTS_AND_MANAGERS",
                     }
                     events.append(connector.add_event(conversation, note))
-                welcome = {"originator": "automatic-messages", "role": "CONTROLLER", "message": text}
-                events.append(connector.add_event(conversation, welcome))
+                sent = {
+                    "originator": "automatic-messages",
+                    "role": "CONTROLLER",
+                    "message": welcome[1],
+                    "messageEventId": welcome[0],
+                }
+                events.append(connector.add_event(conversation, sent))
                 if app_data.get("followUpMessage"):
                     follow = {
                         "originator": "automatic-messages",
