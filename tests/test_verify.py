@@ -757,6 +757,14 @@ def test_emulator_webhooks_carry_the_documented_headers(emu: Emu, vsettings: Set
     assert set(answer) == set(documented) and answer["code"] == "OK" and answer["body"] == {"sequence": 2}
 
 
+def deliveries_over(emu: Emu) -> None:
+    """Wait until the emulator says no notification is still being delivered or retried."""
+    deadline = time.monotonic() + 30
+    while emu.hook("GET", "conversations")["sending"]:
+        assert time.monotonic() < deadline, "the emulator's webhook deliveries never ended"
+        threading.Event().wait(0.01)  # polled: the emulator tells when its deliveries are over
+
+
 @pytest.mark.parametrize(("first", "retried"), [(200, False), (201, False), (202, True), (500, True)])
 def test_emulator_retries_a_webhook_not_answered_200_or_201(
     emu: Emu, vsettings: Settings, first: int, retried: bool
@@ -767,7 +775,7 @@ def test_emulator_retries_a_webhook_not_answered_200_or_201(
         set_app(emu, webhookUrl=recorder.url)
         client.open_conversation(language="fr-FR", skill=None, first_message="hi")  # 2 notifications
         recorder.wait(4 if retried else 2)
-        time.sleep(0.6)  # longer than every retry wait together: anything more would have come
+        deliveries_over(emu)  # every delivery, retries included, is over: nothing more will come
         calls = Counter(body for _, body in recorder.calls)
     assert sorted(calls.values()) == ([2, 2] if retried else [1, 1])
     deliveries = emu.hook("GET", "conversations")["deliveries"]
@@ -785,7 +793,7 @@ def test_emulator_webhook_retries_are_bounded(
         set_app(emu, webhookUrl=recorder.url, webhookRetries=retries)
         client.open_conversation(language="fr-FR", skill=None, first_message="hi")
         recorder.wait(2 * attempts)
-        time.sleep(1.0)  # the last waits are 0.2 s and 0.25 s: any further attempt would be here by now
+        deliveries_over(emu)
         calls = Counter(body for _, body in recorder.calls)
     assert sorted(calls.values()) == [attempts, attempts]
     deliveries = emu.hook("GET", "conversations")["deliveries"]

@@ -140,6 +140,7 @@ class Connector:
         self.consumers: dict[str, dict[str, Any]] = {}
         self.conversations: dict[str, dict[str, Any]] = {}
         self.deliveries: list[dict[str, Any]] = []
+        self.sending = 0  # notification threads still delivering (or retrying)
         self.consumers_seen: dict[str, set[str]] = {}  # account → ext_consumer_ids that had a conversation
 
     def app(self, account: Account, client_id: str) -> dict[str, Any] | None:
@@ -256,9 +257,15 @@ class Connector:
                     time.sleep(WEBHOOK_RETRY_WAIT * attempt)
 
         def post_all() -> None:
-            for body in bodies:  # one after the other: the order they arrive in is the order here
-                post(body)
+            try:
+                for body in bodies:  # one after the other: the order they arrive in is the order here
+                    post(body)
+            finally:
+                with self.lock:
+                    self.sending -= 1
 
+        with self.lock:
+            self.sending += 1  # told by the conversations hook: a test waits for 0, not a while
         threading.Thread(target=post_all, name="emulator-webhook", daemon=True).start()
 
 
@@ -542,7 +549,13 @@ def register_connector(app: Flask, store: Store, connector: Connector) -> None:
     @app.get("/_emulator/conversations")
     def hook_conversations() -> Response:
         with connector.lock:
-            return jsonify({"conversations": connector.conversations, "deliveries": connector.deliveries})
+            return jsonify(
+                {
+                    "conversations": connector.conversations,
+                    "deliveries": connector.deliveries,
+                    "sending": connector.sending,  # notifications whose delivery (retries too) is not over
+                }
+            )
 
 
 def _first_name(profile: dict[str, Any]) -> str:
