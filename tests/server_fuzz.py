@@ -89,7 +89,7 @@ EVENT_IDS: list[Any] = [
     "../x",
     "a|b",
     "\x00",
-    "Welcome message",
+    "CONSUMER_OPEN_NEW_CONVERSATION",
     [],
     "é",
 ]

@@ -131,7 +131,7 @@ def documented(data: dict[str, Any]) -> dict[str, Any]:
     for ctx, objs in messages.items():
         messages[ctx] = [unified_view(o) for o in objs]
     for obj in messages["account"]:
-        if obj["messageEventId"] in ("Off-hours welcome message", "Agents unavailable"):
+        if obj["messageEventId"] in ("CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS", "Agents unavailable"):
             obj["contexts"] = {"SKILL": ["12"], "ACCOUNT": [ACCOUNT]}
     for obj in messages["skill/9"]:
         obj["contexts"] = {"SKILL": ["9", "12"]}

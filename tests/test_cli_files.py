@@ -124,7 +124,7 @@ def test_folder_of_two_accounts_imports_each_into_its_own(emu: Emu, workdir: Pat
     ours, theirs = export_po(emu, ACCOUNT, env), export_po(emu, OTHER, env)
     edit_po(ours, pseudo)
     edit_po(theirs, pseudo)
-    edit_po(theirs, set_text("account|Agent accepts message", "Bonjour !"))  # drops {agentNickname}: QA
+    edit_po(theirs, set_text("account|YOU_ARE_CONNECTED_TO", "Bonjour !"))  # drops {agentNickname}: QA
     code, out, err = run(["import-translations", "out", "--apply", "--json", "--report", "r.json"], env)
     assert code == 3, err  # one account fine (0), one with a unit skipped (3): 3
     body = json.loads(out)
@@ -134,7 +134,7 @@ def test_folder_of_two_accounts_imports_each_into_its_own(emu: Emu, workdir: Pat
     assert set(by_account) == {ACCOUNT, OTHER}
     assert by_account[ACCOUNT]["exit_code"] == 0 and len(by_account[ACCOUNT]["applied"]) == 13
     assert by_account[OTHER]["exit_code"] == 3
-    assert [s["key"] for s in by_account[OTHER]["skipped"]] == ["account|Agent accepts message"]
+    assert [s["key"] for s in by_account[OTHER]["skipped"]] == ["account|YOU_ARE_CONNECTED_TO"]
     assert by_account[OTHER]["files"] == [str(theirs)] and by_account[ACCOUNT]["files"] == [str(ours)]
     dump = emu.dump()["accounts"]
     written = {
@@ -207,7 +207,7 @@ def plan_rows(out: str) -> list[list[str]]:
 def test_plan_is_grouped_by_context_and_wide_shows_whole_texts(emu: Emu, workdir: Path) -> None:
     po = export_po(emu)
     edit_po(po, pseudo)
-    edit_po(po, set_text("account|Marked urgent message", LONG))
+    edit_po(po, set_text("account|CONSUMER_ASKED_URGENT_RESPONSE_TIME", LONG))
     args = ["import-translations", str(po), "--csds-url", emu.url]
     code, out, _ = run(args)
     assert code == 0
@@ -215,20 +215,20 @@ def test_plan_is_grouped_by_context_and_wide_shows_whole_texts(emu: Emu, workdir
     headings = [r[0] for r in rows if r[0].startswith(("account (", "skill/"))]
     assert headings == ["account (10 updates)", "skill/7 (2 updates)", "skill/9 (1 update)"]
     assert all(len(r) == 4 for r in rows if r != ["—"])  # message, language, old, new: no context column
-    [urgent] = [r for r in rows if r[0] == "Marked urgent message"]
+    [urgent] = [r for r in rows if r[0] == "CONSUMER_ASKED_URGENT_RESPONSE_TIME"]
     assert urgent[3].replace(" ", "") == (LONG[:59] + "…").replace(" ", "")
     code, out, _ = run([*args, "--wide"])
     assert code == 0
-    [urgent] = [r for r in plan_rows(out) if r[0] == "Marked urgent message"]
+    [urgent] = [r for r in plan_rows(out) if r[0] == "CONSUMER_ASKED_URGENT_RESPONSE_TIME"]
     assert urgent[3].replace(" ", "") == LONG.replace(" ", "") and "…" not in urgent[3]
 
 
 def test_wide_shows_a_conflicts_whole_texts_too(emu: Emu, workdir: Path) -> None:
     """The "Skipped — needs a human" table's texts are cut at 40 characters, except with --wide."""
     po = export_po(emu)
-    edit_po(po, set_text("account|Marked urgent message", LONG))
+    edit_po(po, set_text("account|CONSUMER_ASKED_URGENT_RESPONSE_TIME", LONG))
     live = "(fr, UI) " + "Salut, " * 12 + "fin."
-    emu.ui_edit("account", "Marked urgent message", "fr-FR", live)
+    emu.ui_edit("account", "CONSUMER_ASKED_URGENT_RESPONSE_TIME", "fr-FR", live)
     args = ["import-translations", str(po), "--csds-url", emu.url]
     code, out, _ = run(args)
     assert code == 3 and "conflict" in out
@@ -261,7 +261,9 @@ def test_po_header_read_alone_gives_the_account(emu: Emu, workdir: Path) -> None
     assert file_account(po) == ACCOUNT
     # a PO file without the header: read whole, the import's own error
     bare = workdir / "bare.po"
-    bare.write_text('msgctxt "account|Welcome message"\nmsgid "Hi"\nmsgstr "Salut"\n', encoding="utf-8")
+    bare.write_text(
+        'msgctxt "account|CONSUMER_OPEN_NEW_CONVERSATION"\nmsgid "Hi"\nmsgstr "Salut"\n', encoding="utf-8"
+    )
     grouped = files_by_account([po, Path("nope.po"), bare])
     assert grouped.accounts == {ACCOUNT: [po]}
     [missing, headerless] = grouped.unreadable

@@ -120,9 +120,9 @@ def test_first_run_exports_both_accounts(emu: Emu, cfg: Settings) -> None:
     # only the configured states: nothing already translated is sent
     entries = polib.pofile(str(cfg.paths.outbox / OTHER / "fr-FR.po"))
     assert sorted(e.msgctxt for e in entries) == [
-        "account|Agent accepts message",
-        "account|Waiting in queue message",
-        "skill/21|Welcome message",
+        "account|CONV_AWAITING_IN_QUEUE",
+        "account|YOU_ARE_CONNECTED_TO",
+        "skill/21|CONSUMER_OPEN_NEW_CONVERSATION",
     ]
     assert report.path is not None and json.loads(report.path.read_text())["exit_code"] == 0
 

@@ -4,7 +4,7 @@ The emulator sample is loaded with a few overrides a large brand has:
 
 - "On-hold message #2" overridden in skills 7, 9 and 12 with the account
   default's own English text (4 units of one text per language, none in French);
-- skill 12 overrides "Welcome message" with the account's English text, which
+- skill 12 overrides "CONSUMER_OPEN_NEW_CONVERSATION" with the account's English text, which
   the account has in French (a pre-fill candidate);
 - skills 7 and 12 override "Routing to an agent" with the account's English
   text; skill 7 has its own French for it, skill 12 none (two differing candidates).
@@ -163,9 +163,9 @@ def test_prefill_fills_a_missing_unit_fuzzy_and_import_leaves_it_out_until_confi
 ) -> None:
     welcome_fr, routing_fr = _account_text(data, WELCOME, FR), _account_text(data, ROUTING, FR)
     result, path, entries = export_missing_french(conn, settings, tmp_path, prefill=True)
-    welcome = entries["skill/12|Welcome message"]
+    welcome = entries["skill/12|CONSUMER_OPEN_NEW_CONVERSATION"]
     assert welcome.msgstr == welcome_fr and "fuzzy" in welcome.flags
-    assert "Pre-filled from account|Welcome message: confirm or correct it" in welcome.comment
+    assert "Pre-filled from account|CONSUMER_OPEN_NEW_CONVERSATION: confirm or correct it" in welcome.comment
     routing = entries["skill/12|Routing to an agent"]
     assert routing.msgstr == routing_fr and "fuzzy" in routing.flags  # a tie: the first context's
     assert "Other translations of this text in use:" in routing.comment
@@ -173,15 +173,18 @@ def test_prefill_fills_a_missing_unit_fuzzy_and_import_leaves_it_out_until_confi
     assert entries["skill/7|On-hold message #1"].msgstr == ""  # no candidate: nothing filled
     # the baseline keeps the live text: nothing
     baseline = StateStore(settings.state_dir).baseline(result.export_id, FR)
-    assert baseline is not None and baseline.units[("skill/12|Welcome message", "fr-fr")].target == ""
+    assert (
+        baseline is not None
+        and baseline.units[("skill/12|CONSUMER_OPEN_NEW_CONVERSATION", "fr-fr")].target == ""
+    )
 
     report = run_import(settings, [path], apply=True)
-    assert ("skill/12|Welcome message", "fuzzy") in {(i.key, i.reason) for i in report.ignored}
+    assert ("skill/12|CONSUMER_OPEN_NEW_CONVERSATION", "fuzzy") in {(i.key, i.reason) for i in report.ignored}
     assert report.applied is None or not report.applied.written
     assert (("skill/12", str(WELCOME), "fr-fr")) not in texts(emu.dump())
 
     def confirm(entry: polib.POEntry) -> None:  # the translator accepts one pre-fill
-        if entry.msgctxt == "skill/12|Welcome message":
+        if entry.msgctxt == "skill/12|CONSUMER_OPEN_NEW_CONVERSATION":
             entry.flags.remove("fuzzy")
 
     edit_po(path, confirm)
@@ -189,7 +192,7 @@ def test_prefill_fills_a_missing_unit_fuzzy_and_import_leaves_it_out_until_confi
     now = texts(emu.dump())
     assert now[("skill/12", str(WELCOME), "fr-fr")]["msg"] == welcome_fr
     assert ("skill/12", str(ROUTING), "fr-fr") not in now  # still fuzzy: still left out
-    assert [str(d.key) for d in report.applied.written] == ["skill/12|Welcome message"]  # type: ignore[union-attr]
+    assert [str(d.key) for d in report.applied.written] == ["skill/12|CONSUMER_OPEN_NEW_CONVERSATION"]  # type: ignore[union-attr]
 
 
 def test_xlsx_and_xliff_show_prefill_and_dedupe(
@@ -212,18 +215,18 @@ def test_xlsx_and_xliff_show_prefill_and_dedupe(
     header = [c.value for c in ws[1]]
     assert header[5] == "Status" and header[-1] == "Also used in"
     rows = {r[0].value: [c.value for c in r] for r in ws.iter_rows(min_row=2)}
-    assert rows["skill/12|Welcome message"][5] == "needs review"
+    assert rows["skill/12|CONSUMER_OPEN_NEW_CONVERSATION"][5] == "needs review"
     assert rows["account|On-hold message #2"][-1].split("\n") == [
         f"{c}|On-hold message #2" for c in SKILLS_WITH_HOLD
     ]
     fuzzy = {e.key: e.fuzzy for e in read_xlsx(book).entries}
-    assert fuzzy["skill/12|Welcome message"] and not fuzzy["account|On-hold message #2"]
+    assert fuzzy["skill/12|CONSUMER_OPEN_NEW_CONVERSATION"] and not fuzzy["account|On-hold message #2"]
 
     # the translator confirms the pre-fill by clearing its Status, and translates the on-hold text
     wb = openpyxl.load_workbook(book)
     sheet = wb["Translations"]
     for row in sheet.iter_rows(min_row=2):
-        if row[0].value == "skill/12|Welcome message":
+        if row[0].value == "skill/12|CONSUMER_OPEN_NEW_CONVERSATION":
             row[5].value = None
         if row[0].value == "account|On-hold message #2":
             row[4].value = "Merci de patienter, {name}."
@@ -232,7 +235,10 @@ def test_xlsx_and_xliff_show_prefill_and_dedupe(
     assert report.exit_code == 0, report.errors
     written = sorted(str(d.key) for d in report.applied.written)  # type: ignore[union-attr]
     assert written == sorted(
-        ["skill/12|Welcome message", *(f"{c}|On-hold message #2" for c in ("account", *SKILLS_WITH_HOLD))]
+        [
+            "skill/12|CONSUMER_OPEN_NEW_CONVERSATION",
+            *(f"{c}|On-hold message #2" for c in ("account", *SKILLS_WITH_HOLD)),
+        ]
     )
 
     xlf = etree.parse(str(tmp_path / "out" / ACCOUNT / "fr-FR.xlf"))

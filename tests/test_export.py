@@ -42,9 +42,11 @@ def test_sample_exports_every_language(conn: Connection, settings: Settings, tmp
         frame = pd.read_excel(xlsx, engine="calamine", sheet_name="Translations", dtype=str)
         assert len(frame) == 20 and list(frame.columns)[4] == f"Translation ({lang})"
     entries = {e.key: e for e in read_po(tmp_path / ACCOUNT / "fr-FR.po").entries}
-    assert entries["skill/7|Welcome message"].target.startswith("Bonjour, vous êtes au service Facturation")
-    assert entries["skill/9|Welcome message"].target == ""  # the skill has no French override
-    assert "Skill: Billing (7)" in entries["skill/7|Welcome message"].notes
+    assert entries["skill/7|CONSUMER_OPEN_NEW_CONVERSATION"].target.startswith(
+        "Bonjour, vous êtes au service Facturation"
+    )
+    assert entries["skill/9|CONSUMER_OPEN_NEW_CONVERSATION"].target == ""  # the skill has no French override
+    assert "Skill: Billing (7)" in entries["skill/7|CONSUMER_OPEN_NEW_CONVERSATION"].notes
     assert "Timer: 60 s" in entries["account|On-hold message #1"].notes
     assert (
         "Channel: chat (HTML allowed; keep the source's tags)" in entries["account|Agents unavailable"].notes
@@ -52,7 +54,7 @@ def test_sample_exports_every_language(conn: Connection, settings: Settings, tmp
     # through the Unified API (the default) no text is marked as LivePerson's stock text
     ja = {e.key: e for e in read_po(tmp_path / ACCOUNT / "ja-JP.po").entries}
     assert result.api == "unified-auto-messages"
-    assert "LivePerson default text" not in ja["account|Welcome message"].notes
+    assert "LivePerson default text" not in ja["account|CONSUMER_OPEN_NEW_CONVERSATION"].notes
 
 
 def test_legacy_api_marks_livepersons_default_text(
@@ -64,7 +66,7 @@ def test_legacy_api_marks_livepersons_default_text(
     result = export_for_translation(conn, legacy, request, StateStore(settings.state_dir))
     assert result.api == "auto-messages" and result.languages[0].states["default"] == 2
     ja = {e.key: e for e in read_po(tmp_path / ACCOUNT / "ja-JP.po").entries}
-    assert "LivePerson default text" in ja["account|Welcome message"].notes
+    assert "LivePerson default text" in ja["account|CONSUMER_OPEN_NEW_CONVERSATION"].notes
     assert StateStore(settings.state_dir).baseline(result.export_id).api == "auto-messages"  # type: ignore[union-attr]
 
 
@@ -104,14 +106,14 @@ def test_source_change_marks_exactly_those_units_stale(
     assert all(lang.states["stale"] == 0 for lang in first.languages)
     old = "Hi, thanks for reaching out! An agent will be with you in {expectedResponseTime}."
     new = "Hello and thanks for writing! An agent will reply within {expectedResponseTime}."
-    emu.ui_edit("account", "Welcome message", "en-US", new)
+    emu.ui_edit("account", "CONSUMER_OPEN_NEW_CONVERSATION", "en-US", new)
     second = export(conn, settings, tmp_path / "2")
     stale = {(lang.language, lang.states["stale"]) for lang in second.languages if lang.states["stale"]}
     # ja-JP too: its text is LivePerson's stock one, but the Unified API cannot tell
     assert stale == {("ar", 1), ("de-DE", 1), ("fr-FR", 1), ("he-IL", 1), ("ja-JP", 1)}
     for lang in ("ar", "de-DE", "fr-FR", "he-IL", "ja-JP"):
         po = tmp_path / "2" / ACCOUNT / f"{lang}.po"
-        entry = next(e for e in read_po(po).entries if e.key == "account|Welcome message")
+        entry = next(e for e in read_po(po).entries if e.key == "account|CONSUMER_OPEN_NEW_CONVERSATION")
         assert entry.fuzzy and entry.previous_source == old and entry.source == new
         assert sum(e.fuzzy for e in read_po(po).entries) == 1
     # still stale on the next export: the translation has not been redone
@@ -119,7 +121,10 @@ def test_source_change_marks_exactly_those_units_stale(
     assert third.languages[0].states["stale"] == 1
     # a human fixes the French in the UI: no longer stale
     emu.ui_edit(
-        "account", "Welcome message", "fr-FR", "Bonjour ! Un agent vous répondra dans {expectedResponseTime}."
+        "account",
+        "CONSUMER_OPEN_NEW_CONVERSATION",
+        "fr-FR",
+        "Bonjour ! Un agent vous répondra dans {expectedResponseTime}.",
     )
     fourth = export(conn, settings, tmp_path / "4", languages=["fr-FR"])
     assert fourth.languages[0].states["stale"] == 0
@@ -201,12 +206,19 @@ def test_worker_failure_is_the_same_clear_error(
     monkeypatch.setattr(export_module, "POOL_MIN_UNITS", 0)
     monkeypatch.setattr(export_module, "worker_count", lambda tasks: 2)
     meta = FileMeta(ACCOUNT, "fr-FR", "x", "1", "en-US")
-    good = Unit(UnitKey(Context.account(), "Welcome message"), "fr-FR", "Hi", "Salut", "translated", "1")
+    good = Unit(
+        UnitKey(Context.account(), "CONSUMER_OPEN_NEW_CONVERSATION"),
+        "fr-FR",
+        "Hi",
+        "Salut",
+        "translated",
+        "1",
+    )
     bad = dataclasses.replace(good, target="a\x00b")
     units = [[bad if n == bad_job else good] for n in range(8)]
     jobs = [export_module._FileJob(meta, u, u, [tmp_path / f"{n}.po"], {}) for n, u in enumerate(units)]
     with (
-        pytest.raises(FormatError, match=r"NUL character in account\|Welcome message"),
+        pytest.raises(FormatError, match=r"NUL character in account\|CONSUMER_OPEN_NEW_CONVERSATION"),
         export_module._writing(jobs, 8) as written,
     ):
         list(written)
@@ -222,7 +234,7 @@ def test_this_process_takes_back_jobs_no_worker_started(
     monkeypatch.setattr(export_module, "POOL_MIN_UNITS", 0)
     monkeypatch.setattr(export_module, "worker_count", lambda tasks: 2)
     langs = [f"fr-{n:02d}" for n in range(12)]
-    key = UnitKey(Context.account(), "Welcome message")
+    key = UnitKey(Context.account(), "CONSUMER_OPEN_NEW_CONVERSATION")
     units = [[Unit(key, lang, "Hi there", f"Salut {lang}", "translated", "1")] for lang in langs]
     jobs = [
         export_module._FileJob(
@@ -245,13 +257,18 @@ def test_a_lone_surrogate_in_livepersons_data_leaves_that_text_out(
     it) in a live French text: the export no longer crashes with UnicodeEncodeError; that
     language of that message is left out and said, as other unusable server data; an
     import of the file writes nothing over it."""
-    emu.ui_edit("skill/9", "Welcome message", "fr-FR", "Hi \ud83d from Sales")
+    emu.ui_edit("skill/9", "CONSUMER_OPEN_NEW_CONVERSATION", "fr-FR", "Hi \ud83d from Sales")
     result = export(conn, settings, tmp_path, languages=["fr-FR", "de-DE"], formats=["po", "xlsx"])
     said = [n for n in result.notices if "lone surrogate (U+D83D)" in n]
-    assert said and "Welcome message" in said[0] and "fr-FR" in said[0], result.notices
+    assert said and "CONSUMER_OPEN_NEW_CONVERSATION" in said[0] and "fr-FR" in said[0], result.notices
     keys = {e.key for e in read_po(tmp_path / ACCOUNT / "fr-FR.po").entries}
-    assert "skill/9|Welcome message" not in keys and "account|Welcome message" in keys
-    assert "skill/9|Welcome message" in {e.key for e in read_po(tmp_path / ACCOUNT / "de-DE.po").entries}
+    assert (
+        "skill/9|CONSUMER_OPEN_NEW_CONVERSATION" not in keys
+        and "account|CONSUMER_OPEN_NEW_CONVERSATION" in keys
+    )
+    assert "skill/9|CONSUMER_OPEN_NEW_CONVERSATION" in {
+        e.key for e in read_po(tmp_path / ACCOUNT / "de-DE.po").entries
+    }
     runner = CliRunner()
     po = tmp_path / ACCOUNT / "fr-FR.po"
     dry = runner.invoke(
@@ -269,7 +286,7 @@ def test_an_import_over_a_text_that_became_a_lone_surrogate_does_not_crash(
     po = tmp_path / ACCOUNT / "fr-FR.po"
     text = po.read_text(encoding="utf-8")
     po.write_text(text.replace('msgstr ""', 'msgstr "Traduit"'), encoding="utf-8")
-    emu.ui_edit("skill/7", "Welcome message", "fr-FR", "Bonjour \udc00 Facturation")
+    emu.ui_edit("skill/7", "CONSUMER_OPEN_NEW_CONVERSATION", "fr-FR", "Bonjour \udc00 Facturation")
     before = emu.dump()
     result = CliRunner().invoke(
         main,
@@ -291,14 +308,14 @@ def test_an_import_over_a_text_that_became_a_lone_surrogate_does_not_crash(
         e
         for o in after["accounts"][ACCOUNT]["autoMessages"]["skill/7"]
         for e in o["data"]
-        if o["messageEventId"] == "Welcome message" and e["lang"] == "fr-FR"
+        if o["messageEventId"] == "CONSUMER_OPEN_NEW_CONVERSATION" and e["lang"] == "fr-FR"
     ]
     assert [e["msg"] for e in fr] == ["Bonjour \udc00 Facturation"]  # nothing written over it
     welcome = [  # the message's object: not written at all (its French is left out, not read)
         [
             o
             for o in dump["accounts"][ACCOUNT]["autoMessages"]["skill/7"]
-            if o["messageEventId"] == "Welcome message"
+            if o["messageEventId"] == "CONSUMER_OPEN_NEW_CONVERSATION"
         ]
         for dump in (before, after)
     ]

@@ -65,7 +65,7 @@ def test_an_export_that_fails_midway_records_nothing_and_replaces_nothing(
     out = tmp_path / "out"
     export(conn, settings, out, LANGS, ["po"])
     before = outbox(out)
-    emu.ui_edit("account", "Welcome message", "ja-JP", "NUL \x00 cannot go into a PO file")
+    emu.ui_edit("account", "CONSUMER_OPEN_NEW_CONVERSATION", "ja-JP", "NUL \x00 cannot go into a PO file")
     with pytest.raises(FormatError):
         export(conn, settings, out, LANGS, ["po"])
     assert outbox(out) == before
@@ -82,7 +82,7 @@ def test_cron_rewrites_only_the_languages_that_changed(emu: Emu, tmp_path: Path)
     before = outbox(folder)
     ids = {name: export_id_of(folder / name) for name in files}
     # one UI edit in French: a missing French text is now translated
-    emu.ui_edit("account", "Off-hours welcome message", "fr-FR", "Nous sommes absents.")
+    emu.ui_edit("account", "CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS", "fr-FR", "Nous sommes absents.")
     second = run(settings)
     mine = second.accounts[0]
     assert mine.export == "exported" and [Path(f).name for f in mine.exported] == ["fr-FR.po"]

@@ -30,7 +30,7 @@ EXPECTED = {
     "latin1-no-charset.po": ("error", "not valid utf-8 (assumed (no charset in the header))", True),
     "not-utf8-as-declared.po": ("error", "not valid UTF-8 (declared)", True),
     "no-automsg-header.po": ("error", "header X-Automsg-Export-Id is missing", True),
-    "duplicate-key.po": ("error", "duplicate key 'account|Welcome message'", True),
+    "duplicate-key.po": ("error", "duplicate key 'account|CONSUMER_OPEN_NEW_CONVERSATION'", True),
     "unknown-key.po": ("error", "key 'account|No such message' is not in export", True),
     "other-account.po": ("error", "the file is for account 99999999, not 70071528", False),
     "nul.po": ("error", "NUL character", True),
@@ -48,7 +48,7 @@ EXPECTED = {
     "huge-cell.xlsx": ("qa", "max-length"),
     "no-metadata-sheet.xlsx": ("error", "the hidden sheet 'automsg' is missing", False),
     "renamed-header.xlsx": ("error", "no 'Translation' column in the header row", True),
-    "duplicate-key.xlsx": ("error", "duplicate key 'account|Welcome message'", True),
+    "duplicate-key.xlsx": ("error", "duplicate key 'account|CONSUMER_OPEN_NEW_CONVERSATION'", True),
 }
 
 

@@ -40,7 +40,7 @@ def messages(data: Data, context: str) -> list[Data]:
 
 
 def welcome(data: Data, context: str = "skill/7") -> Data:
-    return next(o for o in messages(data, context) if o["messageEventId"] == "Welcome message")
+    return next(o for o in messages(data, context) if o["messageEventId"] == "CONSUMER_OPEN_NEW_CONVERSATION")
 
 
 def load(emu: Emu, change: Callable[[Data], None]) -> Data:
@@ -87,7 +87,7 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_bad_language_tag_is_left_out_and_said(emu: Emu, tmp_path: Path, tag: str, reason: str) -> None:
     load(emu, lambda d: welcome(d)["data"].append({"lang": tag, "msg": "Texte canadien", "isDefault": False}))
     notices = status_notices(emu)
-    line = "skill/7|Welcome message: language tag "
+    line = "skill/7|CONSUMER_OPEN_NEW_CONVERSATION: language tag "
     assert any(n.startswith(line) and reason in n and n.endswith(": left out") for n in notices), notices
     if len(tag) < 30:
         assert f"{line}{tag!r} {reason}: left out" in notices
@@ -99,7 +99,7 @@ def test_a_bad_language_tag_is_left_out_and_said(emu: Emu, tmp_path: Path, tag: 
     # the Canadian text never lands in a file, and no file is named after the bad tag
     assert not any("Texte canadien" in p.read_text(encoding="utf-8") for p in files)
     assert {p.stem for p in files} <= {lang["language"] for lang in result["languages"]}
-    assert "skill/7|Welcome message" in po_keys(tmp_path / "out" / ACCOUNT / "fr-FR.po")
+    assert "skill/7|CONSUMER_OPEN_NEW_CONVERSATION" in po_keys(tmp_path / "out" / ACCOUNT / "fr-FR.po")
 
 
 def test_fr_newline_ca_is_never_written_as_fr(emu: Emu, tmp_path: Path) -> None:
@@ -130,10 +130,13 @@ def test_two_spellings_of_one_language_are_left_out_and_never_written(emu: Emu, 
 
     before = load(emu, change)
     notices = status_notices(emu)
-    assert "skill/7|Welcome message: language 'fr-fr' appears twice ('fr-FR', 'fr-fr'): left out" in notices
+    assert (
+        "skill/7|CONSUMER_OPEN_NEW_CONVERSATION: language 'fr-fr' appears twice ('fr-FR', 'fr-fr'): left out"
+        in notices
+    )
     export(emu, tmp_path / "out")
     po = tmp_path / "out" / ACCOUNT / "fr-FR.po"
-    assert "skill/7|Welcome message" not in po_keys(po)
+    assert "skill/7|CONSUMER_OPEN_NEW_CONVERSATION" not in po_keys(po)
     catalog = polib.pofile(str(po))
     for entry in catalog:
         entry.msgstr = f"FR {entry.msgid}"
@@ -152,13 +155,13 @@ def test_duplicate_message_event_id_in_a_context_leaves_both_out(emu: Emu, tmp_p
     load(emu, change)
     notices = status_notices(emu)
     assert (
-        "skill/7|Welcome message: another object is also named 'Welcome message' in skill/7: left out"
+        "skill/7|CONSUMER_OPEN_NEW_CONVERSATION: another object is also named 'CONSUMER_OPEN_NEW_CONVERSATION' in skill/7: left out"
         in notices
     )
     export(emu, tmp_path / "out")
     keys = po_keys(tmp_path / "out" / ACCOUNT / "fr-FR.po")
-    assert "skill/7|Welcome message" not in keys
-    assert "skill/7|Agent accepts message" in keys and "account|Welcome message" in keys
+    assert "skill/7|CONSUMER_OPEN_NEW_CONVERSATION" not in keys
+    assert "skill/7|YOU_ARE_CONNECTED_TO" in keys and "account|CONSUMER_OPEN_NEW_CONVERSATION" in keys
 
 
 @pytest.mark.parametrize("event_id", ["", None, 42])
@@ -177,7 +180,7 @@ def test_empty_or_missing_message_event_id_leaves_the_object_out(
     assert any("messageEventId" in n and n.endswith(": left out") for n in notices), notices
     export(emu, tmp_path / "out")
     keys = po_keys(tmp_path / "out" / ACCOUNT / "fr-FR.po")
-    assert "skill/7|Agent accepts message" in keys and not any(k.startswith("skill/7|4") for k in keys)
+    assert "skill/7|YOU_ARE_CONNECTED_TO" in keys and not any(k.startswith("skill/7|4") for k in keys)
 
 
 def test_a_skill_id_that_is_not_a_number_is_left_out(emu: Emu, tmp_path: Path) -> None:
@@ -189,7 +192,7 @@ def test_a_skill_id_that_is_not_a_number_is_left_out(emu: Emu, tmp_path: Path) -
     assert any("skill id '../x' is not a number" in n and n.endswith("left out") for n in notices), notices
     _result, files = export(emu, tmp_path / "out")
     assert files and not any("../x" in str(f) for f in files)
-    assert "skill/7|Welcome message" in po_keys(tmp_path / "out" / ACCOUNT / "fr-FR.po")
+    assert "skill/7|CONSUMER_OPEN_NEW_CONVERSATION" in po_keys(tmp_path / "out" / ACCOUNT / "fr-FR.po")
 
 
 @pytest.mark.parametrize(
@@ -210,7 +213,7 @@ def test_wrong_types_are_left_out_and_said(
     assert any(n.endswith(said) for n in notices), notices
     result, _files = export(emu, tmp_path / "out", "po,xlsx")
     assert any(n.endswith(said) for n in result["notices"])
-    assert "account|Welcome message" in po_keys(tmp_path / "out" / ACCOUNT / "fr-FR.po")
+    assert "account|CONSUMER_OPEN_NEW_CONVERSATION" in po_keys(tmp_path / "out" / ACCOUNT / "fr-FR.po")
 
 
 def test_many_problems_are_cut_to_twenty_lines(emu: Emu) -> None:
@@ -365,6 +368,6 @@ def test_a_language_whose_live_entry_broke_after_the_export_is_gone(emu: Emu, tm
     code, out, _ = run(["import-translations", str(po_path), "--csds-url", emu.url, "--apply", "--json"])
     report = json.loads(out)
     gone = [s for s in report["skipped"] if s["reason"] == "gone"]
-    assert [g["key"] for g in gone] == ["account|Welcome message"] and code == 3
+    assert [g["key"] for g in gone] == ["account|CONSUMER_OPEN_NEW_CONVERSATION"] and code == 3
     assert "cannot be used" in gone[0]["detail"]
     assert welcome(emu.dump(), "account")["data"] == welcome(before, "account")["data"]

@@ -34,16 +34,16 @@ BROWSER_SECONDS = 90
 PWNED = "PWNED"
 HOSTILE = {
     # key → what the "translator" typed; QA keeps most out, the page must still show them as text
-    "account|Agent non-responsive message": f"<script>document.title='{PWNED}'</script>",
-    "account|Welcome message": f"<img src=x onerror=\"document.title='{PWNED}'\">",
-    "account|Off-hours mid-conversation message": f"javascript:document.title='{PWNED}'",
+    "account|AGENT_NON_RESPONSIVE": f"<script>document.title='{PWNED}'</script>",
+    "account|CONSUMER_OPEN_NEW_CONVERSATION": f"<img src=x onerror=\"document.title='{PWNED}'\">",
+    "account|CONSUMER_SEND_MESSAGE_ON_OFFHOURS": f"javascript:document.title='{PWNED}'",
     "account|Disconnected": "Bonjour \u202eesrever\u202c {agentNickname}",
 }
-CONFLICT_KEY = "skill/7|Welcome message"
+CONFLICT_KEY = "skill/7|CONSUMER_OPEN_NEW_CONVERSATION"
 LIVE_HOSTILE = (
     f"<b onmouseover=\"document.title='{PWNED}'\">live</b><script>document.title='{PWNED}'</script>"
 )
-STALE_KEY = "account|Transferred to a different agent message"
+STALE_KEY = "account|ENGAGEMENT_TRANSFERED"
 
 
 def chromium() -> str:
@@ -185,7 +185,7 @@ def test_plan_page_in_a_browser_runs_no_injected_script_and_shows_every_unit(
     assert "--prefer-file" in conflict.text_content()
     stale = units[(STALE_KEY, "fr-FR")]
     assert "source now" in stale.text_content() and "The source changed" in stale.text_content()
-    script = units[("account|Agent non-responsive message", "fr-FR")]
+    script = units[("account|AGENT_NON_RESPONSIVE", "fr-FR")]
     assert "adds HTML tag" in script.text_content() or "HTML" in script.text_content()
 
 
@@ -238,7 +238,7 @@ def cron_json(emu: Emu, tmp_path: Path) -> dict[str, Any]:
     cfg = load_settings(write_config(tmp_path, emu, auto_apply=False), ENV)
     cron_run(cfg, [ACCOUNT], sleep=Sleeps())
     translate_into_inbox(cfg, ACCOUNT, "fr-FR")
-    emu.ui_edit("account", "Agent non-responsive message", "fr-FR", "Édité dans l'interface <b>à la main</b>")
+    emu.ui_edit("account", "AGENT_NON_RESPONSIVE", "fr-FR", "Édité dans l'interface <b>à la main</b>")
     (cfg.paths.inbox / ACCOUNT / "notes.txt").write_text("not a translation\n")
     report = cron_run(cfg, [ACCOUNT], sleep=Sleeps()).to_json()
     assert report["exit_code"] == 3

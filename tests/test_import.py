@@ -160,15 +160,15 @@ def test_ui_edit_is_a_conflict_and_source_change_is_stale(
     emu: Emu, settings: Settings, fr_po: Path, tmp_path: Path
 ) -> None:
     edit_po(fr_po, pseudo)
-    edit_po(fr_po, set_text("account|Agent accepts message", "{agentNickname} est arrivé."))
-    emu.ui_edit("account", "Agent accepts message", FR, "{agentNickname} a rejoint (édité à la main).")
-    emu.ui_edit("account", "Marked urgent message", "en-US", "This conversation is now urgent.")
+    edit_po(fr_po, set_text("account|YOU_ARE_CONNECTED_TO", "{agentNickname} est arrivé."))
+    emu.ui_edit("account", "YOU_ARE_CONNECTED_TO", FR, "{agentNickname} a rejoint (édité à la main).")
+    emu.ui_edit("account", "CONSUMER_ASKED_URGENT_RESPONSE_TIME", "en-US", "This conversation is now urgent.")
     report = run_import(settings, [fr_po], apply=True)
     assert report.exit_code == 3
     skipped = {(s["key"], s["reason"]) for s in report.to_json()["skipped"]}
     assert skipped == {
-        ("account|Agent accepts message", "conflict"),
-        ("account|Marked urgent message", "stale"),
+        ("account|YOU_ARE_CONNECTED_TO", "conflict"),
+        ("account|CONSUMER_ASKED_URGENT_RESPONSE_TIME", "stale"),
     }
     conflict = next(s for s in report.to_json()["skipped"] if s["reason"] == "conflict")
     assert (
@@ -191,13 +191,13 @@ def test_revision_bumped_during_apply_is_retried(emu: Emu, settings: Settings, f
     edit_po(fr_po, pseudo)
     other = {
         "context": "account",
-        "messageEventId": "Off-hours mid-conversation message",
+        "messageEventId": "CONSUMER_SEND_MESSAGE_ON_OFFHOURS",
         "lang": "es-ES",
         "msg": "Cerramos por hoy.",
     }
     same = {
         "context": "skill/9",
-        "messageEventId": "Welcome message",
+        "messageEventId": "CONSUMER_OPEN_NEW_CONVERSATION",
         "lang": FR,
         "msg": "Bonjour, ici les Ventes !",
     }
@@ -216,7 +216,7 @@ def test_revision_bumped_during_apply_is_retried(emu: Emu, settings: Settings, f
     assert now[("account", "4", "es-es")]["msg"] == "Cerramos por hoy."  # the other writer's edit survives
     assert now[("skill/9", "1", "fr-fr")]["msg"] == "Bonjour, ici les Ventes !"  # the human edit won
     assert [(s["key"], s["reason"]) for s in report.to_json()["skipped"]] == [
-        ("skill/9|Welcome message", "conflict")
+        ("skill/9|CONSUMER_OPEN_NEW_CONVERSATION", "conflict")
     ]
     assert now[("account", "4", "fr-fr")]["msg"].startswith("(fr) ")
     assert report.exit_code == 3
@@ -229,8 +229,13 @@ def test_read_back_that_disagrees_fails_the_run_and_records_nothing(
     the state store neither claims the unit as pushed nor takes its text as an origin.
     (Since issue #24, what the read-back confirmed stays recorded: it was written.)"""
     edit_po(fr_po, pseudo)
-    key, edited = "skill/9|Welcome message", "Bonjour, ici les Ventes !"
-    edit = {"context": "skill/9", "messageEventId": "Welcome message", "lang": FR, "msg": edited}
+    key, edited = "skill/9|CONSUMER_OPEN_NEW_CONVERSATION", "Bonjour, ici les Ventes !"
+    edit = {
+        "context": "skill/9",
+        "messageEventId": "CONSUMER_OPEN_NEW_CONVERSATION",
+        "lang": FR,
+        "msg": edited,
+    }
     # the live view is the first GET of the auto messages; the read-back is the next one (a "?":
     # not a get-by-id that learns a numeric id)
     emu.faults(script=[{"match": "auto-messages?", "method": "GET", "skip": 1, "uiEdit": edit}])
@@ -344,7 +349,7 @@ def test_restore_returns_the_account_to_its_pre_apply_state(
 def test_restore_leaves_a_later_human_edit_alone(emu: Emu, settings: Settings, fr_po: Path) -> None:
     edit_po(fr_po, pseudo)
     report = run_import(settings, [fr_po], apply=True)
-    emu.ui_edit("skill/9", "Welcome message", FR, "Bonjour des Ventes (humain)")
+    emu.ui_edit("skill/9", "CONSUMER_OPEN_NEW_CONVERSATION", FR, "Bonjour des Ventes (humain)")
     conn = connect(settings, settings.account(ACCOUNT))
     done = restore_backup(
         conn,
@@ -384,7 +389,7 @@ def _header(path: Path, name: str, value: str) -> None:
         (lambda p: _header(p, "X-Automsg-Language", "it-IT"), "has no it-IT units", False),
         (
             lambda p: (
-                edit_po(p, set_text("account|Welcome message", "x"))
+                edit_po(p, set_text("account|CONSUMER_OPEN_NEW_CONVERSATION", "x"))
                 or p.write_text(
                     p.read_text(encoding="utf-8")
                     + '\nmsgctxt "account|No such message"\nmsgid "a"\nmsgstr "b"\n',
@@ -418,7 +423,10 @@ def test_bad_file_is_a_clear_error_and_nothing_of_it_is_written(
     edit_po(bad, pseudo)
     edit_po(
         good,
-        set_text("account|Welcome message", "Hallo! Ein Mitarbeiter meldet sich in {expectedResponseTime}."),
+        set_text(
+            "account|CONSUMER_OPEN_NEW_CONVERSATION",
+            "Hallo! Ein Mitarbeiter meldet sich in {expectedResponseTime}.",
+        ),
     )
     damage(bad)
     report = run_import(settings, [bad, good], apply=True)
@@ -435,14 +443,14 @@ def test_bad_file_is_a_clear_error_and_nothing_of_it_is_written(
 
 def test_fuzzy_and_empty_entries_are_not_imported(emu: Emu, settings: Settings, fr_po: Path) -> None:
     def fuzzy(entry: polib.POEntry) -> None:
-        if entry.msgctxt == "account|Marked urgent message":
+        if entry.msgctxt == "account|CONSUMER_ASKED_URGENT_RESPONSE_TIME":
             entry.msgstr = "Urgent !"
             entry.flags.append("fuzzy")
 
     edit_po(fr_po, fuzzy)
     report = run_import(settings, [fr_po], apply=True)
     reasons = {(i.key, i.reason) for i in report.ignored}
-    assert ("account|Marked urgent message", "fuzzy") in reasons
+    assert ("account|CONSUMER_ASKED_URGENT_RESPONSE_TIME", "fuzzy") in reasons
     assert sum(1 for i in report.ignored if i.reason == "empty") == 12
     assert report.exit_code == 0 and report.applied is None
     assert run_import(settings, [fr_po], apply=True, include_fuzzy=True).exit_code == 0
@@ -455,12 +463,12 @@ def test_poedit_style_resave_still_imports(emu: Emu, settings: Settings, fr_po: 
         {"Last-Translator": "Jeanne <j@example.com>", "X-Generator": "Poedit 3.4.2", "Language": "fr"}
     )
     for entry in po:
-        if entry.msgctxt == "account|Marked urgent message":
+        if entry.msgctxt == "account|CONSUMER_ASKED_URGENT_RESPONSE_TIME":
             entry.msgstr = "Votre conversation est marquée comme urgente."
     po.save(str(fr_po))
     report = run_import(settings, [fr_po], apply=True)
     assert report.exit_code == 0 and [d["key"] for d in report.to_json()["applied"]] == [
-        "account|Marked urgent message"
+        "account|CONSUMER_ASKED_URGENT_RESPONSE_TIME"
     ]
 
 
@@ -472,7 +480,7 @@ def test_xlsx_edited_and_resaved_imports_and_formulas_are_refused(
     wb = openpyxl.load_workbook(path)  # a full load and save, as a spreadsheet program does
     ws = wb["Translations"]
     rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
-    ws.cell(rows["account|Marked urgent message"], 5).value = "השיחה שלך סומנה כדחופה."
+    ws.cell(rows["account|CONSUMER_ASKED_URGENT_RESPONSE_TIME"], 5).value = "השיחה שלך סומנה כדחופה."
     ws.cell(
         rows["account|Disconnected"]
         if "account|Disconnected" in rows
@@ -481,7 +489,7 @@ def test_xlsx_edited_and_resaved_imports_and_formulas_are_refused(
     ).value = '=CONCAT("a","b")'
     wb.save(path)
     report = run_import(settings, [path], apply=True)
-    assert [d["key"] for d in report.to_json()["applied"]] == ["account|Marked urgent message"]
+    assert [d["key"] for d in report.to_json()["applied"]] == ["account|CONSUMER_ASKED_URGENT_RESPONSE_TIME"]
     assert [(s["key"], s["reason"]) for s in report.to_json()["skipped"]] == [
         ("account|Routing to an agent", "qa")
     ]
@@ -494,7 +502,7 @@ def test_cli_exit_codes_and_report(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     edit_po(fr_po, pseudo)
-    edit_po(fr_po, set_text("account|Agent accepts message", "Salut !"))  # drops {agentNickname}
+    edit_po(fr_po, set_text("account|YOU_ARE_CONNECTED_TO", "Salut !"))  # drops {agentNickname}
     base = ["--account", ACCOUNT, "--csds-url", emu.url, "--state-dir", str(settings.state_dir)]
     result = CliRunner().invoke(
         main, ["import-translations", str(fr_po), *base, "--report", "r.json"], env=USER
@@ -520,7 +528,7 @@ def test_worker_pool_reads_files_as_one_process_does(
     files = sorted((tmp_path / "out" / ACCOUNT).glob("*.po"))
     assert len(files) == 3
     edit_po(files[0], pseudo)
-    edit_po(files[1], set_text("account|Welcome message", "<script>x</script>"))  # a QA error
+    edit_po(files[1], set_text("account|CONSUMER_OPEN_NEW_CONVERSATION", "<script>x</script>"))  # a QA error
     files[2].write_text(files[2].read_text(encoding="utf-8") + '\nmsgid "broken\n', encoding="utf-8")
 
     def summary(report: ImportReport) -> dict[str, Any]:
@@ -540,21 +548,21 @@ def test_one_language_in_two_files_agreeing_once_disagreeing_skipped(
 ) -> None:
     export(conn, settings, tmp_path / "out", [FR], ["po", "xlsx"])
     po, xlsx = tmp_path / "out" / ACCOUNT / "fr-FR.po", tmp_path / "out" / ACCOUNT / "fr-FR.xlsx"
-    edit_po(po, set_text("account|Marked urgent message", "Conversation urgente."))
-    edit_po(po, set_text("account|First-time welcome message", "Bienvenue (PO)"))
+    edit_po(po, set_text("account|CONSUMER_ASKED_URGENT_RESPONSE_TIME", "Conversation urgente."))
+    edit_po(po, set_text("account|CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME", "Bienvenue (PO)"))
     edit_xlsx(
         xlsx,
         {
-            "account|Marked urgent message": "Conversation urgente.",
-            "account|First-time welcome message": "Bienvenue (XLSX)",
+            "account|CONSUMER_ASKED_URGENT_RESPONSE_TIME": "Conversation urgente.",
+            "account|CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME": "Bienvenue (XLSX)",
         },
     )
     report = run_import(settings, [po, xlsx])
     planned = [d["key"] for d in report.to_json()["planned"]]
-    assert planned.count("account|Marked urgent message") == 1  # the files agree: once
-    assert "account|First-time welcome message" not in planned
+    assert planned.count("account|CONSUMER_ASKED_URGENT_RESPONSE_TIME") == 1  # the files agree: once
+    assert "account|CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME" not in planned
     skipped = [(s["key"], s["reason"], s["file"]) for s in report.to_json()["skipped"]]
     assert skipped == [
-        ("account|First-time welcome message", "conflict", str(po)),
-        ("account|First-time welcome message", "conflict", str(xlsx)),
+        ("account|CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME", "conflict", str(po)),
+        ("account|CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME", "conflict", str(xlsx)),
     ]

@@ -140,7 +140,11 @@ def test_cli_a_language_the_account_lacks_exports_every_unit_as_missing(emu: Emu
 
 
 def test_export_languages_notes_the_language_the_account_lacks() -> None:
-    raw = {"id": 1, "messageEventId": "Welcome message", "data": [{"lang": "fr-FR", "msg": "Bonjour"}]}
+    raw = {
+        "id": 1,
+        "messageEventId": "CONSUMER_OPEN_NEW_CONVERSATION",
+        "data": [{"lang": "fr-FR", "msg": "Bonjour"}],
+    }
     contexts = {Context.account(): [AutoMessage(raw)]}
     assert account_languages(contexts) == ["fr-FR"]
     notes: list[str] = []

@@ -59,15 +59,15 @@ def test_edited_in_libreoffice_then_imported(
     edit_xlsx(
         path,
         {
-            "account|Marked urgent message": "השיחה שלך סומנה כדחופה.",
-            "skill/7|Agent accepts message": "{agentNickname} ממחלקת החיובים הצטרף/ה.",
+            "account|CONSUMER_ASKED_URGENT_RESPONSE_TIME": "השיחה שלך סומנה כדחופה.",
+            "skill/7|YOU_ARE_CONNECTED_TO": "{agentNickname} ממחלקת החיובים הצטרף/ה.",
         },
     )
     report = run_import(settings, [resave(path, tmp_path)], apply=True)
     assert report.exit_code == 0, report.to_json()
     assert sorted(d["key"] for d in report.to_json()["applied"]) == [
-        "account|Marked urgent message",
-        "skill/7|Agent accepts message",
+        "account|CONSUMER_ASKED_URGENT_RESPONSE_TIME",
+        "skill/7|YOU_ARE_CONNECTED_TO",
     ]
 
 

@@ -548,7 +548,7 @@ def test_every_command_logs_out(emu: Emu, tmp_path: Path, monkeypatch: pytest.Mo
     assert (code, calls) == (0, [("login", 200), ("logout", 200)])
     po = tmp_path / "out" / ACCOUNT / "fr-FR.po"
     catalog = polib.pofile(str(po))
-    catalog.find("account|Off-hours mid-conversation message", by="msgctxt").msgstr = "Nous fermons."
+    catalog.find("account|CONSUMER_SEND_MESSAGE_ON_OFFHOURS", by="msgctxt").msgstr = "Nous fermons."
     catalog.save(str(po))
     text = po.read_text(encoding="utf-8")
     code, calls = cli("import-translations", str(po), "--account", ACCOUNT)

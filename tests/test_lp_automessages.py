@@ -29,7 +29,7 @@ def test_list_account_context(conn: Connection) -> None:
     assert listing.revision == "1" and not listing.not_modified
     assert listing.messages is not None
     ids = [m.message_event_id for m in listing.messages]
-    assert "Welcome message" in ids and "Disconnected" not in ids  # deleted hidden
+    assert "CONSUMER_OPEN_NEW_CONVERSATION" in ids and "Disconnected" not in ids  # deleted hidden
 
 
 def test_include_deleted(conn: Connection) -> None:
@@ -80,7 +80,7 @@ def test_if_match_current_revision_is_304(emu: Emu, conn: Connection) -> None:
     assert again.not_modified and again.messages is None and again.revision == "1"
     wildcard = api.list_messages(Context.account(), if_match="-1")
     assert not wildcard.not_modified and wildcard.messages
-    emu.ui_edit("account", "Welcome message", "fr-FR", "Salut !")
+    emu.ui_edit("account", "CONSUMER_OPEN_NEW_CONVERSATION", "fr-FR", "Salut !")
     changed = api.list_messages(Context.account(), if_match=first.revision)
     assert not changed.not_modified and changed.revision == "2"
     assert [r["status"] for r in emu.requests() if "auto-messages" in r["path"]] == [
@@ -149,7 +149,7 @@ def test_array_put_unified(emu: Emu, conn: Connection) -> None:
 def test_stale_revision_is_a_conflict_not_a_retry(emu: Emu, conn: Connection) -> None:
     api = AutoMessagesApi(conn, LEGACY, writable=True)
     message, revision = api.get("1", Context.account())
-    emu.ui_edit("account", "Welcome message", "fr-FR", "Bonjour (édité)")
+    emu.ui_edit("account", "CONSUMER_OPEN_NEW_CONVERSATION", "fr-FR", "Bonjour (édité)")
     with pytest.raises(RevisionConflict) as caught:
         api.update(Context.account(), [message.with_texts({"fr-FR": "Nouveau"})], revision)
     assert caught.value.status == 409
@@ -206,7 +206,7 @@ def test_revision_never_goes_back_on_load(emu: Emu, conn: Connection) -> None:
     """As on LivePerson: reloading the store must not let a stale If-Match match again."""
     api = AutoMessagesApi(conn, LEGACY, writable=True)
     message, revision = api.get("2", Context.account())
-    emu.ui_edit("account", "Welcome message", "fr-FR", "x")  # revision 2
+    emu.ui_edit("account", "CONSUMER_OPEN_NEW_CONVERSATION", "fr-FR", "x")  # revision 2
     emu.hook("PUT", "load", sample_data())  # the data says revision 1
     with pytest.raises(RevisionConflict):
         api.update(Context.account(), [message], revision)

@@ -97,7 +97,7 @@ def test_export_apply_conflict_and_redelivery_through_the_cli(
     assert all(live[(d["context"], d["key"].split("|", 1)[1])] == d["new"] for d in first["applied"])
 
     # a human edits one unit in LivePerson's UI; the translator corrects every entry
-    emu.ui_edit("skill/9", "Welcome message", "fr-FR", "Bonjour des Ventes (humain)")
+    emu.ui_edit("skill/9", "CONSUMER_OPEN_NEW_CONVERSATION", "fr-FR", "Bonjour des Ventes (humain)")
     po = polib.pofile(str(path))
     for entry in po:
         entry.msgstr += " (v2)"
@@ -105,9 +105,13 @@ def test_export_apply_conflict_and_redelivery_through_the_cli(
     second = cli(emu, tmp_path, "import-translations", str(path), "--apply", "--json")
     assert second.exit_code == 3, second.output  # one conflict: needs a human
     report = json.loads(second.stdout)
-    assert [(s["key"], s["reason"]) for s in report["skipped"]] == [("skill/9|Welcome message", "conflict")]
+    assert [(s["key"], s["reason"]) for s in report["skipped"]] == [
+        ("skill/9|CONSUMER_OPEN_NEW_CONVERSATION", "conflict")
+    ]
     assert len(report["applied"]) == len(po) - 1  # every other correction went live: no false conflict
-    assert fr_texts(emu)[("skill/9", "Welcome message")] == "Bonjour des Ventes (humain)"  # never overwritten
+    assert (
+        fr_texts(emu)[("skill/9", "CONSUMER_OPEN_NEW_CONVERSATION")] == "Bonjour des Ventes (humain)"
+    )  # never overwritten
 
     again = cli(emu, tmp_path, "import-translations", str(path), "--apply", "--json")
     assert (
@@ -121,7 +125,10 @@ def test_export_apply_conflict_and_redelivery_through_the_cli(
         assert len(tokens) >= 3 and not [r for r in emu.requests() if "/vep/" in r["path"]]
 
 
-def test_oauth1_keys_are_refused_in_words_on_the_2026_reading(tmp_path: Path) -> None:
+def test_oauth1_keys_are_refused_in_words_on_the_2026_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("automsg_sync.lp.auth._warned_retired", set())  # a run of its own: warned once
     data = sample_data()
     data["accounts"][ACCOUNT]["behaviour"] = dict(READING_2026)
     with EmulatorServer(Store(data)) as server:

@@ -34,7 +34,12 @@ from automsg_sync.lp.automessages import AutoMessagesApi
 from automsg_sync.model import Context
 from automsg_sync.state import StateStore
 
-UI_EDIT = {"context": "account", "messageEventId": "Welcome message", "lang": "de-DE", "msg": "Hallo (UI)"}
+UI_EDIT = {
+    "context": "account",
+    "messageEventId": "CONSUMER_OPEN_NEW_CONVERSATION",
+    "lang": "de-DE",
+    "msg": "Hallo (UI)",
+}
 READINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     # name: (emulator behaviour, account settings)
     "arrays refused": ({"collectionArrays": False}, {}),
@@ -138,7 +143,7 @@ def test_every_reading_ends_with_the_right_texts_in_the_right_contexts(
 
     expected = by_event(before)
     expected.update(wanted)
-    expected[("account", "Welcome message", "de-de")] = "Hallo (UI)"  # the human edit stands
+    expected[("account", "CONSUMER_OPEN_NEW_CONVERSATION", "de-de")] = "Hallo (UI)"  # the human edit stands
     assert by_event(emu.dump()) == expected  # the right texts in the right contexts, nothing else
     after = copy.deepcopy(emu.dump()["accounts"][ACCOUNT])
     assert sorted(after["autoMessages"]) == sorted(before["accounts"][ACCOUNT]["autoMessages"])

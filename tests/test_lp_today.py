@@ -375,7 +375,7 @@ def test_a_deleted_skills_overrides_are_named_and_left_out_unless_asked_for(
     keys = {e.msgctxt for e in polib.pofile(str(tmp_path / "all" / ACCOUNT / "fr-FR.po"))}
     assert not [k for k in keys if k.startswith("skill/7|")] and [k for k in keys if k.startswith("skill/9|")]
     seven = {e.msgctxt: e for e in polib.pofile(str(tmp_path / "seven" / ACCOUNT / "fr-FR.po"))}
-    assert "Skill: Billing (deleted) (7)" in seven["skill/7|Welcome message"].comment
+    assert "Skill: Billing (deleted) (7)" in seven["skill/7|CONSUMER_OPEN_NEW_CONVERSATION"].comment
     asked = [r["query"] for r in emu.requests() if r["path"].endswith("/le-users/skills")]
     assert asked and all(q.get("include_deleted") == "true" for q in asked)
 
@@ -386,11 +386,11 @@ def test_a_message_read_through_the_legacy_api_is_chat_and_keeps_its_sources_tag
     """Every legacy-API message is chat (its overview: "LivePersons legacy chat product"):
     a translation keeping the source's ``<b>`` passes QA, as it would not for messaging."""
     emu = emu_of(served(apis="legacy"))
-    emu.ui_edit("account", "Welcome message", "en-US", "Welcome to <b>Acme</b> support.")
+    emu.ui_edit("account", "CONSUMER_OPEN_NEW_CONVERSATION", "en-US", "Welcome to <b>Acme</b> support.")
     s = settings_for(emu, CLIENT, tmp_path)
     path = _translated_export(emu, s, tmp_path)
     po = polib.pofile(str(path))
-    entry = next(e for e in po if e.msgctxt == "account|Welcome message")
+    entry = next(e for e in po if e.msgctxt == "account|CONSUMER_OPEN_NEW_CONVERSATION")
     assert "Channel: chat" in entry.comment
     entry.msgstr = "Bienvenue chez le support <b>Acme</b>."
     po.save(str(path))
@@ -398,8 +398,10 @@ def test_a_message_read_through_the_legacy_api_is_chat_and_keeps_its_sources_tag
     with connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:
         report = import_translations(conn, s.account(ACCOUNT), [path], ImportOptions(), state, tmp_path / "b")
     state.close()
-    assert [f for f in report.qa if f.key == "account|Welcome message" and f.severity == "error"] == []
-    assert "account|Welcome message" in {d["key"] for d in report.to_json()["planned"]}
+    assert [
+        f for f in report.qa if f.key == "account|CONSUMER_OPEN_NEW_CONVERSATION" and f.severity == "error"
+    ] == []
+    assert "account|CONSUMER_OPEN_NEW_CONVERSATION" in {d["key"] for d in report.to_json()["planned"]}
 
 
 # --------------------------------------------------------------------------- stock texts
@@ -409,7 +411,7 @@ def _fr_welcome(data: dict[str, Any]) -> str:
     [obj] = [
         o
         for o in data["accounts"][ACCOUNT]["autoMessages"]["account"]
-        if o["messageEventId"] == "Welcome message"
+        if o["messageEventId"] == "CONSUMER_OPEN_NEW_CONVERSATION"
     ]
     return str(next(e["msg"] for e in obj["data"] if e["lang"].lower() == "fr-fr"))
 
@@ -424,12 +426,14 @@ def test_livepersons_stock_texts_mark_units_default_when_the_endpoint_answers(
 ) -> None:
     monkeypatch.setattr("automsg_sync.export._said_no_stock", [])  # a new run
     data = served(defaults=served_by)
-    data["accounts"][ACCOUNT]["stockTexts"] = {"Welcome message": {"fr-FR": _fr_welcome(sample_data())}}
+    data["accounts"][ACCOUNT]["stockTexts"] = {
+        "CONSUMER_OPEN_NEW_CONVERSATION": {"fr-FR": _fr_welcome(sample_data())}
+    }
     emu = emu_of(data)
     s = settings_for(emu, CLIENT, tmp_path)
     result = export_po(s, tmp_path / "out", ["fr-FR"])
     entries = {e.msgctxt: e for e in polib.pofile(str(tmp_path / "out" / ACCOUNT / "fr-FR.po"))}
-    welcome = entries["account|Welcome message"]
+    welcome = entries["account|CONSUMER_OPEN_NEW_CONVERSATION"]
     said = [r.getMessage() for r in logs.records if "stock texts could not be read" in r.getMessage()]
     if served_by == "served":
         assert "LivePerson default text" in welcome.comment and welcome.msgstr == _fr_welcome(sample_data())
@@ -446,13 +450,16 @@ def test_en_uk_is_en_gb_and_the_accounts_spelling_is_written_back(emu: Emu, tmp_
     """LivePerson's pages write "Format: en-US, en-UK": an account holding ``en-UK`` exports
     to ``--languages en-GB`` (one language), and a text added to a message that lacks it is
     written as the account spells it (``en-UK``), not as ``en-GB``."""
-    emu.ui_edit("account", "Welcome message", "en-UK", "Thanks for messaging us, mate.")
+    emu.ui_edit("account", "CONSUMER_OPEN_NEW_CONVERSATION", "en-UK", "Thanks for messaging us, mate.")
     s = settings_for(emu, CLIENT, tmp_path)
     result = export_po(s, tmp_path / "out", ["en-GB"])
     assert [lang.language for lang in result.languages] == ["en-GB"]
     path = tmp_path / "out" / ACCOUNT / "en-GB.po"
     po = polib.pofile(str(path))
-    assert po.find("account|Welcome message", by="msgctxt").msgstr == "Thanks for messaging us, mate."  # type: ignore[union-attr]
+    assert (
+        po.find("account|CONSUMER_OPEN_NEW_CONVERSATION", by="msgctxt").msgstr
+        == "Thanks for messaging us, mate."
+    )  # type: ignore[union-attr]
     for entry in po:
         entry.msgstr = entry.msgstr or f"(uk) {entry.msgid}"
     po.save(str(path))

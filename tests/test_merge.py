@@ -22,7 +22,7 @@ from test_import import FR, edit_po, export, pseudo, run_import, set_text, texts
 from automsg_sync.config import Settings
 from automsg_sync.lp import Connection
 
-WELCOME = "account|Welcome message"
+WELCOME = "account|CONSUMER_OPEN_NEW_CONVERSATION"
 
 
 def fr_text(emu: Emu, context: str, event_id: str) -> str | None:
@@ -39,7 +39,7 @@ def test_a_row_left_as_exported_is_untouched_and_the_live_edit_stands(
     po = tmp_path / "out" / ACCOUNT / f"{FR}.po"
     exported = {e.msgctxt: e.msgstr for e in polib.pofile(str(po))}
     assert exported[WELCOME]  # translated at export: the file shows the live text
-    emu.ui_edit("account", "Welcome message", FR, "Bonjour (édité dans l'interface)")
+    emu.ui_edit("account", "CONSUMER_OPEN_NEW_CONVERSATION", FR, "Bonjour (édité dans l'interface)")
     edit_po(po, pseudo)  # the translator fills what is missing, leaves the rest
     for prefer_file in (False, True):
         report = run_import(settings, [po], apply=True, prefer_file=prefer_file)
@@ -48,7 +48,7 @@ def test_a_row_left_as_exported_is_untouched_and_the_live_edit_stands(
         # the other translated rows equal their live text: plain no-ops, decided first
         assert report.counts()["untouched"] == 1
         assert report.counts()["noop"] == len([v for v in exported.values() if v]) - 1 + 13 * prefer_file
-        assert fr_text(emu, "account", "Welcome message") == "Bonjour (édité dans l'interface)"
+        assert fr_text(emu, "account", "CONSUMER_OPEN_NEW_CONVERSATION") == "Bonjour (édité dans l'interface)"
     assert {d["key"] for d in report.to_json()["untouched"]} >= {WELCOME}
 
 
@@ -60,20 +60,22 @@ def test_a_second_delivery_corrects_our_own_write(
     edit_po(po, pseudo)
     first = run_import(settings, [po], apply=True)
     assert first.exit_code == 0 and first.applied is not None and len(first.applied.written) == 13
-    key = "account|Off-hours welcome message"
+    key = "account|CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS"
     # the translator corrects a text we already wrote, in the same export's file
     edit_po(po, set_text(key, "Notre équipe est absente ; réponse sous {expectedResponseTime}."))
     second = run_import(settings, [po], apply=True)
     outcome = {str(d.key): d.outcome for d in second.decisions if d.language == FR}
     assert outcome[key] == "update" and second.exit_code == 0, second.to_json()["skipped"]
-    assert fr_text(emu, "account", "Off-hours welcome message").startswith("Notre équipe est absente")  # type: ignore[union-attr]
+    assert fr_text(emu, "account", "CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS").startswith(
+        "Notre équipe est absente"
+    )  # type: ignore[union-attr]
     # a human edit after our write is still somebody else's: a conflict, and it stands
-    emu.ui_edit("account", "Off-hours welcome message", FR, "Modifié par un humain")
+    emu.ui_edit("account", "CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS", FR, "Modifié par un humain")
     edit_po(po, set_text(key, "Encore une correction {expectedResponseTime}."))
     third = run_import(settings, [po], apply=True)
     outcome = {str(d.key): d.outcome for d in third.decisions if d.language == FR}
     assert outcome[key] == "conflict" and third.exit_code == 3
-    assert fr_text(emu, "account", "Off-hours welcome message") == "Modifié par un humain"
+    assert fr_text(emu, "account", "CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS") == "Modifié par un humain"
 
 
 def test_an_older_delivery_does_not_undo_a_newer_one(
@@ -83,12 +85,12 @@ def test_an_older_delivery_does_not_undo_a_newer_one(
     (an old file left in an inbox, a mistake) is a conflict, not an update back to the
     old text: its translator never saw round 2's. A second delivery of round 2 still
     corrects round 2's text."""
-    key = "account|Off-hours welcome message"
+    key = "account|CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS"
     export(conn, settings, tmp_path / "r1", [FR], ["po"])
     round1 = tmp_path / "r1" / ACCOUNT / f"{FR}.po"
     edit_po(round1, pseudo)
     assert run_import(settings, [round1], apply=True).exit_code == 0
-    old_text = fr_text(emu, "account", "Off-hours welcome message")
+    old_text = fr_text(emu, "account", "CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS")
     export(conn, settings, tmp_path / "r2", [FR], ["po"])
     round2 = tmp_path / "r2" / ACCOUNT / f"{FR}.po"
     edit_po(round2, set_text(key, "Deuxième tour : absents, réponse sous {expectedResponseTime}."))
@@ -97,13 +99,15 @@ def test_an_older_delivery_does_not_undo_a_newer_one(
     again = run_import(settings, [round1], apply=True)
     outcome = {str(d.key): d.outcome for d in again.decisions if d.language == FR}
     assert outcome[key] == "conflict" and again.exit_code == 3, again.to_json()["planned"]
-    assert fr_text(emu, "account", "Off-hours welcome message").startswith("Deuxième tour")  # type: ignore[union-attr]
+    assert fr_text(emu, "account", "CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS").startswith("Deuxième tour")  # type: ignore[union-attr]
     assert old_text is not None and not old_text.startswith("Deuxième")
     edit_po(round2, set_text(key, "Deuxième tour, corrigé {expectedResponseTime}."))
     second = run_import(settings, [round2], apply=True)
     outcome = {str(d.key): d.outcome for d in second.decisions if d.language == FR}
     assert outcome[key] == "update" and second.exit_code == 0, second.to_json()["skipped"]
-    assert fr_text(emu, "account", "Off-hours welcome message").startswith("Deuxième tour, corrigé")  # type: ignore[union-attr]
+    assert fr_text(emu, "account", "CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS").startswith(
+        "Deuxième tour, corrigé"
+    )  # type: ignore[union-attr]
 
 
 def test_a_sorted_sheet_is_refused_naming_the_row(
@@ -152,12 +156,14 @@ def test_rows_left_as_exported_are_not_qa_checked(
     emu: Emu, conn: Connection, settings: Settings, tmp_path: Path
 ) -> None:
     """LivePerson's own text, which the translator did not touch, is nothing to judge."""
-    emu.ui_edit("account", "Off-hours welcome message", FR, "Texte saisi dans l'interface")  # no placeholder
+    emu.ui_edit(
+        "account", "CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS", FR, "Texte saisi dans l'interface"
+    )  # no placeholder
     export(conn, settings, tmp_path / "out", [FR], ["po"])
     po = tmp_path / "out" / ACCOUNT / f"{FR}.po"
     report = run_import(settings, [po], apply=True)
     assert report.qa == [] and report.exit_code == 0 and report.counts()["skipped"] == 0
     # the same text typed by the translator is judged: it drops the placeholder
-    edit_po(po, set_text("account|Welcome message", "Bonjour sans délai"))
+    edit_po(po, set_text("account|CONSUMER_OPEN_NEW_CONVERSATION", "Bonjour sans délai"))
     report = run_import(settings, [po], apply=True)
     assert [f.check for f in report.qa] == ["placeholders"] and report.exit_code == 3

@@ -13,7 +13,7 @@ from automsg_sync.model import Context, UnitKey
 from automsg_sync.qa import ERROR, WARNING, QAContext, check_translation
 from automsg_sync.render import print_import_report
 
-MESSAGING = "Welcome message"
+MESSAGING = "CONSUMER_OPEN_NEW_CONVERSATION"
 CHAT = "Agents unavailable"
 
 
@@ -103,12 +103,12 @@ def test_rtl_marks_are_not_control_characters() -> None:
 
 
 def test_finding_names_file_line_unit_language() -> None:
-    ctx = QAContext("fr-FR.po", 12, "account|Welcome message", "fr-FR", MESSAGING)
+    ctx = QAContext("fr-FR.po", 12, "account|CONSUMER_OPEN_NEW_CONVERSATION", "fr-FR", MESSAGING)
     [finding] = [f for f in check_translation("Hi {x}", "Salut", ctx) if f.check == "placeholders"]
     assert (finding.file, finding.where, finding.key, finding.language) == (
         "fr-FR.po",
         12,
-        "account|Welcome message",
+        "account|CONSUMER_OPEN_NEW_CONVERSATION",
         "fr-FR",
     )
     assert "{x}" in finding.message
@@ -258,7 +258,7 @@ def test_the_report_and_the_terminal_carry_the_words() -> None:
         in out
     )
     assert (
-        "warning fr-FR.po:12: account|Welcome message [fr-FR] doubled space where the source has none "
+        "warning fr-FR.po:12: account|CONSUMER_OPEN_NEW_CONVERSATION [fr-FR] doubled space where the source has none "
         "(double-space)" in out
     )
 

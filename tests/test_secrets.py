@@ -106,7 +106,7 @@ def test_every_command_keeps_secrets_out_of_output_and_files(
 
     catalog = polib.pofile(str(po))
     catalog.find(
-        "account|Off-hours mid-conversation message", by="msgctxt"
+        "account|CONSUMER_SEND_MESSAGE_ON_OFFHOURS", by="msgctxt"
     ).msgstr = "Nous fermons pour la journée."
     catalog.save(str(po))
     text = po.read_text(encoding="utf-8")
@@ -266,7 +266,7 @@ def test_a_server_echoing_requests_leaks_no_secret_anywhere(
     assert cli(500, "export-for-translation", "--out", "out", "--format", "po") == 0
     po = tmp_path / "out" / ACCOUNT / "fr-FR.po"
     catalog = polib.pofile(str(po))
-    entry = catalog.find("account|Off-hours mid-conversation message", by="msgctxt")
+    entry = catalog.find("account|CONSUMER_SEND_MESSAGE_ON_OFFHOURS", by="msgctxt")
     entry.msgstr = "Nous fermons pour la journée."
     catalog.save(str(po))
     assert cli(500, "import-translations", str(po), "--report", "plan.json") == 0
@@ -349,7 +349,7 @@ def test_backups_reports_and_error_files_are_private_outbox_files_group_readable
     assert {p.name: oct(_mode(p)) for p in exported} == {p.name: "0o640" for p in exported}
     po = tmp_path / "out" / ACCOUNT / "fr-FR.po"
     catalog = polib.pofile(str(po))
-    catalog.find("account|Off-hours mid-conversation message", by="msgctxt").msgstr = "Nous fermons."
+    catalog.find("account|CONSUMER_SEND_MESSAGE_ON_OFFHOURS", by="msgctxt").msgstr = "Nous fermons."
     catalog.save(str(po))
     assert cli("import-translations", str(po), "--apply") == 0
     (backup,) = (tmp_path / ".automsg" / "backups").iterdir()
@@ -358,7 +358,7 @@ def test_backups_reports_and_error_files_are_private_outbox_files_group_readable
     backups = list((tmp_path / ".automsg" / "backups").iterdir())
     assert len(backups) == 2 and {oct(_mode(p)) for p in backups} == {"0o600"}  # the restore's own backup too
     emu.ui_edit(
-        "account", "Off-hours mid-conversation message", "de-DE", "Geänderter Text"
+        "account", "CONSUMER_SEND_MESSAGE_ON_OFFHOURS", "de-DE", "Geänderter Text"
     )  # something new to export
     (tmp_path / "inbox" / ACCOUNT).mkdir(parents=True, exist_ok=True)
     shutil.copy(po, tmp_path / "inbox" / ACCOUNT / "fr-FR.po")
@@ -462,8 +462,8 @@ def test_private_json_is_0600_even_over_a_temporary_file_left_behind(tmp_path: P
             "automsg.toml: accounts[0].password: a secret written in it is refused",
         ),
         (
-            '{"key": "account|Welcome message", "tokenTtl": 120, "max_retry_wait": 120}',
-            '{"key": "account|Welcome message", "tokenTtl": 120, "max_retry_wait": 120}',
+            '{"key": "account|CONSUMER_OPEN_NEW_CONVERSATION", "tokenTtl": 120, "max_retry_wait": 120}',
+            '{"key": "account|CONSUMER_OPEN_NEW_CONVERSATION", "tokenTtl": 120, "max_retry_wait": 120}',
         ),
     ],
 )

@@ -250,22 +250,23 @@ def test_emulator_sends_first_time_then_returning_by_id_under_either_name(
     client.login("returning-consumer")
     seen = [client.open_conversation(language="fr-FR", skill=None, first_message="hi") for _ in range(2)]
     assert welcomes(seen) == [(FIRST_TIME, first_fr), (RETURNING, plain_fr)]
-    # the sample data's names converted to LivePerson's ids: the same choice
-    renamed = {"Welcome message": RETURNING, "First-time welcome message": FIRST_TIME}
+    # data that names the messages by their UI names (as the sample once did): the same choice
+    renamed = {RETURNING: "Welcome message", FIRST_TIME: "First-time welcome message"}
 
-    def to_ids(account: dict[str, Any]) -> None:
+    def to_names(account: dict[str, Any]) -> None:
         for objects in account["autoMessages"].values():
             for o in objects:
                 o["messageEventId"] = renamed.get(o["messageEventId"], o["messageEventId"])
 
-    change_account(emu, vsettings, to_ids)
-    assert stored_id(emu, "account", FIRST_TIME) == FIRST_TIME
+    change_account(emu, vsettings, to_names)
+    assert stored_id(emu, "account", FIRST_TIME) == "First-time welcome message"
     client.login("another-new-consumer")
     again = [client.open_conversation(language="fr-FR", skill=None, first_message="hi") for _ in range(2)]
     assert welcomes(again) == [(FIRST_TIME, first_fr), (RETURNING, plain_fr)]
     result = run_verify(vsettings, "fr-FR")
     assert result.status == PASS and result.received_message == FIRST_TIME
-    assert result.expected is not None and result.expected.unit_key == f"account|{FIRST_TIME}"
+    assert result.expected is not None
+    assert result.expected.unit_key == f"account|{stored_id(emu, 'account', FIRST_TIME)}"
     # no first-time welcome: a new consumer gets the plain one
     drop_message(emu, vsettings, FIRST_TIME)
     client.login("a-third-new-consumer")
@@ -275,10 +276,10 @@ def test_emulator_sends_first_time_then_returning_by_id_under_either_name(
 
 def test_languages_to_verify_by_catalog_id() -> None:
     applied = [
-        ("account|Welcome message", "fr-FR"),
+        ("account|CONSUMER_OPEN_NEW_CONVERSATION", "fr-FR"),
         (f"skill/7|{FIRST_TIME}", "de-DE"),
-        ("skill/9|Agent accepts message", "es-ES"),
-        ("skill/9|Off-hours welcome message", "es-ES"),
+        ("skill/9|YOU_ARE_CONNECTED_TO", "es-ES"),
+        ("skill/9|CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS", "es-ES"),
     ]
     assert languages_to_verify(applied, "welcome") == [("de-DE", "7"), ("es-ES", "9"), ("fr-FR", None)]
     assert languages_to_verify(applied, "Welcome message") == [("fr-FR", None)]
@@ -416,7 +417,7 @@ formats = ["po"]
     assert cron_run(settings, sleep=Sleeps()).exit_code == 0
     po = polib.pofile(str(settings.paths.outbox / ACCOUNT / "fr-FR.po"))
     for entry in po:
-        if entry.msgctxt == "skill/9|Welcome message":
+        if entry.msgctxt == "skill/9|CONSUMER_OPEN_NEW_CONVERSATION":
             entry.msgstr = "Bonjour, ici les Ventes ! Posez-nous vos questions."
     (settings.paths.inbox / ACCOUNT).mkdir(parents=True, exist_ok=True)
     po.save(str(settings.paths.inbox / ACCOUNT / "fr-FR.po"))

@@ -51,7 +51,7 @@ def test_a_prepared_write_sends_its_objects_and_returns_the_new_revision(emu: Em
     request = api.prepare(SKILL7, objects)
     assert request.count == len(objects) > 1 and request.path == ""  # an array, to the collection
     assert api.write(request, live.revision) == str(int(live.revision) + 1)
-    assert entries(emu, "skill/7", "Agent accepts message")["fr-FR"] == "(fr) Agent accepts message"
+    assert entries(emu, "skill/7", "YOU_ARE_CONNECTED_TO")["fr-FR"] == "(fr) YOU_ARE_CONNECTED_TO"
     assert [(r["method"], r["query"].get("context_id")) for r in emu.requests()][-1] == ("PUT", "7")
 
 
@@ -61,7 +61,7 @@ def test_a_prepared_write_is_checked_when_it_is_sent(emu: Emu, conn: Connection)
     live = read_live(api)
     objects = list(live.contexts[SKILL7].values())
     array, one = api.prepare(SKILL7, objects), api.prepare(SKILL7, objects[:1])
-    assert one.count == 1 and one.path == "/Welcome%20message"
+    assert one.count == 1 and one.path == "/CONSUMER_OPEN_NEW_CONVERSATION"
     emu.clear_requests()
     with pytest.raises(ApiError, match="refusing to write without a revision check"):
         api.write(array, "-1")
@@ -124,11 +124,16 @@ def test_a_body_built_ahead_is_not_sent_after_a_conflict(emu: Emu, conn: Connect
     edit survives our write."""
     api = AutoMessagesApi(conn, writable=True)
     live = read_live(api)
-    edit = {"context": "skill/7", "messageEventId": "Welcome message", "lang": "de-DE", "msg": "Hallo!"}
+    edit = {
+        "context": "skill/7",
+        "messageEventId": "CONSUMER_OPEN_NEW_CONVERSATION",
+        "lang": "de-DE",
+        "msg": "Hallo!",
+    }
     emu.faults(script=[{"match": "auto-messages", "method": "PUT", "uiEdit": edit}])
     pending: dict[Context, dict[str, str]] = {
-        Context.account(): {"Welcome message": "(fr) account"},
-        SKILL7: {"Welcome message": "(fr) skill 7"},
+        Context.account(): {"CONSUMER_OPEN_NEW_CONVERSATION": "(fr) account"},
+        SKILL7: {"CONSUMER_OPEN_NEW_CONVERSATION": "(fr) skill 7"},
     }
     built: list[tuple[str, Context]] = []  # (the view's revision, context) of every object built
 
@@ -147,9 +152,12 @@ def test_a_body_built_ahead_is_not_sent_after_a_conflict(emu: Emu, conn: Connect
     assert built[-1] == (fresh, SKILL7)  # … and built again from the view re-read after the 409
     assert writer.conflict_retries == 1
     assert puts(emu) == [("account", 409), ("account", 200), ("7", 200)]
-    after = entries(emu, "skill/7", "Welcome message")
+    after = entries(emu, "skill/7", "CONSUMER_OPEN_NEW_CONVERSATION")
     assert after["de-DE"] == "Hallo!" and after["fr-FR"] == "(fr) skill 7"
-    assert done == [(Context.account(), ["Welcome message"]), (SKILL7, ["Welcome message"])]
+    assert done == [
+        (Context.account(), ["CONSUMER_OPEN_NEW_CONVERSATION"]),
+        (SKILL7, ["CONSUMER_OPEN_NEW_CONVERSATION"]),
+    ]
 
 
 def test_ctrl_c_while_a_write_is_in_flight(

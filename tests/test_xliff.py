@@ -52,8 +52,10 @@ def test_sample_export_is_valid_xliff_1_2(
         assert back.meta.language == lang and back.meta.account == ACCOUNT
         assert [e.key for e in back.entries] == [u.get("id") for u in units]
     fr = {e.key: e for e in read_xliff(tmp_path / ACCOUNT / "fr-FR.xlf").entries}
-    assert fr["skill/7|Welcome message"].target.startswith("Bonjour, vous êtes au service Facturation")
-    assert "Skill: Billing (7)" in fr["skill/7|Welcome message"].notes
+    assert fr["skill/7|CONSUMER_OPEN_NEW_CONVERSATION"].target.startswith(
+        "Bonjour, vous êtes au service Facturation"
+    )
+    assert "Skill: Billing (7)" in fr["skill/7|CONSUMER_OPEN_NEW_CONVERSATION"].notes
 
 
 def test_max_length_is_maxwidth(
@@ -125,11 +127,18 @@ def test_import_applies_translated_targets_and_leaves_review_states_out(
 ) -> None:
     export(conn, settings, tmp_path, ["fr-FR"], ["xliff"])
     path = tmp_path / ACCOUNT / "fr-FR.xlf"
-    set_target(path, "account|Marked urgent message", "Votre conversation est urgente.")
-    set_target(path, "account|First-time welcome message", "Bienvenue.", state="needs-review-translation")
+    set_target(path, "account|CONSUMER_ASKED_URGENT_RESPONSE_TIME", "Votre conversation est urgente.")
+    set_target(
+        path,
+        "account|CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME",
+        "Bienvenue.",
+        state="needs-review-translation",
+    )
     report = run_import(settings, [path], apply=True)
-    assert [d["key"] for d in report.to_json()["applied"]] == ["account|Marked urgent message"]
-    assert ("account|First-time welcome message", "fuzzy") in {(i.key, i.reason) for i in report.ignored}
+    assert [d["key"] for d in report.to_json()["applied"]] == ["account|CONSUMER_ASKED_URGENT_RESPONSE_TIME"]
+    assert ("account|CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME", "fuzzy") in {
+        (i.key, i.reason) for i in report.ignored
+    }
     live = {
         (ctx, obj["id"], e["lang"]): e["msg"]
         for ctx, objs in emu.dump()["accounts"][ACCOUNT]["autoMessages"].items()
@@ -139,7 +148,7 @@ def test_import_applies_translated_targets_and_leaves_review_states_out(
     assert "Votre conversation est urgente." in live.values()
     assert "Bienvenue." not in live.values()
     assert run_import(settings, [path], apply=True, include_fuzzy=True).to_json()["applied"][0]["key"] == (
-        "account|First-time welcome message"
+        "account|CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME"
     )
 
 

@@ -88,7 +88,10 @@ def main() -> None:
         )
         po_file("not-utf8-as-declared.po", text.encode("utf-8").replace("é".encode(), b"\xe9"))
         po_file("no-automsg-header.po", text.replace("X-Automsg-Export-Id", "X-Other-Id"))
-        po_file("duplicate-key.po", text + '\nmsgctxt "account|Welcome message"\nmsgid "x"\nmsgstr "y"\n')
+        po_file(
+            "duplicate-key.po",
+            text + '\nmsgctxt "account|CONSUMER_OPEN_NEW_CONVERSATION"\nmsgid "x"\nmsgstr "y"\n',
+        )
         po_file("unknown-key.po", text + '\nmsgctxt "account|No such message"\nmsgid "x"\nmsgstr "y"\n')
         po_file(
             "other-account.po", text.replace("X-Automsg-Account: 70071528", "X-Automsg-Account: 99999999")
@@ -103,10 +106,11 @@ def main() -> None:
         )
         po_file(
             "bidi-override.po",
-            translate("account|Marked urgent message", "Votre conversation est \u202eurgente"),
+            translate("account|CONSUMER_ASKED_URGENT_RESPONSE_TIME", "Votre conversation est \u202eurgente"),
         )
         po_file(
-            "dropped-placeholder.po", translate("account|Off-hours welcome message", "Nous sommes fermés.")
+            "dropped-placeholder.po",
+            translate("account|CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS", "Nous sommes fermés."),
         )
 
         shutil.copy(po, HERE / "not-a-zip.xlsx")
@@ -135,13 +139,13 @@ def main() -> None:
         def formula(wb):  # type: ignore[no-untyped-def]
             ws, r = rows(wb)
             ws.cell(
-                r["account|Marked urgent message"], 5
+                r["account|CONSUMER_ASKED_URGENT_RESPONSE_TIME"], 5
             ).value = '=HYPERLINK("https://evil.example","urgent")'
 
         def hidden(wb):  # type: ignore[no-untyped-def]
             ws, r = rows(wb)
-            ws.cell(r["account|Marked urgent message"], 5).value = "Urgent (caché)"
-            ws.row_dimensions[r["account|Marked urgent message"]].hidden = True
+            ws.cell(r["account|CONSUMER_ASKED_URGENT_RESPONSE_TIME"], 5).value = "Urgent (caché)"
+            ws.row_dimensions[r["account|CONSUMER_ASKED_URGENT_RESPONSE_TIME"]].hidden = True
 
         def merged(wb):  # type: ignore[no-untyped-def]
             ws, _ = rows(wb)
@@ -149,7 +153,7 @@ def main() -> None:
 
         def huge(wb):  # type: ignore[no-untyped-def]
             ws, r = rows(wb)
-            ws.cell(r["account|Marked urgent message"], 5).value = "urgent " * 2000
+            ws.cell(r["account|CONSUMER_ASKED_URGENT_RESPONSE_TIME"], 5).value = "urgent " * 2000
 
         def no_meta(wb):  # type: ignore[no-untyped-def]
             del wb["automsg"]
@@ -159,7 +163,9 @@ def main() -> None:
 
         def duplicate(wb):  # type: ignore[no-untyped-def]
             ws, r = rows(wb)
-            ws.cell(r["account|Marked urgent message"], 1).value = "account|Welcome message"
+            ws.cell(
+                r["account|CONSUMER_ASKED_URGENT_RESPONSE_TIME"], 1
+            ).value = "account|CONSUMER_OPEN_NEW_CONVERSATION"
 
         for name, change in [
             ("formula.xlsx", formula),
