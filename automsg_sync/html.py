@@ -396,7 +396,7 @@ def _account_plan(report: ImportReport, classes: Mapping[str, str], counter: Ite
         ("unchanged", counts["noop"]),
         ("left as exported", counts["untouched"]),
         ("skipped", counts["skipped"]),
-        ("ignored (empty or fuzzy)", counts["ignored"]),
+        ("ignored (empty, unfinished, a copy of the source)", counts["ignored"]),
         ("QA errors", qa_levels["error"]),
         ("QA warnings", qa_levels["warning"]),
         ("file errors", counts["errors"]),

@@ -61,13 +61,23 @@ class Problem:
     message: str
 
 
+# Why an entry is not imported, and in words (the report, the HTML page):
+IGNORED_REASONS = {
+    "empty": "empty",
+    "fuzzy": "fuzzy (needs review)",
+    "unfinished": "marked unfinished in the file",
+    "unfinished-changed": "changed but still marked unfinished (needs review)",
+    "source-copy": "untranslated (a copy of the source)",
+}
+
+
 @dataclass(frozen=True)
 class Ignored:
     file: str
     where: int | None
     key: str
     language: str
-    reason: str  # "fuzzy" or "empty"
+    reason: str  # one of IGNORED_REASONS
 
 
 @dataclass
@@ -112,6 +122,11 @@ class ImportReport:
             for p in self.duplicates
         ]
         return out
+
+    def ignored_words(self) -> str:
+        """The ignored entries by reason, in words: ``empty 12, marked unfinished in the file 3``."""
+        by_reason = Counter(i.reason for i in self.ignored)
+        return ", ".join(f"{IGNORED_REASONS.get(r, r)} {n}" for r, n in by_reason.most_common()) or "none"
 
     def counts(self) -> dict[str, int]:
         """How many units are in each list of the report, without building the lists."""
@@ -433,8 +448,17 @@ def _proposals(
             target = base.target  # the file's program re-wrote the line ends, nobody the text
         if not target and not entry.formula:
             reason: str | None = "empty"
+        elif entry.fuzzy and not include_fuzzy:
+            if entry.state is None:
+                reason = "fuzzy"
+            else:  # an XLIFF state: what the tool meant by it, and whether the text moved anyway
+                reason = "unfinished" if target == base.target else "unfinished-changed"
+        elif target == base.source and target != base.target and not entry.confirmed:
+            # a CAT tool's copy of the source (an Okapi kit fills empty targets so), or a row
+            # left "to translate": English would go live as French
+            reason = "source-copy"
         else:
-            reason = "fuzzy" if entry.fuzzy and not include_fuzzy else None
+            reason = None
         if reason is not None:  # for the entry's key and every unit it stands for
             result.ignored += [Ignored(path, entry.where, k, lang, reason) for k in (entry.key, *members)]
             continue
@@ -443,10 +467,11 @@ def _proposals(
         # (a formula cell or a hidden row is still judged: it is how the file holds the text);
         # a text surely clean needs neither the checks nor the context only a finding uses
         rows = proposed
+        changed = target != base.target
         if (
             entry.formula
-            or entry.hidden
-            or (target != base.target and not surely_clean(base.source, target, max_length))
+            or (entry.hidden and changed)  # a hidden row as exported sends nothing (the AutoFilter)
+            or (changed and not surely_clean(base.source, target, max_length))
         ):
             ctx = QAContext(
                 path,
@@ -456,7 +481,7 @@ def _proposals(
                 key.message,
                 entry.formula,
                 max_length,
-                entry.hidden,
+                entry.hidden and changed,
                 api=baseline.api,  # the legacy API's messages are chat
             )
             found = check_translation(base.source, target, ctx)

@@ -487,6 +487,11 @@ class FileEntry:
     hidden: bool = False  # an XLSX row hidden from view: nobody could review an edit there
     notes: tuple[str, ...] = ()
     previous_source: str | None = None
+    # the file says the translator meant this target (an XLIFF final state, a PO entry not
+    # fuzzy, an XLSX Status changed from "to translate"): a target equal to its source is
+    # taken as a translation only then
+    confirmed: bool = True
+    state: str | None = None  # an XLIFF target's state, as the tool left it
 
 
 @dataclass(frozen=True)

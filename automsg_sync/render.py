@@ -218,12 +218,22 @@ def print_import_report(console: Console, report: ImportReport, *, wide: bool = 
         text = f"{where}: {f.key} [{f.language}] {f.message} ({f.check})"
         console.print(f"[yellow]warning[/yellow] {escape(text)}")
     _more(console, MAX_ROWS, len(warnings))
+    changed = [i for i in report.ignored if i.reason == "unfinished-changed"]
+    for i in changed[:MAX_ROWS]:
+        where = f"{i.file}:{i.where}" if i.where else i.file
+        console.print(
+            f"[yellow]not imported[/yellow] {escape(where)}: {escape(i.key)} [{i.language}] changed but "
+            "still marked needs review in the file (confirm it in the CAT tool, or pass --include-fuzzy)"
+        )
+    _more(console, MAX_ROWS, len(changed))
     n = report.counts()
     backup = report.applied.backup if report.applied else None
     console.print(
         f"{n['planned']} planned, {n['applied']} applied, {n['noop']} unchanged, "
         f"{n['untouched']} left as exported, "
-        f"{n['skipped']} skipped, {n['ignored']} ignored (empty or fuzzy), "
+        f"{n['skipped']} skipped, {n['ignored']} ignored"
+        + (f" ({escape(report.ignored_words())})" if n["ignored"] else "")
+        + ", "
         f"{n['qa']} QA findings, {n['errors']} errors; {report.requests} requests"
         + (f"; backup {escape(str(backup))}" if backup else "")
     )

@@ -136,7 +136,8 @@ def test_import_applies_translated_targets_and_leaves_review_states_out(
     )
     report = run_import(settings, [path], apply=True)
     assert [d["key"] for d in report.to_json()["applied"]] == ["account|CONSUMER_ASKED_URGENT_RESPONSE_TIME"]
-    assert ("account|CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME", "fuzzy") in {
+    # issue #26: an XLIFF state says "unfinished" (a changed text, still so marked, says that too)
+    assert ("account|CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME", "unfinished-changed") in {
         (i.key, i.reason) for i in report.ignored
     }
     live = {

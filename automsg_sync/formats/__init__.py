@@ -42,7 +42,9 @@ def atomic_path(path: Path, mode: int = FILE_MODE) -> Iterator[Path]:
 # characters XML 1.0 cannot hold (a regex character class): XLSX escapes them, XLIFF refuses them
 NOT_XML_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
 DEFAULT_MAX_BYTES = 20 << 20
-IMPORTABLE = (".po", ".xlsx", ".xlf", ".xliff")
+# .sdlxliff (Trados Studio) and .mqxliff (memoQ) are XLIFF 1.2 with the tool's own namespaces,
+# what a translator may send back in place of the .xlf
+IMPORTABLE = (".po", ".xlsx", ".xlf", ".xliff", ".sdlxliff", ".mqxliff")
 EXTENSIONS = {"po": ".po", "xlsx": ".xlsx", "xliff": ".xlf"}  # export format → file extension
 
 
@@ -106,6 +108,8 @@ def read_translation_file(
         ".xlsx": xlsx,
         ".xlf": read_xliff,
         ".xliff": read_xliff,
+        ".sdlxliff": read_xliff,
+        ".mqxliff": read_xliff,
     }
     if not path.exists() and not path.is_symlink():
         raise FormatError(path, None, "no such file or folder")

@@ -454,6 +454,10 @@ def _unquoted(path: Path, number: int, token: str) -> str:
 
 
 def _decode(path: Path, data: bytes) -> str:
+    """The file's text in its declared charset (UTF-8 if none). A leading UTF-8 byte-order
+    mark is dropped, as gettext's readers and Poedit drop it (Windows editors write one);
+    everything else about the file stays as strict as ``msgfmt``."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
     match = _CHARSET.search(data[:4096])
     charset = match.group(1).decode("ascii") if match else "utf-8"
     try:

@@ -18,13 +18,33 @@ elements, as PO's ``#.`` comments; a configured maximum length is
 ``translated``                 anything else with text
 =============================  ==============================================
 
-On import, a target whose state is one of the ``needs-review-*`` states is
-fuzzy (left out unless ``--include-fuzzy``); an empty target is ignored. A
-target holding inline XLIFF elements (``<g>``, ``<x/>``, ``<mrk>`` …) is an
-error naming its line: automatic messages are plain text, and flattening the
-elements could lose a placeholder. A file with a DTD is refused, and entities
-are never resolved or fetched. Text XML 1.0 cannot hold (most C0 controls)
-cannot be exported to XLIFF: an error, as NUL is for PO; XLSX holds it.
+On import the ``state`` means what the CAT tools mean by it (XLIFF 1.2 §
+"state"; Weblate saves "needs editing" as ``needs-translation``, Poedit "needs
+work" as ``needs-l10n``, an Okapi kit leaves ``needs-translation`` on the copy of
+the source it fills an empty target with):
+
+=====================================================  ==========================
+``new``, ``needs-translation``, ``needs-l10n``,         unfinished: left out unless
+``needs-adaptation``, ``needs-review-*``                ``--include-fuzzy``, said
+``translated``, ``signed-off``, ``final``               imported; a target equal
+                                                        to its source is meant so
+no ``state``                                            imported (a copy of the
+                                                        source is not taken)
+=====================================================  ==========================
+
+``approved="no"`` alone changes nothing. An empty target is ignored.
+
+Segmentation markup is read through: ``<mrk mtype="seg">`` inside a ``<target>``
+or ``<source>`` (Trados Studio, memoQ with segmentation, Okapi; Angular's XLIFF
+reader does the same) is joined as the tool wrote it, the text between the mrks
+kept. Any other inline element (``<g>``, ``<x/>``, ``<bpt>``, ``<ph>``, a ``<mrk>``
+of another type …) is an error naming its line: automatic messages are plain
+text, and flattening the elements could lose a placeholder. Elements and
+attributes in another namespace (SDLXLIFF's ``sdl:``, memoQ's ``mq:``), comments
+and processing instructions are no text and are passed over. A file with a DTD is
+refused, and entities are never resolved or fetched. Text XML 1.0 cannot hold
+(most C0 controls) cannot be exported to XLIFF: an error, as NUL is for PO; XLSX
+holds it.
 """
 
 from __future__ import annotations
@@ -46,6 +66,8 @@ NS = "urn:oasis:names:tc:xliff:document:1.2"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 TOOL = "automsg-sync"
 REVIEW_STATES = frozenset({"needs-review-translation", "needs-review-l10n", "needs-review-adaptation"})
+UNFINISHED_STATES = REVIEW_STATES | {"new", "needs-translation", "needs-l10n", "needs-adaptation"}
+FINAL_STATES = frozenset({"translated", "signed-off", "final"})
 _NOT_XML = re.compile(f"[{NOT_XML_CHARS}\ud800-\udfff]")
 
 
@@ -110,7 +132,12 @@ def write_xliff(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
 def read_xliff(path: Path) -> TranslationFile:
     """Read an XLIFF 1.2 file back; an error names the file and line."""
     parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_pis=True,
+        remove_comments=True,
     )
     try:
         tree = etree.parse(str(path), parser)
@@ -127,7 +154,17 @@ def read_xliff(path: Path) -> TranslationFile:
     if len(files) != 1:
         raise FormatError(path, root.sourceline, f"{len(files)} <file> elements; an export has exactly one")
     file = files[0]
-    meta = meta_from_fields(path, _header_fields(file))
+    fields = _header_fields(file)
+    if not any(name.startswith(HEADER_PREFIX) for name in fields):
+        raise FormatError(
+            path,
+            file.sourceline,
+            "the XLIFF header note with the export id is gone (a <note> in <header> with "
+            f"{HEADER_PREFIX}Export-Id and the other {HEADER_PREFIX}* lines) — was a translation kit "
+            "returned instead of the merged file? Merge the kit back into the exported .xlf (Okapi: "
+            "Rainbow's merge step), or send the exported file itself",
+        )
+    meta = meta_from_fields(path, fields)
     entries: list[FileEntry] = []
     seen: dict[str, int] = {}
     for tu in file.iter(_q("trans-unit")):
@@ -142,17 +179,19 @@ def read_xliff(path: Path) -> TranslationFile:
         if source is None:
             raise FormatError(path, line, f"trans-unit {key!r} has no <source>")
         target = tu.find(_q("target"))
-        state = target.get("state", "") if target is not None else ""
+        state = (target.get("state") or "").strip() if target is not None else ""
         previous = tu.find(f"{_q('alt-trans')}[@alttranstype='previous-version']/{_q('source')}")
         entries.append(
             FileEntry(
                 key=key,
                 source=_plain(path, source),
                 target=_plain(path, target) if target is not None else "",
-                fuzzy=state in REVIEW_STATES,
+                fuzzy=state in UNFINISHED_STATES or state.startswith("needs-review"),
                 where=line,
                 notes=tuple(n.text or "" for n in tu.findall(_q("note")) if n.get("from") == TOOL),
                 previous_source=_plain(path, previous) if previous is not None else None,
+                confirmed=state in FINAL_STATES,
+                state=state or None,
             )
         )
     return TranslationFile(meta, tuple(entries), str(path))
@@ -170,10 +209,26 @@ def _header_fields(file: Any) -> dict[str, str]:
 
 
 def _plain(path: Path, element: Any) -> str:
-    if len(element):
-        child = element[0]
-        name = etree.QName(child).localname if isinstance(child.tag, str) else "a comment"
-        raise FormatError(
-            path, child.sourceline, f"<{name}> inside <{etree.QName(element).localname}>: only plain text"
-        )
-    return element.text or ""
+    """An element's text: plain, or segmented (``<mrk mtype="seg">`` joined as written);
+    elements of another namespace (``sdl:``, ``mq:``) pass over; anything else is an error."""
+    if not len(element):
+        return element.text or ""
+    parts = [element.text or ""]
+    for child in element:
+        qname = etree.QName(child)
+        if qname.namespace != NS:
+            parts.append(child.tail or "")  # a tool's own element: no text of the message
+            continue
+        if qname.localname != "mrk" or child.get("mtype") != "seg" or len(child):
+            what = (
+                f'<mrk mtype="{child.get("mtype")}">' if qname.localname == "mrk" else f"<{qname.localname}>"
+            )
+            raise FormatError(
+                path,
+                child.sourceline,
+                f"{what} inside <{etree.QName(element).localname}>: automatic messages are plain text "
+                '(segmentation markup, <mrk mtype="seg">, is read through; other inline tags are not)',
+            )
+        parts.append(child.text or "")
+        parts.append(child.tail or "")
+    return "".join(parts)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import re
 import sys
 import tempfile
@@ -50,6 +51,8 @@ from ..errors import FormatError
 from ..model import FileEntry, FileMeta, TranslationFile, Unit, is_rtl, normalise_language
 from . import NOT_XML_CHARS, atomic_path
 from .po import fuzzy_in_po
+
+log = logging.getLogger("automsg_sync.formats")
 
 SHEET = "Translations"
 META_SHEET = "automsg"
@@ -326,12 +329,16 @@ def read_xlsx(path: Path, max_unpacked: int = MAX_UNCOMPRESSED) -> TranslationFi
     try:
         book = CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
-        if SHEET not in names:
-            raise FormatError(path, None, f"no sheet named {SHEET!r}")
         if META_SHEET not in names:
-            raise FormatError(path, None, f"the hidden sheet {META_SHEET!r} is missing")
-        rows = book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
+            raise FormatError(
+                path,
+                None,
+                f"the hidden sheet {META_SHEET!r} is missing (it holds the export id, account and "
+                "language): was the workbook copied into a new one? Type into the exported workbook itself",
+            )
         meta_rows = book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
+        meta = _read_meta(path, meta_rows)
+        sheet, rows = _translations_sheet(path, book, names, meta.language)
     except FormatError:
         raise
     except CalamineError as exc:
@@ -342,11 +349,10 @@ def read_xlsx(path: Path, max_unpacked: int = MAX_UNCOMPRESSED) -> TranslationFi
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
             raise
         raise FormatError(path, None, f"cannot read the workbook ({type(exc).__name__})") from None
-    meta = _read_meta(path, meta_rows)
     if not rows:
-        raise FormatError(path, 1, f"sheet {SHEET!r} is empty (no header row)")
-    columns = _columns(path, [_text(v) for v in rows[0]])
-    facts = _sheet_facts(path, SHEET, max_unpacked)
+        raise FormatError(path, 1, f"sheet {sheet!r} is empty (no header row)")
+    columns = _columns(path, [_text(v) for v in rows[0]], meta)
+    facts = _sheet_facts(path, sheet, max_unpacked)
     for ref, first_row in facts.merged:
         if first_row > 1:
             raise FormatError(path, first_row, f"merged cells {ref}: each unit needs a row of its own")
@@ -362,30 +368,92 @@ def read_xlsx(path: Path, max_unpacked: int = MAX_UNCOMPRESSED) -> TranslationFi
         if key in seen:
             raise FormatError(path, index, f"duplicate key {key!r} (first at row {seen[key]})")
         seen[key] = index
+        status = _at(values, columns["status"]).strip().lower() if "status" in columns else ""
         entries.append(
             FileEntry(
                 key=sys.intern(key),
                 source=sys.intern(_at(values, columns["source"])),
                 target=_at(values, columns["translation"]),
-                fuzzy="status" in columns and _at(values, columns["status"]).strip().lower() == NEEDS_REVIEW,
+                fuzzy=status == NEEDS_REVIEW,
                 where=index,
                 formula=(index, columns["translation"]) in facts.formulas,
                 hidden=index in facts.hidden_rows,
+                confirmed=status != TO_TRANSLATE,  # the translator changed the Status
             )
         )
     return TranslationFile(meta, tuple(entries), str(path))
 
 
-def _columns(path: Path, header: list[str]) -> dict[str, int]:
+def _header(name: str) -> str:
+    """A header as compared: case and spacing forgiven (``"  translation  (FR-fr) "``)."""
+    return " ".join(name.lower().replace("( ", "(").replace(" )", ")").split())
+
+
+def _columns(path: Path, header: list[str], meta: FileMeta) -> dict[str, int]:
+    """The columns by their exact headers, case and spacing forgiven: ``Key``, ``Source
+    (<source language>)``, ``Translation (<language>)``, ``Status``. A role whose exact
+    header is not there takes the one column whose header starts with its word (a
+    header shortened by hand). Any other column whose header starts with "Translation"
+    (a translator's "Translation notes", before or after) is the translator's own:
+    ignored, and said once — it used to be taken for the translation when it came first."""
+    wanted = {
+        "key": "key",
+        _header(f"source ({meta.source_language})"): "source",
+        _header(f"translation ({meta.language})"): "translation",
+        "status": "status",
+    }
     found: dict[str, int] = {}
+    by_word: dict[str, list[tuple[int, str]]] = {}
     for index, name in enumerate(header):
-        word = name.strip().split(" ")[0].lower()
-        if word in ("key", "source", "translation", "status") and word not in found:
-            found[word] = index
+        role = wanted.get(_header(name))
+        if role is not None and role not in found:
+            found[role] = index
+            continue
+        word = _header(name).split(" ")[0] if name.strip() else ""
+        if word in ("key", "source", "translation", "status"):
+            by_word.setdefault(word, []).append((index, name))
+    for role, others in by_word.items():
+        if role not in found and len(others) == 1:
+            found[role] = others.pop()[0]
+    for index, name in by_word.get("translation", []):
+        log.warning("%s: column %r (column %d) is not the translation column: ignored", path, name, index + 1)
+    shown = {
+        "key": "Key",
+        "source": f"Source ({meta.source_language})",
+        "translation": f"Translation ({meta.language})",
+    }
     for needed in ("key", "source", "translation"):
         if needed not in found:
-            raise FormatError(path, 1, f"no {needed.title()!r} column in the header row")
+            raise FormatError(
+                path, 1, f"no {needed.title()!r} column in the header row (looked for {shown[needed]!r})"
+            )
     return found
+
+
+def _translations_sheet(
+    path: Path, book: Any, names: list[str], language: str
+) -> tuple[str, list[list[Any]]]:
+    """The sheet of units: ``Translations``, else the only other sheet whose header row has
+    Key, Source and a Translation column (a sheet renamed in the spreadsheet program)."""
+    if SHEET in names:
+        return SHEET, book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
+    found = []
+    for name in names:
+        if name == META_SHEET:
+            continue
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        headers = {_header(_text(v)) for v in rows[0]} if rows else set()
+        if {"key", "source"} <= headers and any(h.startswith("translation") for h in headers):
+            found.append((name, rows))
+    if len(found) == 1:
+        log.info("%s: the units are on sheet %r (renamed from %r)", path, found[0][0], SHEET)
+        return found[0]
+    raise FormatError(
+        path,
+        None,
+        f"no sheet named {SHEET!r}, and {'no' if not found else 'more than one'} other sheet has the "
+        f"header row Key, Source, Translation ({language}): was the sheet renamed and its header changed?",
+    )
 
 
 def _read_meta(path: Path, rows: list[list[Any]]) -> FileMeta:
