@@ -374,7 +374,7 @@ def _csv(value: str | None) -> list[str] | None:
 
 
 def _formats(_ctx: click.Context, _param: click.Parameter, value: str | None) -> list[str] | None:
-    """``--format po,xliff``: a list of po, xlsx, xliff; ``both`` is po,xlsx."""
+    """``--format po,xliff``: a list of po, xlsx, xliff, tmx; ``both`` is po,xlsx."""
     if value is None:
         return None
     formats: list[str] = []
@@ -382,7 +382,8 @@ def _formats(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
         for fmt in ["po", "xlsx"] if name.lower() == "both" else [name.lower()]:
             if fmt not in FORMATS:
                 raise click.BadParameter(
-                    f"{name!r} is not a format (po, xlsx, xliff, or both = po,xlsx)", param_hint="--format"
+                    f"{name!r} is not a format (po, xlsx, xliff, tmx, or both = po,xlsx)",
+                    param_hint="--format",
                 )
             if fmt not in formats:
                 formats.append(fmt)
@@ -410,7 +411,8 @@ def _formats(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     "fmt",
     metavar="LIST",
     callback=_formats,
-    help="File formats, a comma list of po, xlsx, xliff (XLIFF 1.2, for CAT tools); both = po,xlsx; "
+    help="File formats, a comma list of po, xlsx, xliff (XLIFF 1.2, for CAT tools), tmx (a translation "
+    "memory of what is translated live, for the CAT tool); both = po,xlsx; "
     "default: the config's formats, else po,xlsx.",
 )
 @click.option("--languages", metavar="LIST", help="Target languages, e.g. fr-FR,de-DE.")

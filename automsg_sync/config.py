@@ -33,7 +33,7 @@ from .model import UNIT_STATES
 DEFAULT_CSDS_URL = "https://api.liveperson.net"
 DEFAULT_CONFIG = Path("automsg.toml")
 APIS = ("auto", "unified-auto-messages", "auto-messages")
-FORMATS = ("po", "xlsx", "xliff")
+FORMATS = ("po", "xlsx", "xliff", "tmx")  # tmx: the translator's memory, never imported
 DEFAULT_FORMATS = ("po", "xlsx")
 AuthMethod = Literal["client", "bearer", "oauth"]
 AUTH_METHODS = ("client", "bearer", "oauth")

@@ -26,6 +26,7 @@ from .config import DEFAULT_FORMATS, FORMATS, AccountSettings
 from .errors import ApiError, ConfigError
 from .formats import EXTENSIONS, FILE_MODE, write_translation_file
 from .formats.po import fuzzy_in_po
+from .formats.tmx import memory_units
 from .languages import chat_language_warning, check_language, check_languages
 from .lp import Connection
 from .lp.automessages import UNIFIED, AutoMessagesApi
@@ -223,7 +224,8 @@ def export_for_translation(
             aside = [stage / f.name for f in files]
             placed += zip(aside, files, strict=True)
             meta = FileMeta(account.id, lang, export_id, snapshot.revision, source_language)
-            jobs.append(_FileJob(meta, on_file, entries, aside, skill_names, request.file_mode))
+            memory = memory_units(lang_units) if "tmx" in request.formats else []
+            jobs.append(_FileJob(meta, on_file, entries, aside, skill_names, request.file_mode, memory))
             exported += selected
             groups += [(lang, str(m), str(e.key)) for e in entries for m in e.also]
         summaries.append(
@@ -295,9 +297,12 @@ class _FileJob:
     skill_names: dict[str, str]
     mode: int = FILE_MODE
 
+    memory: list[Unit] = field(default_factory=list)  # the language's units, for a TMX (formats.tmx)
+
     def run(self) -> tuple[str, dict[str, Count]]:
         for path in self.files:
-            write_translation_file(path, self.meta, self.entries, self.skill_names, mode=self.mode)
+            units = self.memory if path.suffix == ".tmx" else self.entries
+            write_translation_file(path, self.meta, units, self.skill_names, mode=self.mode)
         return self.meta.language, word_counts(self.units, self.entries, fuzzy_in_po)
 
 

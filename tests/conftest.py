@@ -122,16 +122,18 @@ def conn(settings: Settings, sleeps: Sleeps) -> Connection:
 
 
 def export_po(settings: Settings, out: Path, languages: Sequence[str] = ("fr-FR",), **request: Any) -> Any:
-    """An export of the sample account to PO files in ``out`` (its own connection and store)."""
+    """An export of the sample account to PO files (or ``formats=[…]``) in ``out`` (its own
+    connection and store)."""
     from automsg_sync.export import ExportRequest, export_for_translation
     from automsg_sync.state import StateStore
 
     account = settings.account(ACCOUNT)
     state = StateStore(settings.state_dir)
     try:
+        request.setdefault("formats", ["po"])
         with connect(settings, account, sleep=Sleeps()) as conn:
             return export_for_translation(
-                conn, account, ExportRequest(out, ["po"], list(languages), **request), state
+                conn, account, ExportRequest(out, languages=list(languages), **request), state
             )
     finally:
         state.close()

@@ -45,7 +45,7 @@ DEFAULT_MAX_BYTES = 20 << 20
 # .sdlxliff (Trados Studio) and .mqxliff (memoQ) are XLIFF 1.2 with the tool's own namespaces,
 # what a translator may send back in place of the .xlf
 IMPORTABLE = (".po", ".xlsx", ".xlf", ".xliff", ".sdlxliff", ".mqxliff")
-EXTENSIONS = {"po": ".po", "xlsx": ".xlsx", "xliff": ".xlf"}  # export format → file extension
+EXTENSIONS = {"po": ".po", "xlsx": ".xlsx", "xliff": ".xlf", "tmx": ".tmx"}  # export format → file extension
 
 
 def entry_notes(unit: Unit) -> tuple[str, ...]:
@@ -74,7 +74,11 @@ def write_translation_file(
     from .xlsx import write_xlsx
 
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
+    if suffix == ".tmx":  # the translator's memory: the units translated live (see formats.tmx)
+        from .tmx import write_tmx
+
+        write_tmx(path, meta, units)
+    elif suffix == ".xlsx":
         write_xlsx(path, meta, units, skill_names)  # the only format that names skills in a column
     elif suffix == ".po":
         write_po(path, meta, units)
@@ -114,6 +118,10 @@ def read_translation_file(
     if not path.exists() and not path.is_symlink():
         raise FormatError(path, None, "no such file or folder")
     reader = readers.get(path.suffix.lower())
+    if path.suffix.lower() == ".tmx":
+        raise FormatError(
+            path, None, "a TMX is the translator's memory of what is live, not a file to import"
+        )
     if reader is None:
         raise FormatError(path, None, f"unknown file type (expected {', '.join(IMPORTABLE)})")
     try:
