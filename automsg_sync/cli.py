@@ -60,9 +60,11 @@ class Ctx:
 
 CREDENTIALS_HELP = (
     "Credentials come from the environment (never the command line), or from the config file's "
-    "[[accounts]]: AUTOMSG_USERNAME and AUTOMSG_PASSWORD (Login Service), or the API key's "
-    "AUTOMSG_APP_KEY, AUTOMSG_APP_SECRET, AUTOMSG_ACCESS_TOKEN and AUTOMSG_ACCESS_TOKEN_SECRET. "
-    "AUTOMSG_ACCOUNT is the default account, AUTOMSG_CSDS_URL the Domain API base URL."
+    "[[accounts]]: AUTOMSG_CLIENT_ID and AUTOMSG_CLIENT_SECRET (OAuth 2.0 client credentials, "
+    "LivePerson's recommended method), or AUTOMSG_USERNAME and AUTOMSG_PASSWORD (Login Service), or "
+    "the retired OAuth 1.0 API key's AUTOMSG_APP_KEY, AUTOMSG_APP_SECRET, AUTOMSG_ACCESS_TOKEN and "
+    "AUTOMSG_ACCESS_TOKEN_SECRET. `status` says which one is used. AUTOMSG_ACCOUNT is the default "
+    "account, AUTOMSG_CSDS_URL the Domain API base URL."
 )
 
 

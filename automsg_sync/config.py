@@ -110,8 +110,6 @@ class Credentials:
             if self.login == "app":
                 what += " through a bot login (Login Service)"
                 names.insert(0, "username")
-            elif self.username:
-                what += f", a bot login as {self.source('username')} if an API refuses the token,"
         elif self.method == "bearer" and self.login == "app":
             what, names = (
                 "OAuth 1.0 API key through a bot login (Login Service; retired by LivePerson)",
@@ -129,6 +127,8 @@ class Credentials:
             what = "OAuth 1.0 API key (retired by LivePerson)"
             names = ["app_key", "app_secret", "access_token", "access_token_secret"]
         said = f"{what} ({', '.join(self.source(n) for n in names)})"
+        if self.method == "client" and self.login != "app" and self.username:
+            said += f"; if an API refuses its token, a bot login as {self.source('username')}"
         if self.ignored:
             said += f"; also set and not used: {', '.join(self.ignored)}"
         return said

@@ -448,15 +448,16 @@ def _proposals(
             target = base.target  # the file's program re-wrote the line ends, nobody the text
         if not target and not entry.formula:
             reason: str | None = "empty"
+        elif target == base.source and target != base.target and not entry.confirmed:
+            # a CAT tool's copy of the source (an Okapi kit fills empty targets so, and leaves
+            # them needs-translation), or a row left "to translate": English would go live as
+            # French. Never written, --include-fuzzy or not.
+            reason = "source-copy"
         elif entry.fuzzy and not include_fuzzy:
             if entry.state is None:
                 reason = "fuzzy"
             else:  # an XLIFF state: what the tool meant by it, and whether the text moved anyway
                 reason = "unfinished" if target == base.target else "unfinished-changed"
-        elif target == base.source and target != base.target and not entry.confirmed:
-            # a CAT tool's copy of the source (an Okapi kit fills empty targets so), or a row
-            # left "to translate": English would go live as French
-            reason = "source-copy"
         else:
             reason = None
         if reason is not None:  # for the entry's key and every unit it stands for

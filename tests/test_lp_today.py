@@ -187,8 +187,8 @@ def test_the_method_and_its_variables_are_said_and_the_others_named_unused(emu: 
     result = CliRunner().invoke(main, ["status"], env=env)
     assert result.exit_code == 0, result.output
     assert (
-        "credentials: OAuth 2.0 client credentials, a bot login as AUTOMSG_USERNAME if an API refuses the "
-        "token, (AUTOMSG_CLIENT_ID, AUTOMSG_CLIENT_SECRET); also set and not used: AUTOMSG_PASSWORD"
+        "credentials: OAuth 2.0 client credentials (AUTOMSG_CLIENT_ID, AUTOMSG_CLIENT_SECRET); if an API "
+        "refuses its token, a bot login as AUTOMSG_USERNAME; also set and not used: AUTOMSG_PASSWORD"
     ) in result.output
     assert not [r for r in emu.requests() if "/vep/" in r["path"]]  # OAuth 2.0 was used, not the password
 

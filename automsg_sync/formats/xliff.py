@@ -219,6 +219,9 @@ def _plain(path: Path, element: Any) -> str:
         if qname.namespace != NS:
             parts.append(child.tail or "")  # a tool's own element: no text of the message
             continue
+        if qname.localname == "mrk" and child.get("mtype") == "seg" and len(child):
+            child = child[0]  # the inline tag inside the segment is what is refused, on its own line
+            qname = etree.QName(child)
         if qname.localname != "mrk" or child.get("mtype") != "seg" or len(child):
             what = (
                 f'<mrk mtype="{child.get("mtype")}">' if qname.localname == "mrk" else f"<{qname.localname}>"

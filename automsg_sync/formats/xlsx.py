@@ -443,7 +443,7 @@ def _translations_sheet(
             continue
         rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         headers = {_header(_text(v)) for v in rows[0]} if rows else set()
-        if {"key", "source"} <= headers and any(h.startswith("translation") for h in headers):
+        if "key" in headers and all(any(h.startswith(w) for h in headers) for w in ("source", "translation")):
             found.append((name, rows))
     if len(found) == 1:
         log.info("%s: the units are on sheet %r (renamed from %r)", path, found[0][0], SHEET)
