@@ -148,3 +148,15 @@ def fill_po(path: Path, prefix: str = "(fr) ") -> Path:
         entry.msgstr = entry.msgstr or f"{prefix}{entry.msgid}"
     po.save(str(path))
     return path
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
+    """caplog that sees the package's records raw (a CLI test may have set up its own handler)."""
+    import logging
+
+    logger = logging.getLogger("automsg_sync")
+    monkeypatch.setattr(logger, "propagate", True)
+    monkeypatch.setattr(logger, "handlers", [])
+    caplog.set_level(logging.DEBUG, logger="automsg_sync")
+    return caplog

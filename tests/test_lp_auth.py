@@ -69,16 +69,6 @@ class Clock:
 
 
 @pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
-    """caplog that sees the package's records raw (a CLI test may have set up its own handler)."""
-    logger = logging.getLogger("automsg_sync")
-    monkeypatch.setattr(logger, "propagate", True)
-    monkeypatch.setattr(logger, "handlers", [])
-    caplog.set_level(logging.DEBUG, logger="automsg_sync")
-    return caplog
-
-
-@pytest.fixture
 def short_emu() -> Iterator[tuple[Emu, Clock]]:
     """An emulator whose sessions live 60 s, on a clock the test moves."""
     clock = Clock()

@@ -5,7 +5,6 @@ API's parameters, a refresh that rotates ``Session_id``. docs/liveperson.md has 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -52,15 +51,6 @@ def served(**behaviour: Any) -> dict[str, Any]:
     data = sample_data()
     data["accounts"][ACCOUNT]["behaviour"] = behaviour
     return data
-
-
-@pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
-    logger = logging.getLogger("automsg_sync")
-    monkeypatch.setattr(logger, "propagate", True)
-    monkeypatch.setattr(logger, "handlers", [])
-    caplog.set_level(logging.DEBUG, logger="automsg_sync")
-    return caplog
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import json
-import logging
 import threading
 import time
 from collections import Counter
@@ -58,16 +57,6 @@ FR_FIRST = "Bienvenue, première visite ? Comment pouvons-nous vous aider ?"  # 
 FIRST_TIME = "CONSUMER_OPEN_NEW_CONVERSATION_FIRST_TIME"
 RETURNING = "CONSUMER_OPEN_NEW_CONVERSATION"
 OFF_HOURS = "CONSUMER_OPEN_NEW_CONVERSATION_OFF_HOURS"
-
-
-@pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
-    """caplog that sees the package's records raw (a CLI test may have set up its own handler)."""
-    logger = logging.getLogger("automsg_sync")
-    monkeypatch.setattr(logger, "propagate", True)
-    monkeypatch.setattr(logger, "handlers", [])
-    caplog.set_level(logging.DEBUG, logger="automsg_sync")
-    return caplog
 
 
 @pytest.fixture
