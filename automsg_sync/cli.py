@@ -357,6 +357,20 @@ def status(
     _check_outputs(html_path)
     with connect(settings, account) as conn:
         result = account_status(conn, account, _csv(languages), _csv(skills))
+    if settings.git is not None and account.git:
+        from .gitsync import redact_url
+        from .state import StateStore
+
+        state = StateStore(settings.state_dir)
+        commit = state.last_imported_commit(account.id)
+        state.close()
+        git = settings.git
+        seen = commit[:12] if commit else "none yet"
+        result = dataclasses.replace(
+            result,
+            git=f"{redact_url(git.remote)} ({git.branch}, {git.path}): last commit imported {seen} "
+            "(cron-run fetches and imports what came since)",
+        )
     if as_json:
         _print_json(result.to_json())
     else:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ConfigError
+from .gitsync import check_remote, parse_author
 from .languages import check_language
 from .model import UNIT_STATES
 
@@ -172,6 +173,17 @@ ANY_WELCOME = "welcome"  # [verify] message: whichever welcome LivePerson sends 
 
 
 @dataclass(frozen=True)
+class GitSettings:
+    """``[git]``: the repository a translation platform syncs with (issue #27). Credentials
+    come from git's own mechanisms, never from here (a password in ``remote`` is refused)."""
+
+    remote: str
+    branch: str = "main"
+    path: str = "."  # the folder inside the repository
+    author: str = "automsg-sync <automsg-sync@localhost>"  # commit author and committer
+
+
+@dataclass(frozen=True)
 class VerifySettings:
     """``verify``'s webhook listener and what it waits for (``[verify]``).
 
@@ -208,6 +220,7 @@ class AccountSettings:
     dedupe: bool = False  # exports write identical texts once (export-for-translation --dedupe)
     prefill: bool = False  # exports pre-fill missing units from other contexts (--prefill)
     policies: Policies = field(default_factory=Policies)
+    git: bool = True  # false: this account keeps to the inbox and outbox though [git] is set
     connector_client_id: str | None = None
     connector_client_secret: Secret | None = None
 
@@ -220,6 +233,7 @@ class Settings:
     paths: Paths = field(default_factory=Paths)
     policies: Policies = field(default_factory=Policies)
     verify: VerifySettings = field(default_factory=VerifySettings)
+    git: GitSettings | None = None  # [git]: cron-run exchanges files through this repository
     max_file_bytes: int = 20 << 20  # returned files larger than this are refused
     max_xlsx_bytes: int = 50 << 20  # an XLSX whose parts unpack to more than this is refused
     settle_seconds: float = 30.0  # cron-run leaves an inbox file changed more recently than this
@@ -317,12 +331,14 @@ def load_settings(
         message=verify_table.get("message", str, VerifySettings.message),
     )
     verify_table.done()
+    git = _git(top.table("git")) if "git" in table else None
     settings = Settings(
         csds_url=_csds_url(csds_url, env, file_csds, top),
         state_dir=state_dir or file_state_dir,
         paths=paths,
         policies=policies,
         verify=verify,
+        git=git,
         max_file_bytes=int(top.get("max_file_mb", float, 20.0) * (1 << 20)),
         max_xlsx_bytes=_max_xlsx_bytes(top),
         settle_seconds=_settle_seconds(top),
@@ -347,7 +363,7 @@ def load_settings(
         accounts[account.id] = account
     http.done()
     paths_table.done()
-    top.done(ignore=("http", "accounts", "paths", "policies", "verify"))
+    top.done(ignore=("http", "accounts", "paths", "policies", "verify", "git"))
     if not settings.default_account and len(accounts) == 1:
         settings = replace(settings, default_account=next(iter(accounts)))
     return replace(settings, accounts=accounts)
@@ -420,6 +436,21 @@ def _outbox_mode(paths: _Table) -> int:
             f"reads and writes, nobody executes, others do not write), got {raw!r}"
         )
     return mode
+
+
+def _git(t: _Table) -> GitSettings:
+    remote = t.require("remote", str)
+    check_remote(remote, t.where("remote"))
+    author = t.get("author", str, GitSettings.author)
+    parse_author(author, t.where("author"))
+    found = GitSettings(
+        remote=remote,
+        branch=t.get("branch", str, GitSettings.branch),
+        path=t.get("path", str, GitSettings.path),
+        author=author,
+    )
+    t.done()
+    return found
 
 
 def _verify_tls(http: _Table) -> bool:
@@ -523,6 +554,7 @@ def _account(t: _Table, env: Mapping[str, str], private: bool, policies: Policie
         dedupe=t.get("dedupe", bool, False),
         prefill=t.get("prefill", bool, False),
         policies=_policies(t, policies, done=False),
+        git=t.get("git", bool, True),
         connector_client_id=values["connector_client_id"],
         connector_client_secret=_secret(values["connector_client_secret"]),
     )

@@ -86,11 +86,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import gitrun
 from .config import AccountSettings, Settings
 from .errors import AutomsgError, ConfigError, LockHeld
 from .export import ExportRequest, export_for_translation, fetch_snapshot
 from .files import write_atomic
 from .formats import IMPORTABLE
+from .gitsync import redact_url
 from .imports import ImportOptions, import_translations, new_run_id
 from .log import redact, register_secrets
 from .lp import Connection, connect
@@ -195,6 +197,7 @@ class CronReport:
     started_at: str
     accounts: list[AccountResult] = field(default_factory=list)
     path: Path | None = None
+    git: dict[str, str | None] | None = None  # the repository (redacted), commit fetched, commit pushed
 
     @property
     def exit_code(self) -> int:
@@ -207,6 +210,7 @@ class CronReport:
             "started_at": self.started_at,
             "exit_code": self.exit_code,
             "accounts": [_account_json(a) for a in self.accounts],
+            **({"git": self.git} if self.git is not None else {}),
         }
 
 
@@ -231,7 +235,18 @@ def cron_run(
         raise ConfigError(f"--accounts: account {unknown[0]} is not in the config file")
     report = CronReport(new_run_id("cron"), _now())
     _prepare(settings, ids)
-    report.accounts = _run_accounts(settings, ids, report.run_id, wait, sleep, clock)
+    git_round, git_error = _git_start(settings, ids)
+    report.accounts = _run_accounts(settings, ids, report.run_id, wait, sleep, clock, git_round)
+    if git_round is not None:
+        gitrun.finish(git_round, report.run_id, settings.state_dir)
+        report.git = {"remote": git_round.remote, "fetched": git_round.head, "pushed": git_round.pushed}
+        git_error = git_round.error
+    if git_error is not None:  # the repository's trouble is each git account's, not the others'
+        needs_human = git_round is not None and git_round.needs_human
+        for result in report.accounts:
+            if _uses_git(settings, settings.accounts[result.account]):
+                result.errors.append(printable(redact(git_error)))
+                result.worsen(NEEDS_HUMAN if needs_human else ERROR)
     path = settings.paths.reports / f"{report.run_id}.json"
     document = report.to_json()
     try:
@@ -248,6 +263,21 @@ def cron_run(
         except Exception as exc:
             _cannot_write("run page", path.with_suffix(".html"), exc)
     return report
+
+
+def _uses_git(settings: Settings, account: AccountSettings) -> bool:
+    return settings.git is not None and account.git
+
+
+def _git_start(settings: Settings, ids: list[str]) -> tuple[gitrun.GitRound | None, str | None]:
+    """The run's git round, when an account of it uses ``[git]`` (see :mod:`gitrun`)."""
+    if not any(_uses_git(settings, settings.accounts[a]) for a in ids):
+        return None, None
+    try:
+        return gitrun.start(settings), None
+    except AutomsgError as exc:
+        assert settings.git is not None
+        return None, f"git ({redact_url(settings.git.remote)}): {exc}"
 
 
 def _prepare(settings: Settings, ids: list[str]) -> None:
@@ -272,12 +302,15 @@ def _run_accounts(
     wait: float,
     sleep: Callable[[float], None] | None,
     clock: Callable[[], float],
+    git_round: gitrun.GitRound | None = None,
 ) -> list[AccountResult]:
     """Every account's result, in the order of ``ids``; up to ``max_parallel_accounts`` run at once."""
 
     def serve(account_id: str) -> AccountResult:
         try:
-            result = _run_account(settings, settings.accounts[account_id], run_id, wait, sleep, clock)
+            account = settings.accounts[account_id]
+            git = git_round if _uses_git(settings, account) else None
+            result = _run_account(settings, account, run_id, wait, sleep, clock, git)
         except Exception as exc:  # _run_account keeps its failures; this is the belt for a bug
             log.debug("account %s failed", account_id, exc_info=True, extra={"account": account_id})
             result = AccountResult(account_id, errors=[printable(redact(f"{type(exc).__name__}: {exc}"))])
@@ -313,6 +346,7 @@ def _run_account(
     wait: float,
     sleep: Callable[[float], None] | None,
     clock: Callable[[], float],
+    git: gitrun.GitRound | None = None,
 ) -> AccountResult:
     result = AccountResult(account.id)
     started = time.monotonic()
@@ -327,7 +361,7 @@ def _run_account(
             result.errors.append(printable(redact(f"{type(exc).__name__}: {exc}")))
             result.worsen(ERROR)
             return result
-        _serve_account(settings, account, run_id, sleep, clock, result, started)
+        _serve_account(settings, account, run_id, sleep, clock, result, started, git)
     return result
 
 
@@ -339,14 +373,20 @@ def _serve_account(
     clock: Callable[[], float],
     result: AccountResult,
     started: float,
+    git: gitrun.GitRound | None = None,
 ) -> None:
-    """One account's import, verify and export, under its lock; any failure is the account's."""
+    """One account's import, verify and export, under its lock; any failure is the account's.
+    With ``git`` (the run's round with the repository) the repository replaces the inbox and
+    the outbox."""
     conn: Connection | None = None
     state: StateStore | None = None
     try:
         state = StateStore(settings.state_dir)
         conn = connect(settings, account, sleep=sleep, domain_store=DomainCache(state))
-        _import_inbox(settings, account, conn, state, run_id, result, clock)
+        if git is not None:
+            _import_git(settings, account, conn, state, result, git)
+        else:
+            _import_inbox(settings, account, conn, state, run_id, result, clock)
         result.seconds["import"] = round(time.monotonic() - started, 3)
         if account.policies.verify_after_apply:
             mark = time.monotonic()
@@ -354,7 +394,13 @@ def _serve_account(
                 _verify(settings, account, conn, state, result)
             result.seconds["verify"] = round(time.monotonic() - mark, 3)
         mark = time.monotonic()
-        _export(settings, account, conn, state, result)
+        if git is not None:
+            with _EXPORTING:
+                written = gitrun.export_account(git, settings, account, conn, state)
+            result.export = "exported" if written else "nothing new"
+            result.exported = written
+        else:
+            _export(settings, account, conn, state, result)
         result.seconds["export"] = round(time.monotonic() - mark, 3)
     except AutomsgError as exc:
         result.errors.append(printable(redact(str(exc))))
@@ -446,14 +492,7 @@ def _import_inbox(
     clock: Callable[[], float],
 ) -> None:
     policies = account.policies
-    options = ImportOptions(
-        apply=policies.auto_apply,
-        accept_stale=policies.accept_stale,
-        prefer_file=policies.prefer_file,
-        max_length=account.max_length,
-        max_file_bytes=settings.max_file_bytes,
-        max_xlsx_bytes=settings.max_xlsx_bytes,
-    )
+    options = _import_options(settings, account)
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     inbox = settings.paths.inbox / account.id
     inbox.mkdir(parents=True, exist_ok=True)  # where a translator (or an upload job) drops files
@@ -515,6 +554,67 @@ def _import_inbox(
             item.moved_to = printable(str(move(path, settings.paths.archive / today / account.id, run_id)))
             if item.skipped or (not policies.auto_apply and item.planned):
                 result.worsen(NEEDS_HUMAN)
+        result.files.append(item)
+
+
+def _import_options(settings: Settings, account: AccountSettings) -> ImportOptions:
+    policies = account.policies
+    return ImportOptions(
+        apply=policies.auto_apply,
+        accept_stale=policies.accept_stale,
+        prefer_file=policies.prefer_file,
+        max_length=account.max_length,
+        max_file_bytes=settings.max_file_bytes,
+        max_xlsx_bytes=settings.max_xlsx_bytes,
+    )
+
+
+def _import_git(
+    settings: Settings,
+    account: AccountSettings,
+    conn: Connection,
+    state: StateStore,
+    result: AccountResult,
+    git: gitrun.GitRound,
+) -> None:
+    """The files the platform changed in the repository, each imported as an inbox file is
+    (reported with its path and commit; nothing is moved: the repository is the record)."""
+    for found in gitrun.import_account(
+        git, settings, account, conn, state, _import_options(settings, account)
+    ):
+        name = f"{found.path}@{found.commit[:12]}"
+        if found.deleted:
+            result.files.append(
+                FileResult(name, "deleted", None, errors=["deleted on the platform: nothing to import"])
+            )
+            continue
+        if found.error is not None or found.report is None:
+            result.files.append(
+                FileResult(name, "failed", None, errors=[printable(redact(found.error or ""))])
+            )
+            result.worsen(NEEDS_HUMAN)
+            continue
+        report = found.report
+        data = report.to_json()
+        item = FileResult(
+            name,
+            "applied" if account.policies.auto_apply else "planned",
+            None,
+            planned=len(data["planned"]),
+            applied=len(data["applied"]),
+            skipped=data["skipped"],
+            errors=[printable(redact(e.message)) for e in report.errors],
+            import_run=report.run_id,
+            written=[(d["key"], d["language"]) for d in data["applied"]],
+        )
+        if any(e.file for e in report.errors):
+            item.status = "failed"
+            result.worsen(NEEDS_HUMAN)
+        elif report.errors:
+            item.status = "kept"
+            result.worsen(ERROR)
+        elif item.skipped or (not account.policies.auto_apply and item.planned):
+            result.worsen(NEEDS_HUMAN)
         result.files.append(item)
 
 

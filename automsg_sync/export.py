@@ -64,6 +64,7 @@ class ExportRequest:
     dedupe: bool | None = None  # one entry per identical text (None: the account's config)
     prefill: bool | None = None  # missing units pre-filled from other contexts (None: the config)
     file_mode: int = FILE_MODE  # the outbox files' mode ([paths] outbox_mode)
+    keep_units: bool = False  # the result holds the units (git mode writes its own files from them)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class ExportResult:
     unchanged: bool = False
     api: str = ""
     notices: list[str] = field(default_factory=list)  # how the account was read, one line each
+    units: list[Unit] = field(default_factory=list, repr=False)  # with ExportRequest.keep_units
 
     @property
     def files(self) -> list[Path]:
@@ -282,6 +284,7 @@ def export_for_translation(
         conn.http.requests_sent,
         api=snapshot.api,
         notices=notices + _nothing_to_send(units, exported, request.only, source_language),
+        units=units if request.keep_units else [],
     )
 
 

@@ -34,7 +34,7 @@ from .errors import ApiError, AutomsgError, ConfigError, FormatError
 from .formats import DEFAULT_MAX_BYTES, read_translation_file
 from .lp import Connection
 from .lp.automessages import AutoMessagesApi
-from .model import AutoMessage, Context, TranslationFile, UnitKey, language_key, shared_unit_key
+from .model import AutoMessage, Context, FileMeta, TranslationFile, UnitKey, language_key, shared_unit_key
 from .qa import ERROR, Finding, QAContext, check_translation, surely_clean
 from .state import Baseline, StateStore
 from .workers import process_pool, worker_count
@@ -50,6 +50,9 @@ class ImportOptions:
     max_file_bytes: int = DEFAULT_MAX_BYTES
     max_xlsx_bytes: int | None = None  # an XLSX unpacking to more is refused (None: the reader's 50 MB)
     workers: int | None = None  # processes reading files; None: one per core, for large imports
+    # git mode: a file's metadata by its path, from the export last committed there (a
+    # platform regenerates files and may drop our X-Automsg-* header: issue #27)
+    meta_for: Mapping[str, FileMeta] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -362,7 +365,13 @@ def _read_file(
     path: Path, account: AccountSettings, options: ImportOptions, state: StateStore
 ) -> _FileResult:
     try:
-        tf = read_translation_file(path, options.max_file_bytes, options.max_xlsx_bytes, with_notes=False)
+        tf = read_translation_file(
+            path,
+            options.max_file_bytes,
+            options.max_xlsx_bytes,
+            with_notes=False,
+            meta=options.meta_for.get(str(path)),
+        )
         baseline = _baseline(tf, account, state)
         ours = state.pushed_texts(account.id, tf.meta.language, baseline.export_id)
         result = _proposals(tf, baseline, options, ours)

@@ -65,6 +65,8 @@ def print_status(console: Console, result: Status) -> None:
     console.print(table)
     if result.credentials:
         console.print(f"credentials: {escape(result.credentials)}")
+    if result.git:
+        console.print(f"git: {escape(result.git)}")
     for notice in result.notices:
         console.print(f"note: {escape(notice)}")
 

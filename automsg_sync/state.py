@@ -146,6 +146,18 @@ CREATE TABLE IF NOT EXISTS origins (
     units TEXT NOT NULL,  -- {unit key: [source, target, updated at]}
     PRIMARY KEY (account, language)
 );
+CREATE TABLE IF NOT EXISTS git_imported (
+    account TEXT PRIMARY KEY,
+    git_commit TEXT NOT NULL,  -- the last commit whose translator files were imported
+    imported_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS git_files (
+    path TEXT PRIMARY KEY,  -- a file in the repository, relative to its root
+    account TEXT NOT NULL,
+    export_id TEXT NOT NULL,  -- the export the tool last committed there: the file's baseline
+    git_commit TEXT NOT NULL,
+    committed_at TEXT NOT NULL
+);
 """
 
 # An export's baseline, written beside the work into the connection's TEMP schema
@@ -787,6 +799,34 @@ class StateStore:
             (account, run_id),
         )
         return {(key, language): text for language, key, text in rows}
+
+    # ------------------------------------------------------------ git (issue #27)
+
+    def last_imported_commit(self, account: str) -> str | None:
+        row = self.db.execute("SELECT git_commit FROM git_imported WHERE account = ?", (account,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_last_imported_commit(self, account: str, commit: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO git_imported VALUES (?, ?, ?) ON CONFLICT (account) DO UPDATE "
+                "SET git_commit = excluded.git_commit, imported_at = excluded.imported_at",
+                (account, commit, now_utc()),
+            )
+
+    def export_for_path(self, path: str) -> str | None:
+        """The export the tool last committed at ``path`` in the repository (its baseline)."""
+        row = self.db.execute("SELECT export_id FROM git_files WHERE path = ?", (path,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_exports_for_paths(self, account: str, paths: Mapping[str, str], commit: str) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO git_files VALUES (?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+                "account = excluded.account, export_id = excluded.export_id, "
+                "git_commit = excluded.git_commit, committed_at = excluded.committed_at",
+                [(path, account, export_id, commit, now_utc()) for path, export_id in paths.items()],
+            )
 
     # ------------------------------------------------------------ cron helpers
 

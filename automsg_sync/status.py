@@ -27,6 +27,7 @@ class Status:
     api: str = ""  # the Automatic Messages API the account was read through
     notices: tuple[str, ...] = ()
     credentials: str = ""  # the method used and the variables it came from (never a value)
+    git: str = ""  # [git]: the repository (redacted), its branch and the last commit imported
 
     def to_json(self) -> dict[str, Any]:
         """``status --json``."""
@@ -46,6 +47,7 @@ class Status:
             "account": self.account,
             "api": self.api,
             "credentials": self.credentials,
+            "git": self.git,
             "revision": self.revision,
             "notices": list(self.notices),
             "rows": rows,

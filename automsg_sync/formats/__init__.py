@@ -95,11 +95,13 @@ def read_translation_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_unpacked: int | None = None,
     with_notes: bool = True,
+    meta: FileMeta | None = None,
 ) -> TranslationFile:
     """Read a PO, XLSX or XLIFF file, chosen by its extension; larger than ``max_bytes`` is
     refused, and an XLSX whose parts unpack to more than ``max_unpacked`` (``max_xlsx_mb``).
     ``with_notes=False``: a PO file's entries without their translator notes (an import's
-    reading, a quarter faster; see :func:`.po.parse`)."""
+    reading, a quarter faster; see :func:`.po.parse`). ``meta``: a PO file's metadata from the
+    state store (git mode: matched by the file's path, whatever its header says)."""
     from .po import read_po
     from .xliff import read_xliff
     from .xlsx import read_xlsx
@@ -108,7 +110,7 @@ def read_translation_file(
         return read_xlsx(path) if max_unpacked is None else read_xlsx(path, max_unpacked)
 
     readers: dict[str, Callable[[Path], TranslationFile]] = {
-        ".po": lambda path: read_po(path, with_notes),
+        ".po": lambda path: read_po(path, with_notes, meta),
         ".xlsx": xlsx,
         ".xlf": read_xliff,
         ".xliff": read_xliff,

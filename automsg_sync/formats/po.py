@@ -470,14 +470,16 @@ def _decode(path: Path, data: bytes) -> str:
         raise FormatError(path, line, f"not valid {charset} ({declared})") from None
 
 
-def read_po(path: Path, with_notes: bool = True) -> TranslationFile:
-    """Read a PO file back; a syntax error names the file and line. (``with_notes``: see :func:`parse`.)"""
+def read_po(path: Path, with_notes: bool = True, meta: FileMeta | None = None) -> TranslationFile:
+    """Read a PO file back; a syntax error names the file and line. (``with_notes``: see :func:`parse`.)
+    ``meta``: the file's metadata as the state store knows it (a file in a git repository,
+    matched by its path: a platform may have dropped or changed our ``X-Automsg-*`` header)."""
     try:
         text = _decode(path, path.read_bytes())
     except OSError as exc:
         raise FormatError(path, None, f"cannot read: {exc.strerror}") from None
     header, parsed = parse(path, text, with_notes)
-    meta = meta_from_fields(path, header)
+    meta = meta or meta_from_fields(path, header)
     seen: dict[str, int] = {}
     for entry in parsed:
         if not entry.key:
