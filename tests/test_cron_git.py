@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -248,3 +250,50 @@ def test_status_names_the_repository_and_the_last_commit_imported(
         ["git", "--git-dir", str(remote), "rev-parse", "main"], capture_output=True, text=True
     )
     assert f"last commit imported {head.stdout.strip()[:12]}" in after.output
+
+
+def test_a_platform_push_racing_the_runs_own_push_is_survived(
+    emu: Emu, tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    """The platform pushes after the run fetched and before it pushes (the run is parked in
+    the emulator meanwhile): the run's push is refused, it fetches, writes its files again over
+    the platform's and pushes; the platform's work is in the result, never lost."""
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    cfg = config(tmp_path, emu, remote)
+    assert cron(cfg).exit_code == 0
+    site = platform_clone(remote, tmp_path / "platform")
+    folder = site / "automatic-messages" / ACCOUNT
+    emu.ui_edit(
+        "account", "CONSUMER_OPEN_NEW_CONVERSATION", "en-US", "Hello! Reply within {expectedResponseTime}."
+    )
+    # the run's export reads the account after the fetch: parked there until the platform pushed
+    emu.faults(script=[{"match": "le-users/skills", "method": "GET", "hold": "race", "holdSeconds": 20}])
+    outcome: list[Any] = []
+    runner = threading.Thread(target=lambda: outcome.append(cron(cfg)))
+    runner.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not emu.hook("GET", "faults")["counts"].get("hold"):
+            assert time.monotonic() < deadline, "the run never reached its export"
+            threading.Event().wait(0.01)  # polled: the emulator tells when it parked the request
+        store = pypo.pofile.parsefile(str(folder / "de-DE.po"))
+        unit = next(
+            u for u in store.units if not u.isheader() and not u.target and not set("<{") & set(u.source)
+        )
+        unit.target = "Von der Plattform, während des Laufs"
+        store.savefile(str(folder / "de-DE.po"))
+        git(site, "commit", "-qam", "Translated using Weblate (German)")
+        git(site, "push", "-q", "origin", "main")
+    finally:
+        emu.hook("POST", "release/race")
+        runner.join(60)
+    [result] = outcome
+    assert result.exit_code == 0, result.output
+    git(site, "pull", "-q")
+    log = git(site, "log", "--format=%an %s")
+    assert (
+        log.splitlines()[0].startswith("automsg-sync ") and "Weblate Translated using Weblate (German)" in log
+    )
+    kept = {u.getcontext(): u.target for u in pypo.pofile.parsefile(str(folder / "de-DE.po")).units}
+    assert kept[unit.getcontext()] == "Von der Plattform, während des Laufs"  # not overwritten
