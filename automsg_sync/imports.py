@@ -69,7 +69,7 @@ IGNORED_REASONS = {
     "empty": "empty",
     "fuzzy": "fuzzy (needs review)",
     "unfinished": "marked unfinished in the file",
-    "unfinished-changed": "changed but still marked unfinished (needs review)",
+    "unfinished-changed": "changed but still marked unfinished in the file",
     "source-copy": "untranslated (a copy of the source)",
 }
 

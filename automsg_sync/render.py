@@ -220,14 +220,19 @@ def print_import_report(console: Console, report: ImportReport, *, wide: bool = 
         text = f"{where}: {f.key} [{f.language}] {f.message} ({f.check})"
         console.print(f"[yellow]warning[/yellow] {escape(text)}")
     _more(console, MAX_ROWS, len(warnings))
-    changed = [i for i in report.ignored if i.reason == "unfinished-changed"]
-    for i in changed[:MAX_ROWS]:
+    said = {
+        "unfinished-changed": "changed but still marked unfinished in the file (mark it translated in the "
+        "CAT tool, or pass --include-fuzzy)",
+        "source-copy": "a copy of the source, not marked translated: not written (translate it, or mark "
+        "it translated if the source text is meant)",
+    }
+    named = [i for i in report.ignored if i.reason in said]
+    for i in named[:MAX_ROWS]:
         where = f"{i.file}:{i.where}" if i.where else i.file
         console.print(
-            f"[yellow]not imported[/yellow] {escape(where)}: {escape(i.key)} [{i.language}] changed but "
-            "still marked needs review in the file (confirm it in the CAT tool, or pass --include-fuzzy)"
+            f"[yellow]not imported[/yellow] {escape(where)}: {escape(i.key)} [{i.language}] {said[i.reason]}"
         )
-    _more(console, MAX_ROWS, len(changed))
+    _more(console, MAX_ROWS, len(named))
     n = report.counts()
     backup = report.applied.backup if report.applied else None
     console.print(

@@ -53,6 +53,7 @@ from . import NOT_XML_CHARS, atomic_path
 from .po import fuzzy_in_po
 
 log = logging.getLogger("automsg_sync.formats")
+_SAID_COLUMNS: set[tuple[str, str]] = set()  # (file, header) of a translator's own column, said once
 
 SHEET = "Translations"
 META_SHEET = "automsg"
@@ -416,7 +417,11 @@ def _columns(path: Path, header: list[str], meta: FileMeta) -> dict[str, int]:
         if role not in found and len(others) == 1:
             found[role] = others.pop()[0]
     for index, name in by_word.get("translation", []):
-        log.warning("%s: column %r (column %d) is not the translation column: ignored", path, name, index + 1)
+        if (str(path), name) not in _SAID_COLUMNS:  # once, though an import reads a file twice
+            _SAID_COLUMNS.add((str(path), name))
+            log.warning(
+                "%s: column %r (column %d) is not the translation column: ignored", path, name, index + 1
+            )
     shown = {
         "key": "Key",
         "source": f"Source ({meta.source_language})",
