@@ -122,7 +122,7 @@ from filelock import FileLock, Timeout
 
 from .errors import AutomsgError, ConfigError, FormatError, LockHeld
 from .formats import IMPORTABLE, atomic_path, entry_notes
-from .formats.po import HEADER_PREFIX, _decode, entry_text, fuzzy_in_po, parse
+from .formats.po import HEADER_PREFIX, _decode, entry_text, fuzzy_in_po, meta_fields, parse
 from .model import FileEntry, FileMeta, Unit, UnitKey
 
 log = logging.getLogger("automsg_sync.gitsync")
@@ -882,14 +882,7 @@ def merge_language(
         if entry.target:
             text = entry_text(name, entry.source, entry.target)
             body.append("".join(f"#~ {line}\n" for line in text.split("\n")[:-1]))
-    extra = {
-        f"{HEADER_PREFIX}Account": meta.account,
-        f"{HEADER_PREFIX}Export-Id": meta.export_id,
-        f"{HEADER_PREFIX}Revision": meta.revision,
-        f"{HEADER_PREFIX}Source-Language": meta.source_language,
-        f"{HEADER_PREFIX}Language": meta.language,
-        f"{HEADER_PREFIX}Format-Version": meta.format_version,
-    }
+    extra = meta_fields(meta)
 
     def render(stamp: str) -> str:
         title = f"LivePerson automatic messages, account {meta.account}"
