@@ -516,6 +516,17 @@ class WorkingCopy:
             return None  # no commit yet
         return done.stdout.decode("ascii").strip()
 
+    def remote_head(self) -> str | None:
+        """The remote's ``branch`` commit as the remote says it now (``git ls-remote``, read
+        only, no working copy needed; None for a branch not there yet)."""
+        done = self._run(
+            ["git", "ls-remote", "--heads", "--", self.remote, f"refs/heads/{self.branch}"],
+            network=True,
+            what="ls-remote",
+        )
+        line = done.stdout.decode("utf-8", "replace").split("\n", 1)[0]
+        return line.split("\t", 1)[0] or None if "\t" in line else None
+
     def head(self) -> str | None:
         """The working copy's HEAD commit (None before the first commit)."""
         return self._head(self.root)

@@ -814,6 +814,15 @@ class StateStore:
                 (account, commit, now_utc()),
             )
 
+    def last_pushed_commit(self, account: str) -> str | None:
+        """The commit of the tool's last push that held a file of ``account``."""
+        row = self.db.execute(
+            "SELECT git_commit FROM git_files WHERE account = ? "
+            "ORDER BY committed_at DESC, rowid DESC LIMIT 1",
+            (account,),
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def export_for_path(self, path: str) -> str | None:
         """The export the tool last committed at ``path`` in the repository (its baseline)."""
         row = self.db.execute("SELECT export_id FROM git_files WHERE path = ?", (path,)).fetchone()

@@ -242,14 +242,25 @@ def test_status_names_the_repository_and_the_last_commit_imported(
     cfg = config(tmp_path, emu, remote)
     runner = CliRunner()
     before = runner.invoke(main, ["status", "--config", str(cfg)], env=CLIENT_ENV)
-    assert f"git: {remote} (main, automatic-messages): last commit imported none yet" in before.output
+    assert (
+        f"git: {remote} (main, automatic-messages): last commit imported none yet; nothing" in before.output
+    )
     assert cron(cfg).exit_code == 0
     assert cron(cfg).exit_code == 0  # the second run imports from the first run's commit on
     after = runner.invoke(main, ["status", "--config", str(cfg)], env=CLIENT_ENV)
     head = subprocess.run(
         ["git", "--git-dir", str(remote), "rev-parse", "main"], capture_output=True, text=True
     )
-    assert f"last commit imported {head.stdout.strip()[:12]}" in after.output
+    assert f"last commit imported {head.stdout.strip()[:12]}; nothing waiting" in after.output
+    site = platform_clone(remote, tmp_path / "platform")  # the platform pushes: status says so
+    (site / "automatic-messages" / ACCOUNT / "notes.txt").write_text(
+        "a platform's commit\n", encoding="utf-8"
+    )
+    git(site, "add", ".")
+    git(site, "commit", "-qm", "Weblate: a commit")
+    git(site, "push", "-q", "origin", "main")
+    later = runner.invoke(main, ["status", "--config", str(cfg)], env=CLIENT_ENV)
+    assert "the platform pushed since: the next cron-run imports it" in later.output
 
 
 def test_a_platform_push_racing_the_runs_own_push_is_survived(
