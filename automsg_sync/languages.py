@@ -118,6 +118,8 @@ def chat_language_warning(tag: str) -> str | None:
 _EXAMPLES = ("en-US", "fr-FR", "de-DE", "es-ES", "ja-JP")
 # for suggestions only: withdrawn ISO 639 codes (Java still writes iw, in) and Norwegian's written forms
 _RENAMED = {"iw": "he", "in": "id", "nb": "no", "nn": "no"}
+# for suggestions only: a country's code typed for its language (jp for Japanese is the usual one)
+_RENAMED |= {"jp": "ja", "cn": "zh", "kr": "ko", "gr": "el", "se": "sv", "dk": "da", "cz": "cs", "ua": "uk"}
 _MAX_SUGGESTIONS = 5
 
 
@@ -133,8 +135,8 @@ def suggest(wrong: str) -> list[str]:
     word of the English name (``french``); failing both, near spellings of tags
     and names (``germn`` → ``de-DE``).
 
-    >>> suggest("french"), suggest("es-mx"), suggest("klingon")
-    (['fr-FR', 'fr-CA'], ['es-ES', 'es-419'], [])
+    >>> suggest("french"), suggest("es-mx"), suggest("klingon"), suggest("jp")
+    (['fr-FR', 'fr-CA'], ['es-ES', 'es-419'], [], ['ja-JP'])
     """
     query = language_key(wrong)
     primary = query.split("-")[0]

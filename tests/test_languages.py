@@ -193,3 +193,11 @@ def test_an_unknown_source_language_on_the_command_line_is_a_usage_error(emu: Em
     result = _export(emu, tmp_path / "out", "--languages", "fr-FR", "--source-language", "klingon")
     assert result.exit_code == 2 and "--source-language: 'klingon'" in result.output + result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_countrys_code_typed_for_its_language_is_suggested_the_language() -> None:
+    """``--languages jp`` (a newcomer's walk): Japan's code, not Japanese's; ja-JP is suggested."""
+    from automsg_sync.languages import suggest
+
+    assert suggest("jp") == ["ja-JP"]
+    assert suggest("kr") == ["ko-KR"] and suggest("cz") == ["cs-CZ"]
