@@ -30,6 +30,7 @@ from .errors import ConfigError
 from .gitsync import check_remote, parse_author
 from .languages import check_language
 from .model import UNIT_STATES
+from .urls import check_transport
 
 DEFAULT_CSDS_URL = "https://api.liveperson.net"
 DEFAULT_CONFIG = Path("automsg.toml")
@@ -399,7 +400,6 @@ def _max_parallel_accounts(top: _Table) -> int:
 
 def _csds_url(option: str | None, env: Mapping[str, str], file_value: str, top: _Table) -> str:
     """The CSDS URL that wins (option, environment, file, default), checked; the message names its origin."""
-    from .lp.http import check_transport  # imported here: lp.http imports this module
 
     if option:
         url, name = option, f"--csds-url {option}"

@@ -90,7 +90,7 @@ from . import gitrun
 from .config import AccountSettings, Settings
 from .errors import AutomsgError, ConfigError, LockHeld
 from .export import ExportRequest, export_for_translation, fetch_snapshot
-from .files import write_atomic
+from .files import file_kind, inbox_entries, write_atomic
 from .formats import IMPORTABLE
 from .gitsync import redact_url
 from .imports import ImportOptions, import_translations, new_run_id
@@ -104,7 +104,6 @@ OK, NEEDS_HUMAN, ERROR, LOCKED = "ok", "needs-human", "error", "locked"
 EXIT = {OK: 0, NEEDS_HUMAN: 3, ERROR: 1, LOCKED: 4}
 SEVERITY = {OK: 0, LOCKED: 1, NEEDS_HUMAN: 2, ERROR: 3}
 IN_WORDS = {OK: "ok", NEEDS_HUMAN: "needs a human", ERROR: "error", LOCKED: "locked"}
-IN_PROGRESS = (".part", ".tmp", ".crdownload", ".partial")
 LEFT_ALONE = "not a regular file"
 SNIFF_BYTES = 1 << 16  # how much of a refused file is searched for our header
 # Steps no two accounts may take at once (see the module docstring).
@@ -415,56 +414,6 @@ def _serve_account(
             result.requests = conn.http.requests_sent
         if state is not None:
             state.close()
-
-
-def inbox_files(inbox: Path) -> list[Path]:
-    """Regular files to import, oldest first; uploads in progress and hidden files are not touched.
-
-    Judged by ``lstat``: a symlink (even to a regular file), FIFO, socket, device or
-    folder is not listed (see :func:`inbox_entries`)."""
-    return [e.path for e in inbox_entries(inbox) if e.kind == "file"]
-
-
-@dataclass(frozen=True)
-class InboxEntry:
-    path: Path
-    kind: str  # file, symlink, fifo, socket, device, folder, other
-    modified: float
-
-
-def inbox_entries(inbox: Path) -> list[InboxEntry]:
-    """Everything in ``inbox`` except hidden names and uploads in progress, oldest first,
-    each with what ``lstat`` says it is; nothing is opened or followed."""
-    try:
-        listing = list(os.scandir(inbox))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    entries: list[InboxEntry] = []
-    for entry in listing:
-        if entry.name.startswith(".") or entry.name.lower().endswith(IN_PROGRESS):
-            continue
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except FileNotFoundError:
-            continue  # gone since the listing
-        entries.append(InboxEntry(Path(entry.path), file_kind(info.st_mode), info.st_mtime))
-    return sorted(entries, key=lambda e: (e.modified, e.path.name))
-
-
-def file_kind(mode: int) -> str:
-    """What an ``lstat`` mode is, in a word (``file`` for a regular file)."""
-    for test, kind in (
-        (stat.S_ISREG, "file"),
-        (stat.S_ISLNK, "symlink"),
-        (stat.S_ISFIFO, "fifo"),
-        (stat.S_ISSOCK, "socket"),
-        (stat.S_ISCHR, "device"),
-        (stat.S_ISBLK, "device"),
-        (stat.S_ISDIR, "folder"),
-    ):
-        if test(mode):
-            return kind
-    return "other"
 
 
 def is_settled(path: Path, settle_seconds: float, now: float) -> bool | None:

@@ -1,4 +1,5 @@
-"""Files this tool writes whole: reports, pages, backups. One way for all of them.
+"""Files: the ones this tool writes whole (reports, pages, backups), one way for all of
+them; and the listing of a folder of returned files (cron's inbox, an import of a folder).
 
 A file is written to a temporary name beside it and renamed into place, so a
 reader sees the old file or the new one, never half of one. The temporary name
@@ -15,6 +16,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +76,58 @@ def write_private_json(path: Path, document: dict[str, Any]) -> None:
     reports, error files); compact (orjson: the 30 MB backup of a large account in a
     tenth of a second; ``jq .`` pretty-prints it)."""
     write_atomic(path, jsonio.dumps(document), private=True, sync=True)
+
+
+# ------------------------------------------------------------ folders of returned files
+
+IN_PROGRESS = (".part", ".tmp", ".crdownload", ".partial")
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """Regular files to import, oldest first; uploads in progress and hidden files are not touched.
+
+    Judged by ``lstat``: a symlink (even to a regular file), FIFO, socket, device or
+    folder is not listed (see :func:`inbox_entries`)."""
+    return [e.path for e in inbox_entries(inbox) if e.kind == "file"]
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    path: Path
+    kind: str  # file, symlink, fifo, socket, device, folder, other
+    modified: float
+
+
+def inbox_entries(inbox: Path) -> list[InboxEntry]:
+    """Everything in ``inbox`` except hidden names and uploads in progress, oldest first,
+    each with what ``lstat`` says it is; nothing is opened or followed."""
+    try:
+        listing = list(os.scandir(inbox))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    entries: list[InboxEntry] = []
+    for entry in listing:
+        if entry.name.startswith(".") or entry.name.lower().endswith(IN_PROGRESS):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue  # gone since the listing
+        entries.append(InboxEntry(Path(entry.path), file_kind(info.st_mode), info.st_mtime))
+    return sorted(entries, key=lambda e: (e.modified, e.path.name))
+
+
+def file_kind(mode: int) -> str:
+    """What an ``lstat`` mode is, in a word (``file`` for a regular file)."""
+    for test, kind in (
+        (stat.S_ISREG, "file"),
+        (stat.S_ISLNK, "symlink"),
+        (stat.S_ISFIFO, "fifo"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "device"),
+        (stat.S_ISBLK, "device"),
+        (stat.S_ISDIR, "folder"),
+    ):
+        if test(mode):
+            return kind
+    return "other"

@@ -31,7 +31,8 @@ from .apply import ApplyResult, apply_plan, finish_read_backs, read_live
 from .config import AccountSettings, check_account_id
 from .diff import SKIPPED, UNTOUCHED, UPDATE, Decision, LiveView, Plan, Proposal, three_way
 from .errors import ApiError, AutomsgError, ConfigError, FormatError
-from .formats import DEFAULT_MAX_BYTES, read_translation_file
+from .files import inbox_files
+from .formats import DEFAULT_MAX_BYTES, IMPORTABLE, read_translation_file
 from .lp import Connection
 from .lp.automessages import AutoMessagesApi
 from .model import AutoMessage, Context, FileMeta, TranslationFile, UnitKey, language_key, shared_unit_key
@@ -630,16 +631,13 @@ def translation_files(paths: Sequence[Path]) -> FileSelection:
     ``.xlf``/``.xliff``) and those of its immediate subfolders (the
     ``OUT/<account>/<language>.po`` layout an export writes), no deeper.
 
-    A folder is taken as cron takes its inbox (:func:`automsg_sync.cron.inbox_files`):
+    A folder is taken as cron takes its inbox (:func:`automsg_sync.files.inbox_files`):
     hidden files and uploads in progress (``*.part``, ``*.tmp`` …) are not
     touched, oldest first; hidden subfolders are skipped. Any other file in a
     folder (``*.errors.json``, notes) is left alone and listed in ``left_alone``.
     A path that is neither a folder nor an existing file is kept as given: its
     import reports it as unreadable.
     """
-    from .cron import inbox_files
-    from .formats import IMPORTABLE
-
     selection = FileSelection([])
     for path in paths:
         if not path.is_dir():

@@ -64,7 +64,7 @@ from flask import Flask, Response, g, jsonify, request
 from oauthlib.oauth1 import SignatureOnlyEndpoint
 
 from .. import jsonio
-from ..lp.http import is_loopback
+from ..urls import is_loopback
 from .auth import BAD_AUTHENTICATION, OAuthValidator, Tokens, login_service_error
 from .connector import Connector, register_connector
 from .faults import Faults

@@ -102,9 +102,9 @@ from ..lp.connector import (
     SIGNATURE_HEADER,
     webhook_signature,
 )
-from ..lp.http import is_loopback
 from ..messages import lookup
 from ..model import language_key
+from ..urls import is_loopback
 from .responses import error
 from .store import ACCOUNT, Account, Store
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import http.client
 import io
-import ipaddress
 import logging
 import socket
 import ssl
@@ -41,7 +40,8 @@ from urllib3.exceptions import NameResolutionError
 
 from .. import jsonio
 from ..config import HttpSettings
-from ..errors import ApiStatusError, ConfigError, RateLimited, TransportError, WaitRefused
+from ..errors import ApiStatusError, RateLimited, TransportError, WaitRefused
+from ..urls import check_transport, is_loopback, suggest_scheme
 
 log = logging.getLogger("automsg_sync.http")
 
@@ -49,56 +49,11 @@ USER_AGENT = "automsg-sync/0.1"
 CONNECT_RETRY_WAIT = 1.0  # seconds, at most, before the one retry of a ConnectFailed
 _TLS_RECORD = ("\x15\x03", "\x16\x03")  # a TLS alert or handshake record where an HTTP status line should be
 _NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+__all__ = ["ConnectFailed", "HttpClient", "check_transport", "is_loopback", "suggest_scheme"]
 
 
 class ConnectFailed(TransportError):
     """No connection at all, for a reason waiting will not mend. Retried once, not three times."""
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and addresses in 127.0.0.0/8 or ``::1``."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_transport(url: str, name: str | None = None) -> None:
-    """Refuse anything but https, except plain http to a loopback host.
-
-    ``name`` is what the message calls the URL (``"--csds-url 127.0.0.1:8080"``).
-    """
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and is_loopback(parts.hostname or ""):
-        return
-    if "://" not in url:
-        raise ConfigError(f"{name or url} has no scheme: {suggest_scheme(url)}")
-    if parts.scheme in ("http", "https") and not parts.hostname:
-        raise ConfigError(f"{name or url} has no host")
-    raise ConfigError(
-        (f"{name}: " if name else "")
-        + f"refusing {parts.scheme or 'no'}-scheme URL to {parts.hostname or url!r}: "
-        "only https is allowed, plain http only to a loopback host"
-    )
-
-
-def suggest_scheme(address: str) -> str:
-    """What to write instead of a scheme-less ``host[:port][/path]``.
-
-    >>> suggest_scheme("127.0.0.1:8080")
-    'write http://127.0.0.1:8080 (loopback emulator) or https://127.0.0.1:8080'
-    >>> suggest_scheme("api.liveperson.net")
-    'write https://api.liveperson.net (plain http is only for a loopback emulator)'
-    """
-    host = urlsplit(f"//{address}").hostname or ""
-    if is_loopback(host):
-        return f"write http://{address} (loopback emulator) or https://{address}"
-    return f"write https://{address} (plain http is only for a loopback emulator)"
 
 
 class HttpClient:
