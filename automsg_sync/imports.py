@@ -120,7 +120,16 @@ class ImportReport:
             out += [
                 _decision_json(d) | {"reason": d.outcome} for d in self.applied.late if d.outcome in SKIPPED
             ]
-        out += [_proposal_json(p) | {"reason": "qa"} for p in self.qa_skipped]
+        if self.qa_skipped:  # the QA errors in words, so that a report (cron's too) says which check
+            said: dict[tuple[str, str], list[str]] = {}
+            for f in self.qa:
+                if f.severity == "error":
+                    said.setdefault((f.key, language_key(f.language)), []).append(f.message)
+            out += [
+                _proposal_json(p)
+                | {"reason": "qa", "detail": "; ".join(said.get((str(p.key), language_key(p.language)), []))}
+                for p in self.qa_skipped
+            ]
         out += [
             _proposal_json(p) | {"reason": "conflict", "detail": "another file gives another text"}
             for p in self.duplicates

@@ -308,3 +308,25 @@ def test_a_platform_push_racing_the_runs_own_push_is_survived(
     )
     kept = {u.getcontext(): u.target for u in pypo.pofile.parsefile(str(folder / "de-DE.po")).units}
     assert kept[unit.getcontext()] == "Von der Plattform, während des Laufs"  # not overwritten
+
+
+def test_a_platform_translation_refused_by_qa_is_reported_with_the_check_in_words(
+    emu: Emu, tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    """A newcomer's walk: the git-mode report said "qa" and not which check failed."""
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    cfg = config(tmp_path, emu, remote)
+    assert cron(cfg).exit_code == 0
+    site = platform_clone(remote, tmp_path / "platform")
+    folder = site / "automatic-messages" / ACCOUNT
+    store = pypo.pofile.parsefile(str(folder / "de-DE.po"))
+    unit = next(u for u in store.units if not u.isheader() and not u.target and "{" in u.source)
+    unit.target = "Eine Übersetzung ohne die Variable"
+    store.savefile(str(folder / "de-DE.po"))
+    git(site, "commit", "-qam", "Translated using Weblate (German)")
+    git(site, "push", "-q", "origin", "main")
+    run = cron(cfg)
+    assert run.exit_code == 3
+    [skipped] = run.report["accounts"][0]["skipped"]
+    assert skipped["reason"] == "qa" and skipped["detail"].startswith("missing placeholder {")
