@@ -85,6 +85,18 @@ def cron(cfg: Path, env: dict[str, str] | None = None) -> Any:
     return result
 
 
+def bare_remote(tmp_path: Path) -> Path:
+    """The platform's repository: a bare one on the local disk."""
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    return remote
+
+
+def push_as_weblate(site: Path, message: str) -> None:
+    git(site, "commit", "-qam", message)
+    git(site, "push", "-q", "origin", "main")
+
+
 def platform_clone(remote: Path, where: Path) -> Path:
     git(where.parent, "clone", "-q", str(remote), where.name)
     return where
@@ -101,8 +113,7 @@ def fr_live(emu: Emu) -> dict[str, str]:
 
 
 def test_a_round_through_the_platforms_repository(emu: Emu, tmp_path: Path, git_env: dict[str, str]) -> None:
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    remote = bare_remote(tmp_path)
     cfg = config(tmp_path, emu, remote)
 
     # 1. the first run publishes the template and the language files in one commit
@@ -119,8 +130,7 @@ def test_a_round_through_the_platforms_repository(emu: Emu, tmp_path: Path, git_
     key = empty.getcontext()
     empty.target = "Traduit sur la plateforme"
     store.savefile(str(folder / "fr-FR.po"))
-    git(site, "commit", "-qam", "Translated using Weblate (French)")
-    git(site, "push", "-q", "origin", "main")
+    push_as_weblate(site, "Translated using Weblate (French)")
 
     second = cron(cfg)
     assert second.exit_code == 0, second.output
@@ -185,8 +195,7 @@ def test_a_source_change_and_a_platform_push_in_one_round(
     """LivePerson's source of a translated unit changes while the platform pushes a good
     translation and one QA refuses: the good one goes live, the changed source is fuzzy in
     every language file, and the refused translator text stays in the repository."""
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    remote = bare_remote(tmp_path)
     cfg = config(tmp_path, emu, remote)
     assert cron(cfg).exit_code == 0
     site = platform_clone(remote, tmp_path / "platform")
@@ -198,8 +207,7 @@ def test_a_source_change_and_a_platform_push_in_one_round(
     good.target = "Bonne traduction"
     bad.target = "Traduction sans variable"  # drops the source's placeholder: QA refuses it
     store.savefile(str(folder / "fr-FR.po"))
-    git(site, "commit", "-qam", "Translated using Weblate (French)")
-    git(site, "push", "-q", "origin", "main")
+    push_as_weblate(site, "Translated using Weblate (French)")
     changed = "CONSUMER_OPEN_NEW_CONVERSATION"
     emu.ui_edit("account", changed, "en-US", "Hello! An agent will answer within {expectedResponseTime}.")
 
@@ -237,8 +245,7 @@ def test_an_unreachable_remote_fails_the_git_accounts_only(
 def test_status_names_the_repository_and_the_last_commit_imported(
     emu: Emu, tmp_path: Path, git_env: dict[str, str]
 ) -> None:
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    remote = bare_remote(tmp_path)
     cfg = config(tmp_path, emu, remote)
     runner = CliRunner()
     before = runner.invoke(main, ["status", "--config", str(cfg)], env=CLIENT_ENV)
@@ -269,8 +276,7 @@ def test_a_platform_push_racing_the_runs_own_push_is_survived(
     """The platform pushes after the run fetched and before it pushes (the run is parked in
     the emulator meanwhile): the run's push is refused, it fetches, writes its files again over
     the platform's and pushes; the platform's work is in the result, never lost."""
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    remote = bare_remote(tmp_path)
     cfg = config(tmp_path, emu, remote)
     assert cron(cfg).exit_code == 0
     site = platform_clone(remote, tmp_path / "platform")
@@ -294,8 +300,7 @@ def test_a_platform_push_racing_the_runs_own_push_is_survived(
         )
         unit.target = "Von der Plattform, während des Laufs"
         store.savefile(str(folder / "de-DE.po"))
-        git(site, "commit", "-qam", "Translated using Weblate (German)")
-        git(site, "push", "-q", "origin", "main")
+        push_as_weblate(site, "Translated using Weblate (German)")
     finally:
         emu.hook("POST", "release/race")
         runner.join(60)
@@ -314,8 +319,7 @@ def test_a_platform_translation_refused_by_qa_is_reported_with_the_check_in_word
     emu: Emu, tmp_path: Path, git_env: dict[str, str]
 ) -> None:
     """A newcomer's walk: the git-mode report said "qa" and not which check failed."""
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    remote = bare_remote(tmp_path)
     cfg = config(tmp_path, emu, remote)
     assert cron(cfg).exit_code == 0
     site = platform_clone(remote, tmp_path / "platform")
@@ -324,8 +328,7 @@ def test_a_platform_translation_refused_by_qa_is_reported_with_the_check_in_word
     unit = next(u for u in store.units if not u.isheader() and not u.target and "{" in u.source)
     unit.target = "Eine Übersetzung ohne die Variable"
     store.savefile(str(folder / "de-DE.po"))
-    git(site, "commit", "-qam", "Translated using Weblate (German)")
-    git(site, "push", "-q", "origin", "main")
+    push_as_weblate(site, "Translated using Weblate (German)")
     run = cron(cfg)
     assert run.exit_code == 3
     [skipped] = run.report["accounts"][0]["skipped"]
