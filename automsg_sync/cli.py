@@ -358,29 +358,9 @@ def status(
     with connect(settings, account) as conn:
         result = account_status(conn, account, _csv(languages), _csv(skills))
     if settings.git is not None and account.git:
-        from .gitsync import WorkingCopy, redact_url
-        from .state import StateStore
+        from .gitrun import status_line
 
-        state = StateStore(settings.state_dir)
-        commit, pushed = state.last_imported_commit(account.id), state.last_pushed_commit(account.id)
-        state.close()
-        git = settings.git
-        seen = commit[:12] if commit else "none yet"
-        copy = WorkingCopy(git.remote, git.branch, settings.state_dir / "git", git.author, git.path)
-        try:
-            now = copy.remote_head()
-            waiting = (
-                "the platform pushed since: the next cron-run imports it"
-                if now is not None and now not in (commit, pushed)
-                else "nothing waiting"
-            )
-        except AutomsgError as exc:
-            waiting = f"the remote could not be asked ({exc})"
-        result = dataclasses.replace(
-            result,
-            git=f"{redact_url(git.remote)} ({git.branch}, {git.path}): last commit imported {seen}; "
-            + waiting,
-        )
+        result = dataclasses.replace(result, git=status_line(settings, account))
     if as_json:
         _print_json(result.to_json())
     else:

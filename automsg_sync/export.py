@@ -98,6 +98,7 @@ class ExportResult:
     api: str = ""
     notices: list[str] = field(default_factory=list)  # how the account was read, one line each
     units: list[Unit] = field(default_factory=list, repr=False)  # with ExportRequest.keep_units
+    source_language: str = ""
 
     @property
     def files(self) -> list[Path]:
@@ -285,6 +286,7 @@ def export_for_translation(
         api=snapshot.api,
         notices=notices + _nothing_to_send(units, exported, request.only, source_language),
         units=units if request.keep_units else [],
+        source_language=source_language,
     )
 
 

@@ -31,6 +31,7 @@ without git are not touched by it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 import threading
@@ -40,7 +41,7 @@ from pathlib import Path
 
 from .config import AccountSettings, GitSettings, Settings
 from .errors import AutomsgError, FormatError
-from .export import ExportRequest, export_for_translation
+from .export import ExportRequest, export_for_translation, fetch_snapshot
 from .formats.po import parse
 from .gitsync import (
     GitPushRejected,
@@ -85,6 +86,7 @@ class GitRound:
     pushed: str | None = None
     error: str | None = None
     needs_human: bool = False  # the push was refused again and again: a human must look
+    held: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)  # the working copy's lock
 
     @property
     def remote(self) -> str:
@@ -96,16 +98,35 @@ def start(settings: Settings) -> GitRound:
     assert settings.git is not None
     git = settings.git
     copy = WorkingCopy(git.remote, git.branch, settings.state_dir / "git", git.author, git.path)
-    held = copy.locked()
-    held.__enter__()
-    try:
-        head = copy.sync()
-    except BaseException:
-        held.__exit__(None, None, None)
-        raise
-    found = GitRound(git, copy, head)
-    found._held = held  # type: ignore[attr-defined]  # released by finish()
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(copy.locked())
+        found = GitRound(git, copy, copy.sync())
+        found.held = stack.pop_all()  # released by finish()
     return found
+
+
+def status_line(settings: Settings, account: AccountSettings) -> str:
+    """``status``'s line for an account with ``[git]``: the repository (redacted), the last
+    commit imported, and whether the platform pushed since (``git ls-remote``, read only)."""
+    assert settings.git is not None
+    git = settings.git
+    state = StateStore(settings.state_dir)
+    try:
+        commit, pushed = state.last_imported_commit(account.id), state.last_pushed_commit(account.id)
+    finally:
+        state.close()
+    copy = WorkingCopy(git.remote, git.branch, settings.state_dir / "git", git.author, git.path)
+    try:
+        now = copy.remote_head()
+        waiting = (
+            "the platform pushed since: the next cron-run imports it"
+            if now is not None and now not in (commit, pushed)
+            else "nothing waiting"
+        )
+    except AutomsgError as exc:
+        waiting = f"the remote could not be asked ({exc})"
+    seen = commit[:12] if commit else "none yet"
+    return f"{redact_url(git.remote)} ({git.branch}, {git.path}): last commit imported {seen}; {waiting}"
 
 
 def import_account(
@@ -165,6 +186,14 @@ def export_account(
 ) -> list[str]:
     """Write the account's template and language files into the working copy when the account
     changed since its last export; returns the files written (repository paths)."""
+    # a conditional read first, as cron's outbox export: an account unchanged since its last
+    # export costs one request (304), not a full read — once its files are in the repository
+    # (an account new to git mode, exported to an outbox before, is written whatever it costs)
+    published = (round_.copy.directory(account.id) / TEMPLATE).exists()
+    if_match = state.checked_revision(account.id) if published else None
+    snapshot = fetch_snapshot(conn, account, if_match=if_match, hint=state.last_api(account.id))
+    if snapshot is None:
+        return []
     with tempfile.TemporaryDirectory(prefix="automsg-git-") as scratch:
         request = ExportRequest(
             out_dir=Path(scratch),
@@ -174,13 +203,13 @@ def export_account(
             unless_unchanged=True,
             keep_units=True,
         )
-        exported = export_for_translation(conn, account, request, state)
+        exported = export_for_translation(conn, account, request, state, snapshot=snapshot)
     if exported.unchanged or not exported.units:
         return []
     languages = [s.language for s in exported.languages if s.files]
     units = exported.units
     folder = round_.copy.directory(account.id)
-    source_language = _source_language(state, exported.export_id)
+    source_language = exported.source_language
 
     def write() -> list[str]:
         folder.mkdir(parents=True, exist_ok=True)
@@ -205,11 +234,6 @@ def export_account(
         str(prefix / f"{language}.po"): exported.export_id for language in languages
     }
     return names
-
-
-def _source_language(state: StateStore, export_id: str) -> str:
-    baseline = state.baseline(export_id, "none-such")
-    return baseline.source_language if baseline is not None else "en-US"
 
 
 def _keep(path: Path, units: list[Unit]) -> dict[str, str]:
@@ -252,6 +276,4 @@ def finish(round_: GitRound, run_id: str, state_dir: Path) -> None:
         round_.error = f"git ({round_.remote}): {exc}"
         round_.needs_human = isinstance(exc, GitPushRejected)
     finally:
-        held = getattr(round_, "_held", None)
-        if held is not None:
-            held.__exit__(None, None, None)
+        round_.held.close()

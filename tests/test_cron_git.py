@@ -333,3 +333,17 @@ def test_a_platform_translation_refused_by_qa_is_reported_with_the_check_in_word
     assert run.exit_code == 3
     [skipped] = run.report["accounts"][0]["skipped"]
     assert skipped["reason"] == "qa" and skipped["detail"].startswith("missing placeholder {")
+
+
+def test_an_unchanged_account_costs_one_read_in_git_mode(
+    emu: Emu, tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    """As in outbox mode: after the first round, a run over an unchanged account reads it with one
+    conditional request (304), writes nothing and pushes nothing."""
+    cfg = config(tmp_path, emu, bare_remote(tmp_path))
+    assert cron(cfg).exit_code == 0
+    emu.clear_requests()
+    again = cron(cfg)
+    assert again.exit_code == 0 and again.report["git"]["pushed"] is None
+    reads = [r for r in emu.requests() if "auto-messages" in r["path"]]
+    assert [(r["method"], r["status"]) for r in reads] == [("GET", 304)]
