@@ -281,7 +281,7 @@ def test_a_hard_exit_waits_for_a_checkpoint_and_passes_sys_exit_codes_on(tmp_pat
         "import gc, sys\n"
         "from pathlib import Path\n"
         "from automsg_sync import cli, state\n"
-        "state.CHECKPOINT_BYTES = 0\n"
+        "state.checkpoints.CHECKPOINT_BYTES = 0\n"
         "gc.disable()\n"
         "store = state.StateStore(Path(sys.argv[1]))\n"
         "with store.transaction() as db:\n"

@@ -226,7 +226,7 @@ def test_no_copy_no_conversion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     def full_disk(db: sqlite3.Connection, copy: Path) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("automsg_sync.state._keep_a_copy", full_disk)
+    monkeypatch.setattr("automsg_sync.state.schema._keep_a_copy", full_disk)
     with pytest.raises(StateError) as caught:
         StateStore(tmp_path / "state")
     assert "cannot keep a copy of it before converting it" in str(caught.value)

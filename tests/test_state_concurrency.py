@@ -234,7 +234,7 @@ def test_an_export_whose_files_fail_records_nothing(tmp_path: Path) -> None:
 CHECKPOINT_STUCK = textwrap.dedent(
     """
     import signal, sys, threading
-    from automsg_sync import state
+    from automsg_sync.state import checkpoints
     main = threading.main_thread()
 
     def waiting_for_me():  # the main thread is in wait_for_checkpoints, joining this thread
@@ -251,7 +251,7 @@ CHECKPOINT_STUCK = textwrap.dedent(
         signal.pthread_kill(main.ident, signal.SIGINT)  # the person's Ctrl-C, at exit
         threading.Event().wait(60)
 
-    state._start_checkpoint(checkpoint)
+    checkpoints._start_checkpoint(checkpoint)
     """
 )
 
