@@ -229,39 +229,3 @@ def test_an_export_whose_files_fail_records_nothing(tmp_path: Path) -> None:
     record(state, "A1", "e2")  # and the next export records as usual
     assert state.baseline_objects("e2") == {}
     state.close()
-
-
-CHECKPOINT_STUCK = textwrap.dedent(
-    """
-    import signal, sys, threading
-    from automsg_sync.state import checkpoints
-    main = threading.main_thread()
-
-    def waiting_for_me():  # the main thread is in wait_for_checkpoints, joining this thread
-        frame = sys._current_frames().get(main.ident)
-        names = []
-        while frame is not None:
-            names.append(frame.f_code.co_name)
-            frame = frame.f_back
-        return "wait_for_checkpoints" in names and names[0] != "wait_for_checkpoints"
-
-    def checkpoint():  # a checkpoint that takes long (a large WAL on a slow disk)
-        while not waiting_for_me():
-            threading.Event().wait(0.005)  # polled: the condition, not a fixed wait
-        signal.pthread_kill(main.ident, signal.SIGINT)  # the person's Ctrl-C, at exit
-        threading.Event().wait(60)
-
-    checkpoints._start_checkpoint(checkpoint)
-    """
-)
-
-
-def test_ctrl_c_while_the_last_checkpoint_runs_ends_quietly(tmp_path: Path) -> None:
-    """Issue #24, point 9: a Ctrl-C while the process waits for its checkpoint at exit
-    printed ``Exception ignored … KeyboardInterrupt``; now one line, and the process ends."""
-    proc = subprocess.run(
-        [sys.executable, "-c", CHECKPOINT_STUCK], capture_output=True, text=True, timeout=30, check=False
-    )
-    err = proc.stderr
-    assert "Exception ignored" not in err and "Traceback" not in err, err
-    assert err == "interrupted while the state store was being checkpointed: it is finished next time\n"

@@ -1,5 +1,6 @@
 """The state store's per-language documents, and the conversion of a state file
-of the earlier row-per-unit layout (see automsg_sync/state.py's docstring)."""
+of the earlier row-per-unit layout (automsg_sync/state/schema.py; the layout is in
+automsg_sync/state/__init__.py's docstring)."""
 
 from __future__ import annotations
 
@@ -232,21 +233,3 @@ def test_no_copy_no_conversion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert "cannot keep a copy of it before converting it" in str(caught.value)
     assert "No space left on device" in str(caught.value) and "nothing was changed" in str(caught.value)
     assert set(UNIT_ROWS) <= tables(path) and "baselines" not in tables(path)
-
-
-def test_a_large_commit_is_checkpointed_beside_the_work(tmp_path: Path) -> None:
-    """No commit copies the WAL into the database file itself; after a large one a thread
-    does (StateStore._checkpoint), and close() waits for it."""
-    state = StateStore(tmp_path / "state")
-    db_file = tmp_path / "state" / "state.db"
-    before = db_file.stat().st_size
-    texts = {f"account|m{i}": ("s" * 100, f"t{i}" * 30, "") for i in range(20_000)}  # ~6 MB of documents
-    items = [(key, source, target, "e1") for key, (source, target, _) in texts.items()]
-    assert state.db.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)  # never inside a commit
-    state.record_written("A1", "run-1", {"fr-FR": items, "de-DE": items})
-    assert state._checkpointer is not None  # the thread started by the commit
-    state.close()
-    assert db_file.stat().st_size > before + 5_000_000
-    again = StateStore(tmp_path / "state")
-    assert again.pushed_texts("A1", "fr-FR", "e1")["account|m7"] == "t7" * 30
-    again.close()
