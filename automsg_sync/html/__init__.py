@@ -44,14 +44,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from .catalog import StatusRow
-from .diff import CONFLICT, GONE, NOOP, STALE, UNTOUCHED, UPDATE, Decision, Proposal
-from .export import ExportResult
-from .files import write_atomic
-from .imports import ImportReport, ImportRun
-from .model import UNIT_STATES, Context, is_rtl
-from .qa import Finding
-from .status import Status, done_percent
+from ..catalog import StatusRow
+from ..diff import CONFLICT, GONE, NOOP, STALE, UNTOUCHED, UPDATE, Decision, Proposal
+from ..export import ExportResult
+from ..files import write_atomic
+from ..imports import ImportReport, ImportRun
+from ..model import UNIT_STATES, Context, is_rtl
+from ..qa import Finding
+from ..status import Status, done_percent
 
 HUMAN_LIMIT = 5000  # units needing a human listed with their texts on a plan page
 UPDATE_LIMIT = 2000  # planned / applied updates listed with their texts
@@ -81,7 +81,7 @@ EXPLAINED = {
 }
 
 _env = jinja2.Environment(
-    loader=jinja2.PackageLoader("automsg_sync", "templates"),
+    loader=jinja2.PackageLoader("automsg_sync.html", "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
