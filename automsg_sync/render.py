@@ -287,7 +287,10 @@ def print_restore_report(console: Console, report: RestoreReport) -> None:
 
 
 def print_verify_result(console: Console, result: VerifyResult) -> None:
-    from .verify import MISMATCH, PASS, TIMEOUT  # here: verify imports werkzeug (~30 ms a command)
+    """``verify``'s result: the expected and received texts and, on a timeout or a mismatch, what
+    to check. Only this command needs verify's names; imported here, the other commands that
+    render never load werkzeug."""
+    from .verify import MISMATCH, PASS, TIMEOUT  # load cost, not a circle: werkzeug (~25 ms)
 
     table = Table(title=f"verify — account {result.account}, conversation {result.conversation_id or '—'}")
     for column in ("message", "context", "language", "expected", "received", "result"):

@@ -1,0 +1,43 @@
+"""The run page of ``cron-run`` (``automsg_sync/html/run.py``), built from a real cron run
+against the emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+from conftest import ACCOUNT, Emu, Sleeps
+from test_cron import ENV, translate_into_inbox, write_config
+
+from automsg_sync import html
+from automsg_sync.config import load_settings
+from automsg_sync.cron import cron_run
+
+
+@pytest.fixture
+def cron_json(emu: Emu, tmp_path: Path) -> dict[str, Any]:
+    """A cron run that leaves a plan waiting (auto_apply off) with a conflict in it."""
+    cfg = load_settings(write_config(tmp_path, emu, auto_apply=False), ENV)
+    cron_run(cfg, [ACCOUNT], sleep=Sleeps())
+    translate_into_inbox(cfg, ACCOUNT, "fr-FR")
+    emu.ui_edit("account", "AGENT_NON_RESPONSIVE", "fr-FR", "Édité dans l'interface <b>à la main</b>")
+    (cfg.paths.inbox / ACCOUNT / "notes.txt").write_text("not a translation\n")
+    report = cron_run(cfg, [ACCOUNT], sleep=Sleeps()).to_json()
+    assert report["exit_code"] == 3
+    return report
+
+
+def test_run_page_says_why_a_human_is_needed(cron_json: dict[str, Any], tmp_path: Path) -> None:
+    path = html.write_run_page(cron_json, tmp_path / "reports" / "run.html", config=Path("automsg.toml"))
+    assert path.stat().st_mode & 0o777 == 0o600
+    dom = lxml.html.document_fromstring(path.read_text(encoding="utf-8"))
+    text = dom.text_content()
+    assert "needs a human" in text and "refused" in text and "notes.txt" in text
+    account = cron_json["accounts"][0]
+    moved = next(f["moved_to"] for f in account["imported"] if f["status"] == "planned")
+    commands = [c.text_content() for c in dom.find_class("cmd")]
+    assert f"automsg-sync import-translations {moved} --config automsg.toml --apply" in commands
+    assert any(c.endswith("--apply --prefer-file") for c in commands)
+    assert "Édité dans l'interface <b>à la main</b>" in text  # the live text of the conflict, as text
