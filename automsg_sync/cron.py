@@ -86,13 +86,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import gitrun
 from .config import AccountSettings, Settings
 from .errors import AutomsgError, ConfigError, LockHeld
 from .export import ExportRequest, export_for_translation, fetch_snapshot
 from .files import file_kind, inbox_entries, write_atomic
 from .formats import IMPORTABLE
-from .gitsync import redact_url
+from .git import redact_url
+from .git import round as gitrun
 from .imports import ImportOptions, import_translations, new_run_id
 from .log import redact, register_secrets
 from .lp import Connection, connect
