@@ -37,6 +37,7 @@ def is_settled(path: Path, settle_seconds: float, now: float) -> bool | None:
 
 
 def kind_now(path: Path) -> str | None:
+    """What ``path`` is now (:func:`files.file_kind` of its ``lstat``), or None when it is gone."""
     try:
         return file_kind(os.lstat(path).st_mode)
     except FileNotFoundError:

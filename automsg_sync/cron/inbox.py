@@ -17,7 +17,7 @@ from pathlib import Path
 from ..config import AccountSettings, Settings
 from ..files import inbox_entries
 from ..formats import IMPORTABLE
-from ..git import round as gitrun
+from ..git import round as gitround
 from ..imports import ImportOptions, import_translations
 from ..log import redact
 from ..lp import Connection
@@ -37,6 +37,8 @@ def import_inbox(
     result: AccountResult,
     clock: Callable[[], float],
 ) -> None:
+    """Import every settled regular file of ``inbox/<account>/``, oldest first, each on its own
+    (see the package's docstring for where each goes)."""
     policies = account.policies
     options = _import_options(settings, account)
     today = datetime.now(UTC).strftime("%Y-%m-%d")
@@ -121,11 +123,11 @@ def import_git(
     conn: Connection,
     state: StateStore,
     result: AccountResult,
-    git: gitrun.GitRound,
+    git: gitround.GitRound,
 ) -> None:
     """The files the platform changed in the repository, each imported as an inbox file is
     (reported with its path and commit; nothing is moved: the repository is the record)."""
-    for found in gitrun.import_account(
+    for found in gitround.import_account(
         git, settings, account, conn, state, _import_options(settings, account)
     ):
         name = f"{found.path}@{found.commit[:12]}"

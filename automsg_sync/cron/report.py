@@ -27,6 +27,8 @@ IN_WORDS = {OK: "ok", NEEDS_HUMAN: "needs a human", ERROR: "error", LOCKED: "loc
 
 @dataclass
 class FileResult:
+    """What became of one returned file (inbox or repository): its status, where it went, what it did."""
+
     name: str
     # applied, planned, failed (refused: moved to failed/), kept (API error: still in the inbox),
     # left (not a regular file: a symlink, FIFO, socket, device or folder, never touched)
@@ -43,6 +45,8 @@ class FileResult:
 
 @dataclass
 class AccountResult:
+    """One account's part of the run: its status (the worst seen), its files, its export, its line."""
+
     account: str
     status: str = OK
     files: list[FileResult] = field(default_factory=list)
@@ -106,6 +110,8 @@ class AccountResult:
 
 @dataclass
 class CronReport:
+    """The run: its id, every account's result in the configured order, the exit code, the JSON."""
+
     run_id: str
     started_at: str
     accounts: list[AccountResult] = field(default_factory=list)
@@ -188,6 +194,7 @@ def _names(names: list[str], most: int = 3) -> str:
 
 
 def utc_stamp() -> str:
+    """Now, in UTC, as the reports write a time (``2026-11-21T05:00:00Z``)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

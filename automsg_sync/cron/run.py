@@ -26,7 +26,7 @@ from ..config import AccountSettings, Settings
 from ..errors import AutomsgError, ConfigError, LockHeld
 from ..export import ExportRequest, export_for_translation, fetch_snapshot
 from ..git import redact_url
-from ..git import round as gitrun
+from ..git import round as gitround
 from ..html import write_run_page
 from ..imports import new_run_id
 from ..log import redact, register_secrets
@@ -76,7 +76,7 @@ def cron_run(
     git_round, git_error = _git_start(settings, ids)
     report.accounts = _run_accounts(settings, ids, report.run_id, wait, sleep, clock, git_round)
     if git_round is not None:
-        gitrun.finish(git_round, report.run_id, settings.state_dir)
+        gitround.finish(git_round, report.run_id, settings.state_dir)
         report.git = {"remote": git_round.remote, "fetched": git_round.head, "pushed": git_round.pushed}
         git_error = git_round.error
     if git_error is not None:  # the repository's trouble is each git account's, not the others'
@@ -105,12 +105,12 @@ def _uses_git(settings: Settings, account: AccountSettings) -> bool:
     return settings.git is not None and account.git
 
 
-def _git_start(settings: Settings, ids: list[str]) -> tuple[gitrun.GitRound | None, str | None]:
-    """The run's git round, when an account of it uses ``[git]`` (see :mod:`gitrun`)."""
+def _git_start(settings: Settings, ids: list[str]) -> tuple[gitround.GitRound | None, str | None]:
+    """The run's git round, when an account of it uses ``[git]`` (see :mod:`automsg_sync.git.round`)."""
     if not any(_uses_git(settings, settings.accounts[a]) for a in ids):
         return None, None
     try:
-        return gitrun.start(settings), None
+        return gitround.start(settings), None
     except AutomsgError as exc:
         assert settings.git is not None
         return None, f"git ({redact_url(settings.git.remote)}): {exc}"
@@ -138,7 +138,7 @@ def _run_accounts(
     wait: float,
     sleep: Callable[[float], None] | None,
     clock: Callable[[], float],
-    git_round: gitrun.GitRound | None = None,
+    git_round: gitround.GitRound | None = None,
 ) -> list[AccountResult]:
     """Every account's result, in the order of ``ids``; up to ``max_parallel_accounts`` run at once."""
 
@@ -182,7 +182,7 @@ def _run_account(
     wait: float,
     sleep: Callable[[float], None] | None,
     clock: Callable[[], float],
-    git: gitrun.GitRound | None = None,
+    git: gitround.GitRound | None = None,
 ) -> AccountResult:
     result = AccountResult(account.id)
     started = time.monotonic()
@@ -209,7 +209,7 @@ def _serve_account(
     clock: Callable[[], float],
     result: AccountResult,
     started: float,
-    git: gitrun.GitRound | None = None,
+    git: gitround.GitRound | None = None,
 ) -> None:
     """One account's import, verify and export, under its lock; any failure is the account's.
     With ``git`` (the run's round with the repository) the repository replaces the inbox and
@@ -232,7 +232,7 @@ def _serve_account(
         mark = time.monotonic()
         if git is not None:
             with _EXPORTING:
-                written = gitrun.export_account(git, settings, account, conn, state)
+                written = gitround.export_account(git, settings, account, conn, state)
             result.export = "exported" if written else "nothing new"
             result.exported = written
         else:
