@@ -358,7 +358,7 @@ def status(
     with connect(settings, account) as conn:
         result = account_status(conn, account, _csv(languages), _csv(skills))
     if settings.git is not None and account.git:
-        from .gitrun import status_line
+        from .git.round import status_line
 
         result = dataclasses.replace(result, git=status_line(settings, account))
     if as_json:

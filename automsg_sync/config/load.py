@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..gitsync import check_remote, parse_author
+from ..git import check_remote, parse_author
 from ..languages import check_language
 from ..model import UNIT_STATES
 from ..urls import check_transport

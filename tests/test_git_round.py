@@ -1,7 +1,8 @@
-"""``cron-run`` with ``[git]`` (issue #27), through the command line alone, against the
-emulator and a real bare repository as the platform's remote. The "platform" clones it and
-edits files the way Weblate does (translate-toolkit's PO storage re-saving the file) and the
-way Crowdin does (a file rebuilt with only msgctxt/msgid/msgstr and its own header)."""
+"""``cron-run`` with ``[git]`` (issue #27; ``automsg_sync.git.round``), through the command
+line alone, against the emulator and a real bare repository as the platform's remote. The
+"platform" clones it and edits files the way Weblate does (translate-toolkit's PO storage
+re-saving the file) and the way Crowdin does (a file rebuilt with only msgctxt/msgid/msgstr
+and its own header)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ The repository replaces the inbox and the outbox for the accounts that use it
    markers is refused with the line; a deleted file is said;
 3. per account, **export** — when the account changed since its last export,
    ``messages.pot`` (every unit) and ``<language>.po`` per language are written
-   into the working copy as ``msgmerge`` would (:func:`gitsync.merge_language`):
+   into the working copy as ``msgmerge`` would (:func:`~automsg_sync.git.pofiles.merge_language`):
    a translation in the repository that is not live (auto_apply off, a conflict,
    a QA refusal, the platform's work not imported yet) is kept, fuzzy with the old
    source when the source moved; units gone become obsolete ``#~`` entries;
@@ -39,26 +39,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .config import AccountSettings, GitSettings, Settings
-from .errors import AutomsgError, FormatError
-from .export import ExportRequest, export_for_translation, fetch_snapshot
-from .formats.po import parse
-from .gitsync import (
-    GitPushRejected,
-    WorkingCopy,
-    check_no_conflict_markers,
-    merge_language,
-    redact_url,
-    write_template,
-)
-from .imports import ImportOptions, ImportReport, import_translations
-from .lp import Connection
-from .model import UNIT_STATES, FileMeta, Unit, language_key
-from .state import StateStore
+from ..config import AccountSettings, GitSettings, Settings
+from ..errors import AutomsgError, FormatError
+from ..export import ExportRequest, export_for_translation, fetch_snapshot
+from ..formats.po import parse
+from ..imports import ImportOptions, ImportReport, import_translations
+from ..lp import Connection
+from ..model import UNIT_STATES, FileMeta, Unit, language_key
+from ..state import StateStore
+from .pofiles import TEMPLATE_NAME, check_no_conflict_markers, merge_language, write_template
+from .remote import redact_url
+from .workingcopy import GitPushRejected, WorkingCopy
 
-log = logging.getLogger("automsg_sync.gitrun")
-
-TEMPLATE = "messages.pot"
+log = logging.getLogger("automsg_sync.gitrun")  # its name before the git/ package: log filters keep working
 
 
 @dataclass
@@ -189,7 +182,7 @@ def export_account(
     # a conditional read first, as cron's outbox export: an account unchanged since its last
     # export costs one request (304), not a full read — once its files are in the repository
     # (an account new to git mode, exported to an outbox before, is written whatever it costs)
-    published = (round_.copy.directory(account.id) / TEMPLATE).exists()
+    published = (round_.copy.directory(account.id) / TEMPLATE_NAME).exists()
     if_match = state.checked_revision(account.id) if published else None
     snapshot = fetch_snapshot(conn, account, if_match=if_match, hint=state.last_api(account.id))
     if snapshot is None:
@@ -215,8 +208,8 @@ def export_account(
         folder.mkdir(parents=True, exist_ok=True)
         written: list[str] = []
         meta = FileMeta(account.id, source_language, exported.export_id, exported.revision, source_language)
-        if write_template(folder / TEMPLATE, units, meta):
-            written.append(TEMPLATE)
+        if write_template(folder / TEMPLATE_NAME, units, meta):
+            written.append(TEMPLATE_NAME)
         for language in languages:
             mine = [u for u in units if language_key(u.language) == language_key(language)]
             path = folder / f"{language}.po"
