@@ -45,7 +45,7 @@ test: lint pytest docs
 # The documentation site (mkdocs.yml), built into site/; a broken link, an
 # anchor that does not exist or a page left out of the navigation fails it.
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # Reliability suites (bounded, loopback only); their short versions run in `make test`.
 SEED ?= $(shell date +%s | tail -c 6)
