@@ -23,6 +23,12 @@ Every ``8080`` in the commands and expected output is replaced by a free port.
 A command ending in ``&`` is waited for until its expected lines have arrived
 (the emulator's ``listening on`` line), never by sleeping. At the end the
 session is told to exit; whatever is left of its process group is killed.
+
+Why a runner of our own: mktestdocs and pytest-markdown-docs run a page's
+Python (or bash) blocks but compare no output; pytest-console-scripts runs a
+console script, not a Markdown page; cog writes generated text into a file
+rather than checking it. None runs a walk whose steps share a shell, a
+background server and a here-document, with output compared line by line.
 """
 
 from __future__ import annotations
