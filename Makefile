@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint pytest demo tools clean soak fuzz bench
+.PHONY: test lint pytest docs demo tools clean soak fuzz bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,12 @@ lint: $(STAMP)
 pytest: $(STAMP) tools
 	$(BIN)/pytest -q
 
-test: lint pytest
+test: lint pytest docs
+
+# The documentation site (mkdocs.yml), built into site/; a broken link, an
+# anchor that does not exist or a page left out of the navigation fails it.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # Reliability suites (bounded, loopback only); their short versions run in `make test`.
 SEED ?= $(shell date +%s | tail -c 6)
@@ -59,4 +64,4 @@ demo: $(STAMP)
 	$(BIN)/python samples/demo.py
 
 clean:
-	rm -rf $(VENV) .automsg .pytest_cache .mypy_cache .ruff_cache demo-out
+	rm -rf $(VENV) .automsg .pytest_cache .mypy_cache .ruff_cache demo-out site
