@@ -30,6 +30,7 @@ def base_uris(account_id: str) -> list[dict[str, str]]:
 
 @domain.get("/api/account/<account_id>/service/baseURI.json")
 def csds_all(account_id: str) -> Response:
+    """Every service's base URI for the account."""
     if current().store.account(account_id) is None:
         return error(404, f"unknown account {account_id}")
     return jsonify({"baseURIs": base_uris(account_id)})
@@ -37,6 +38,7 @@ def csds_all(account_id: str) -> Response:
 
 @domain.get("/api/account/<account_id>/service/<name>/baseURI.json")
 def csds_one(account_id: str, name: str) -> Response:
+    """One service's base URI for the account."""
     if current().store.account(account_id) is None:
         return error(404, f"unknown account {account_id}")
     found = [u for u in base_uris(account_id) if u["service"] == name]

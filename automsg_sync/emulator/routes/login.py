@@ -98,6 +98,7 @@ def _logged_in(account_id: str, kind: str, username: Any) -> Response:
 
 @login_service.post("/vep/api/account/<account_id>/refresh")
 def refresh(account_id: str) -> Response:
+    """The session (cookie and csrf) lives another ``ttl``; its ``Session_id`` may rotate."""
     emu = current()
     found = emu.tokens.check(account_id, request.cookies.get("Session_id", ""), request.get_json(silent=True))
     if isinstance(found, Response):
@@ -112,6 +113,7 @@ def refresh(account_id: str) -> Response:
 
 @login_service.post("/vep/api/account/<account_id>/logout")
 def logout(account_id: str) -> Response:
+    """The session (cookie and csrf) ends."""
     tokens = current().tokens
     found = tokens.check(account_id, request.cookies.get("Session_id", ""), request.get_json(silent=True))
     if isinstance(found, Response):

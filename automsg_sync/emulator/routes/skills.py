@@ -13,6 +13,7 @@ skills_api = Blueprint("skills", __name__)
 
 @skills_api.get("/<svc>/api/account/<account_id>/configuration/le-users/skills")
 def skills(svc: str, account_id: str) -> Response:
+    """The account's skills (``include_deleted=true``: the deleted ones too)."""
     if svc not in ("ro", "rw"):
         return error(404, "not found")
     emu = current()
