@@ -1,7 +1,9 @@
-"""The emulator's credentials: Login Service sessions and OAuth 1.0a verification."""
+"""The emulator's credentials: Login Service sessions, OAuth 1.0a verification, and the
+check every API route makes before it answers (:func:`guard`)."""
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import threading
 import time
@@ -9,11 +11,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Response, jsonify
-from oauthlib.oauth1 import RequestValidator
+from flask import Response, jsonify, request
+from oauthlib.oauth1 import RequestValidator, SignatureOnlyEndpoint
+
+from .responses import error
+from .store import Account, Store
 
 CSRF_INVALID = "CSRF token invalid! The CSRF token on request does not match the CSRF token on the session"
 BAD_AUTHENTICATION = "Bad Authentication (invalid site or agent)"
+OAUTH1_EOL = "OAuth 1.0 reached its end of life on 2026-05-31: use OAuth 2.0 client credentials"
 
 
 def login_service_error(status: int, message: str, internal_code: int) -> Response:
@@ -182,3 +188,51 @@ class OAuthValidator(RequestValidator):  # type: ignore[misc]
     def get_access_token_secret(self, client_key: str, token: str, request: Any) -> str:
         key = self._key(client_key)
         return str(key.get("accessTokenSecret", "")) if key else "dummy-secret"
+
+
+def oauth_client(account: Account, client_id: str, secret: str) -> dict[str, Any] | None:
+    """The installed OAuth 2.0 application with this id and secret (compared in constant time)."""
+    for client in account.oauth_clients:
+        if client_id and client.get("clientId") == client_id:
+            known = str(client.get("clientSecret", ""))
+            return client if hmac.compare_digest(known.encode(), secret.encode()) else None
+    return None
+
+
+def authorised(store: Store, tokens: Tokens, account_id: str) -> bool:
+    """Does the request's ``Authorization`` open ``account_id``: a Login Service bearer, an
+    OAuth 2.0 (Sentinel) token where the account accepts them, or an OAuth 1.0a signature?"""
+    header = request.headers.get("Authorization", "")
+    account = store.account(account_id)
+    if account is None:
+        return False
+    if header.startswith("Bearer "):
+        token = header[len("Bearer ") :]
+        if tokens.valid(token, account_id):
+            return True
+        return account.behaviour["sentinelTokens"] == "accepted" and tokens.app_token_valid(token, account_id)
+    if header.startswith("OAuth "):
+        if account.behaviour["oauth1"] == "eol":
+            return False
+        endpoint = SignatureOnlyEndpoint(OAuthValidator(account.api_keys))
+        raw_path = request.environ.get("REQUEST_URI") or request.full_path
+        uri = f"{request.scheme}://{request.host}{raw_path}"
+        valid, _ = endpoint.validate_request(
+            uri, http_method=request.method, body=None, headers={"Authorization": header}
+        )
+        return bool(valid)
+    return False
+
+
+def guard(store: Store, tokens: Tokens, account_id: str) -> Response | None:
+    """None when the request may go on; else its refusal (404 unknown account, 401)."""
+    account = store.account(account_id)
+    if account is None:
+        return error(404, f"unknown account {account_id}")
+    if not authorised(store, tokens, account_id):
+        if account.behaviour["oauth1"] == "eol" and request.headers.get("Authorization", "").startswith(
+            "OAuth "
+        ):
+            return error(401, OAUTH1_EOL)
+        return error(401, "missing, invalid or expired credentials")
+    return None

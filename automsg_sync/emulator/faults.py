@@ -1,5 +1,5 @@
 """Fault injection for the emulator: random faults from a seeded RNG, scripted
-one-shot faults, rate limits, and held requests (see ``app.py`` for the JSON)."""
+one-shot faults, rate limits, and held requests (see ``routes/hooks.py`` for the JSON)."""
 
 from __future__ import annotations
 
