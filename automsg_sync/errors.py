@@ -29,6 +29,7 @@ secret cut in half cannot slip past the redactor.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import UTC, datetime
@@ -195,7 +196,57 @@ def _short_body(response: Any) -> str:
         text = str(response.text or "")
     except Exception:  # pragma: no cover - undecodable body
         return ""
+    return answer_words(text)
+
+
+# where an error body says what went wrong, in the shapes LivePerson's APIs use: the
+# Automatic Messages and Account Configuration APIs' {"error": {"message"}} (or a bare
+# {"message"}), OAuth's {"error", "error_description"} (RFC 6749 §5.2), the Login
+# Service's {"error": "…"} and the Messaging APIs' {"code", "message"}
+_MESSAGE_KEYS = ("message", "error_description", "errorMessage", "detail", "msg")
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+
+def answer_words(text: str) -> str:
+    """What an error answer says, for an error message: the message of a JSON error
+    body rather than the JSON, ``an HTML page ("404 Not Found")`` rather than the page,
+    else the text itself (each redacted and cut short by :func:`body_excerpt`).
+
+    >>> answer_words('{"error": {"code": 404, "message": "unknown account 123"}}')
+    'unknown account 123'
+    >>> print(answer_words("<!doctype html><title>404 Not Found</title><h1>Not Found</h1>"))
+    an HTML page ("404 Not Found"), not an API's answer
+    """
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        said = _json_message(stripped)
+        if said:
+            return body_excerpt(said)
+    elif stripped[:1] == "<" and re.match(r"<(!doctype html|html|head|body|title)\b", stripped, re.I):
+        title = _HTML_TITLE.search(stripped)
+        shown = f' ("{body_excerpt(title.group(1), 80)}")' if title and title.group(1).strip() else ""
+        return f"an HTML page{shown}, not an API's answer"
     return body_excerpt(text)
+
+
+def _json_message(text: str) -> str:
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return ""
+    if isinstance(body, list) and body:
+        body = body[0]
+    if not isinstance(body, dict):
+        return ""
+    error = body.get("error")
+    if isinstance(error, dict):
+        body = {**body, **error}
+    for key in _MESSAGE_KEYS:
+        value = body.get(key)
+        if isinstance(value, str) and value.strip():
+            code = body.get("code") if key == "message" else None
+            return f"{code}: {value}" if isinstance(code, str) and code and code not in value else value
+    return error if isinstance(error, str) and error.strip() else ""
 
 
 _DELAY_SECONDS = re.compile(r"\s*\+?\d+(?:\.\d*)?\s*")
