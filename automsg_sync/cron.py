@@ -89,13 +89,14 @@ from typing import Any
 from . import gitrun
 from .config import AccountSettings, Settings
 from .errors import AutomsgError, ConfigError, LockHeld
-from .export import ExportRequest, export_for_translation, fetch_snapshot
+from .export import ExportRequest, export_for_translation
 from .files import file_kind, inbox_entries, write_atomic
 from .formats import IMPORTABLE
 from .gitsync import redact_url
 from .imports import ImportOptions, import_translations, new_run_id
 from .log import redact, register_secrets
 from .lp import Connection, connect
+from .snapshot import fetch_snapshot
 from .state import DomainCache, StateStore, account_lock
 
 log = logging.getLogger("automsg_sync.cron")

@@ -41,7 +41,7 @@ from pathlib import Path
 
 from .config import AccountSettings, GitSettings, Settings
 from .errors import AutomsgError, FormatError
-from .export import ExportRequest, export_for_translation, fetch_snapshot
+from .export import ExportRequest, export_for_translation
 from .formats.po import parse
 from .gitsync import (
     GitPushRejected,
@@ -54,6 +54,7 @@ from .gitsync import (
 from .imports import ImportOptions, ImportReport, import_translations
 from .lp import Connection
 from .model import UNIT_STATES, FileMeta, Unit, language_key
+from .snapshot import fetch_snapshot
 from .state import StateStore
 
 log = logging.getLogger("automsg_sync.gitrun")
