@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import jsonio
-from .apply import ApplyResult, apply_plan, finish_read_backs, read_live
+from .apply import ApplyResult, apply_plan, finish_read_backs
 from .config import AccountSettings, check_account_id
 from .diff import SKIPPED, UNTOUCHED, UPDATE, Decision, LiveView, Plan, Proposal, three_way
 from .errors import ApiError, AutomsgError, ConfigError, FormatError
@@ -39,6 +39,7 @@ from .model import AutoMessage, Context, FileMeta, TranslationFile, UnitKey, lan
 from .qa import ERROR, Finding, QAContext, check_translation, surely_clean
 from .state import Baseline, StateStore
 from .workers import process_pool, worker_count
+from .writer import read_live
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .apply import ContextWriter, read_live
 from .diff import LiveView
 from .errors import AutomsgError, ConfigError, FormatError
 from .files import write_private_json
@@ -46,6 +45,7 @@ from .lp.automessages import LEGACY, UNIFIED, AutoMessagesApi
 from .model import AutoMessage, Context, UnitKey, language_key
 from .qa import ERROR, QAContext, check_translation
 from .state import StateStore, now_utc
+from .writer import ContextWriter, read_live
 
 RESTORE, NOOP, CONFLICT, GONE, REFUSED = "restore", "noop", "conflict", "gone", "refused"
 RESTORABLE = ("msg", "isDefault")  # the fields of a language's entry an apply writes (AutoMessage.with_texts)
