@@ -18,6 +18,10 @@
 4. Read back once and confirm every written unit, in its context; a
    mismatch is an error.
 
+Steps 2 and 3 are :class:`automsg_sync.writer.ContextWriter`'s, which a restore
+writes through too; the backup, the journal, the recording and the read-back are
+this module's.
+
 A run killed anywhere can be re-run with the same files: what was written is
 then a no-op, because ``new == live``.
 """
@@ -26,23 +30,22 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence, Sized
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from .diff import UPDATE, Decision, LiveView, Plan, Proposal, by_key_object
-from .errors import ApiError, ApiStatusError, AutomsgError
+from .errors import ApiError, AutomsgError
 from .files import write_private_json
-from .lp.automessages import AutoMessagesApi, ContextListing, PreparedWrite
+from .lp.automessages import AutoMessagesApi
 from .model import AutoMessage, Context, Text, UnitKey, language_key
 from .state import StateStore, now_utc
+from .writer import ContextWriter, read_live
 
-MAX_CONFLICT_RETRIES = 3
 UNCONFIRMED = "written, read-back pending"  # a run's status between its recording and its read-back
 
-W = TypeVar("W", bound=Sized)  # a write's work item: its units
 log = logging.getLogger("automsg_sync.apply")
 Rediff = Callable[[LiveView, Sequence[Proposal]], Plan]
 
@@ -65,26 +68,6 @@ class ApplyResult:
         return self.error is not None
 
 
-def fetch_live(api: AutoMessagesApi, if_match: str | None = None) -> LiveView | None:
-    """The live view from one ``view=BY_CONTEXT`` read; None if ``if_match`` is
-    still the revision (304: nothing moved)."""
-    return _view(api.list_by_context(if_match=if_match))
-
-
-def _view(listing: ContextListing) -> LiveView | None:
-    if listing.not_modified:
-        return None
-    assert listing.contexts is not None
-    return LiveView.from_listing(listing.contexts, listing.revision, listing.contexts_proven)
-
-
-def read_live(api: AutoMessagesApi) -> LiveView:
-    """The live view, read in full."""
-    view = fetch_live(api)
-    assert view is not None
-    return view
-
-
 def apply_plan(
     plan: Plan,
     live_box: list[LiveView],
@@ -99,6 +82,10 @@ def apply_plan(
 ) -> ApplyResult:
     """Write the plan's updates; see the module docstring for the guarantees.
 
+    The steps: the backup and the journal (:func:`_back_up`), the writes
+    (:class:`ContextWriter`, told what to send by :class:`_PlanWrites`), then the
+    recording and the read-back (:func:`_record_and_read_back`).
+
     ``live_box`` holds the live view the plan was computed on; it is taken out,
     so that no one else keeps it and it is freed before the read-back loads
     the account again (on a large account, two copies were the peak memory).
@@ -110,55 +97,18 @@ def apply_plan(
     if not pending:
         return result
     result.backup = backup_dir / f"{run_id}.json"
-    changes = {ctx: _changes(by_message) for ctx, by_message in pending.items()}
-    write_private_json(result.backup, _backup_document(run_id, account, api.flavour, plan, live, changes))
-    state.start_run(
-        run_id,
-        account,
-        kind,
-        str(result.backup),
-        [
-            (ctx.key, _message(live, ctx, event_id).id, json.dumps(sorted(texts)))
-            for ctx, by_message in changes.items()
-            for event_id, texts in by_message.items()
-        ],
+    _back_up(
+        result.backup, state, plan, live, pending, api.flavour, run_id=run_id, account=account, kind=kind
     )
-    del changes  # in the backup and the journal now; ~20 MB on a large account
-
-    def replan(
-        view: LiveView, left: dict[Context, dict[str, list[Decision]]]
-    ) -> dict[Context, dict[str, list[Decision]]]:
-        remaining = [d.proposal for by_message in left.values() for ds in by_message.values() for d in ds]
-        replanned = rediff(view, remaining)
-        result.late.extend(d for d in replanned.decisions if d.outcome != UPDATE)
-        return _by_context(replanned.updates)
-
-    def object_of(view: LiveView, context: Context, event_id: str, decisions: list[Decision]) -> AutoMessage:
-        message = _message(view, context, event_id)
-        changes = {d.language: d.proposal.new for d in decisions}
-        # a language the message lacks is added as the account spells it: only then is it looked up
-        added = any(message.text(lang) is None for lang in changes)
-        return message.with_texts(changes, view.spellings if added else None)
-
-    def written(context: Context, done: list[tuple[str, list[Decision], AutoMessage]]) -> None:
-        # one journal transaction per write call (one per object was 0.4 s of a large apply)
-        state.mark_written(run_id, context.key, [obj.id for _, _, obj in done])
-        for _, decisions, _ in done:
-            result.written.extend(decisions)
-
+    writes = _PlanWrites(plan, rediff, state, result)
     writer: ContextWriter[list[Decision]] = ContextWriter(api)
-
-    def what_is_left() -> list[Decision]:
-        done = {(d.key, d.language) for d in [*result.written, *result.late]}
-        return [d for d in plan.updates if (d.key, d.language) not in done]
-
     try:
-        result.revision = writer.run(pending, live, object_of, replan, written)
+        result.revision = writer.run(pending, live, writes.object_of, writes.replan, writes.written)
     except AutomsgError as exc:
         # a later write failed after earlier ones went through: what was written is
         # recorded and reported as written (with the backup), the rest as not written;
         # a re-run of the same files finishes it (what was written is then a no-op)
-        result.error, result.not_written = str(exc), what_is_left()
+        result.error, result.not_written = str(exc), writes.what_is_left()
     except BaseException:  # Ctrl-C, a kill signal turned exception: record, say, stop
         _record(state, account, run_id, result.written)
         state.finish_run(run_id, "interrupted")
@@ -167,7 +117,7 @@ def apply_plan(
             "run the same command again to finish (what was written is then unchanged)",
             len(result.written),
             result.backup,
-            len(what_is_left()),
+            len(writes.what_is_left()),
             f", of which {writer.units_in_flight} were being written when it stopped and may have been"
             if writer.units_in_flight
             else "",
@@ -181,16 +131,93 @@ def apply_plan(
         _record(state, account, run_id, result.written)
         state.finish_run(run_id, "partial")
         return result
+    _record_and_read_back(api, state, account, result)
+    state.finish_run(run_id, "applied")
+    return result
 
-    # The read-back (request, parse, check) runs in a thread while this one records what
-    # was written: on a large account both take seconds, and half of each is outside the
-    # GIL (the other side's server, SQLite). The recording holds one language's documents
-    # at a time, and is committed before the read-back is awaited: the server answered
-    # each write, so what was sent is recorded whatever becomes of the read-back (a Ctrl-C
-    # there left every object written and nothing pushed, and the next delivery of the
-    # same export a false conflict; issue #24). The run stays UNCONFIRMED until the
-    # read-back confirms it, or a later run's read of the account does
-    # (:func:`finish_read_backs`).
+
+def _back_up(
+    path: Path,
+    state: StateStore,
+    plan: Plan,
+    live: LiveView,
+    pending: dict[Context, dict[str, list[Decision]]],
+    flavour: str,
+    *,
+    run_id: str,
+    account: str,
+    kind: str,
+) -> None:
+    """The pre-image of every object to change into the backup file, and the run with
+    the languages it will write per object into the journal, before the first write."""
+    changes = {ctx: _changes(by_message) for ctx, by_message in pending.items()}
+    write_private_json(path, _backup_document(run_id, account, flavour, plan, live, changes))
+    state.start_run(
+        run_id,
+        account,
+        kind,
+        str(path),
+        [
+            (ctx.key, _message(live, ctx, event_id).id, json.dumps(sorted(texts)))
+            for ctx, by_message in changes.items()
+            for event_id, texts in by_message.items()
+        ],
+    )
+    # ``changes`` (~20 MB on a large account) is freed on return: it is in the backup and the journal now
+
+
+@dataclass
+class _PlanWrites:
+    """What the writer asks of an apply: the object to send for a message's decisions,
+    the work left re-decided after a conflict, and each write's decisions recorded as
+    written (in ``result``)."""
+
+    plan: Plan
+    rediff: Rediff
+    state: StateStore
+    result: ApplyResult
+
+    def replan(
+        self, view: LiveView, left: dict[Context, dict[str, list[Decision]]]
+    ) -> dict[Context, dict[str, list[Decision]]]:
+        remaining = [d.proposal for by_message in left.values() for ds in by_message.values() for d in ds]
+        replanned = self.rediff(view, remaining)
+        self.result.late.extend(d for d in replanned.decisions if d.outcome != UPDATE)
+        return _by_context(replanned.updates)
+
+    @staticmethod
+    def object_of(view: LiveView, context: Context, event_id: str, decisions: list[Decision]) -> AutoMessage:
+        message = _message(view, context, event_id)
+        changes = {d.language: d.proposal.new for d in decisions}
+        # a language the message lacks is added as the account spells it: only then is it looked up
+        added = any(message.text(lang) is None for lang in changes)
+        return message.with_texts(changes, view.spellings if added else None)
+
+    def written(self, context: Context, done: list[tuple[str, list[Decision], AutoMessage]]) -> None:
+        # one journal transaction per write call (one per object was 0.4 s of a large apply)
+        self.state.mark_written(self.result.run_id, context.key, [obj.id for _, _, obj in done])
+        for _, decisions, _ in done:
+            self.result.written.extend(decisions)
+
+    def what_is_left(self) -> list[Decision]:
+        done = {(d.key, d.language) for d in [*self.result.written, *self.result.late]}
+        return [d for d in self.plan.updates if (d.key, d.language) not in done]
+
+
+def _record_and_read_back(api: AutoMessagesApi, state: StateStore, account: str, result: ApplyResult) -> None:
+    """Record what was written, and confirm it by one read of the account.
+
+    The read-back (request, parse, check) runs in a thread while this one records what
+    was written: on a large account both take seconds, and half of each is outside the
+    GIL (the other side's server, SQLite). The recording holds one language's documents
+    at a time, and is committed before the read-back is awaited: the server answered
+    each write, so what was sent is recorded whatever becomes of the read-back (a Ctrl-C
+    there left every object written and nothing pushed, and the next delivery of the
+    same export a false conflict; issue #24). The run stays UNCONFIRMED until the
+    read-back confirms it, or a later run's read of the account does
+    (:func:`finish_read_backs`).
+    """
+    run_id = result.run_id
     with ThreadPoolExecutor(1, thread_name_prefix="read-back") as reader:
         confirmed = reader.submit(_confirm, api, result.written)
         try:
@@ -218,8 +245,6 @@ def apply_plan(
                 result.backup,
             )
             raise
-    state.finish_run(run_id, "applied")
-    return result
 
 
 def finish_read_backs(state: StateStore, account: str, live: LiveView) -> list[str]:
@@ -283,187 +308,6 @@ def _confirm(api: AutoMessagesApi, written: list[Decision]) -> None:
     """The read-back: one full read, every written unit checked in it."""
     view = read_live(api)
     _read_back(view, written)
-
-
-ARRAY_REFUSED = (400, 404, 405)  # what a server that takes no array at the collection URL may answer
-
-
-Written = Callable[[Context, list[tuple[str, W, AutoMessage]]], None]
-
-
-@dataclass
-class _Built(Generic[W]):
-    """A context's objects, built from one live view and one set of work items, and
-    the request that writes them all (None: none, or one per call was in force).
-
-    The writer builds the next context's while the last write is in flight, and
-    keeps the current one's across the calls of one-object-per-call writing; it is
-    used only while :meth:`fits`: the same live view (a conflict's re-read replaces
-    it) and, for every message still to write, the very work item it was built
-    from (a re-plan makes new ones). Anything else is built again.
-    """
-
-    live: LiveView
-    context: Context
-    items: dict[str, W]
-    objects: dict[str, AutoMessage]
-    request: PreparedWrite | None
-
-    def fits(self, live: LiveView, context: Context, work: dict[str, W]) -> bool:
-        return (
-            self.live is live
-            and self.context == context
-            and all(e in self.items and self.items[e] is item for e, item in work.items())
-        )
-
-
-class ContextWriter(Generic[W]):
-    """Writes whole objects, context by context, each ``If-Match`` the revision in hand.
-
-    ``pending`` maps each context to its work per message (messageEventId →
-    work); ``object_of`` turns one message's work into the whole object to
-    send, from a live view (None: nothing to send); ``replan`` decides the
-    work left anew from a fresh view (it may only shrink it); ``written`` is
-    told, once per successful write call, of the objects it carried
-    (messageEventId, work, object), so that a caller records them in one go.
-
-    A context's objects go in one array PUT while the server takes arrays
-    (``api.arrays``), else one PUT per object. After any failed write the
-    account is re-read with ``If-Match`` = the revision sent: moved → someone
-    wrote meanwhile, so re-decide and retry (at most ``MAX_CONFLICT_RETRIES``
-    times); unmoved and an array refused → one object per PUT from now on;
-    unmoved otherwise → the error, said with "nothing was changed".
-
-    The writes are sequential (each needs the revision the last one returned),
-    so while one is in flight a thread builds the next context's objects and
-    request body (the GIL is free while the socket waits): on a large account
-    that hid most of the client's half of the writes' time. ``object_of`` must
-    therefore only read (the live view and its work item). What is built ahead
-    is sent only if it still :meth:`_Built.fits`; a build that failed is made
-    again in turn, so its error surfaces where it would have.
-    """
-
-    def __init__(self, api: AutoMessagesApi) -> None:
-        self.api = api
-        self.conflict_retries = 0
-        self.puts = 0
-        # the work of a write that was sent and not answered when ``run`` raised (Ctrl-C,
-        # the connection lost): LivePerson may or may not have applied it
-        self.in_flight: list[W] = []
-
-    @property
-    def units_in_flight(self) -> int:
-        """How many units :attr:`in_flight` holds (each work item is a message's units)."""
-        return sum(len(item) for item in self.in_flight)
-
-    def run(
-        self,
-        pending: dict[Context, dict[str, W]],
-        live: LiveView,
-        object_of: Callable[[LiveView, Context, str, W], AutoMessage | None],
-        replan: Callable[[LiveView, dict[Context, dict[str, W]]], dict[Context, dict[str, W]]],
-        written: Written[W],
-    ) -> str:
-        """Write everything; return the revision after the last write."""
-        pool = ThreadPoolExecutor(1, thread_name_prefix="write-ahead")
-        try:
-            pending = {context: dict(work) for context, work in pending.items()}
-            revision = live.revision
-            current: _Built[W] | None = None
-            ahead: dict[Context, Future[_Built[W]]] = {}
-            while pending:
-                context = min(pending)
-                work = pending[context]
-                if current is None or not current.fits(live, context, work):
-                    current = _taken(ahead.pop(context, None))
-                    if current is None or not current.fits(live, context, work):
-                        current = self._build(live, context, work, object_of)
-                objects = {e: obj for e, obj in current.objects.items() if e in work}
-                if not objects:
-                    del pending[context]
-                    continue
-                batch = objects if self.api.arrays else dict([next(iter(objects.items()))])
-                request = current.request if len(batch) == len(current.objects) else None
-                if request is None or (request.count > 1 and not self.api.arrays):
-                    request = self.api.prepare(context, list(batch.values()))
-                following = min((c for c in pending if c != context), default=None)
-                # the work as it is now: the thread reads only this copy
-                todo = dict(pending[following]) if following is not None else {}
-
-                def build_next(
-                    following: Context | None = following, todo: dict[str, W] = todo, view: LiveView = live
-                ) -> None:
-                    # called once this write has gone out (each attempt): the build then
-                    # runs while the server works, not while this thread is still sending
-                    if following is not None and following not in ahead and self.api.arrays:
-                        ahead[following] = pool.submit(self._build, view, following, todo, object_of)
-
-                try:
-                    self.puts += 1
-                    self.in_flight = [work[event_id] for event_id in batch]
-                    revision = self.api.write(request, revision, sent=build_next)
-                    self.in_flight = []
-                except ApiStatusError as exc:
-                    self.in_flight = []  # the server answered it: it changed nothing
-                    fresh = fetch_live(self.api, if_match=revision)
-                    if fresh is None:  # the revision did not move: the write changed nothing
-                        if len(batch) > 1 and exc.status in ARRAY_REFUSED:
-                            log.info(
-                                "the server refused an array of objects (%s); writing one per call",
-                                exc.status,
-                            )
-                            self.api.arrays = False
-                            continue
-                        proxy = exc.status == 405
-                        hint = "; a proxy that blocks PUT? set put_override = true" if proxy else ""
-                        raise ApiError(
-                            f"{exc} (the account's revision did not move: nothing was changed{hint})"
-                        ) from None
-                    self.conflict_retries += 1
-                    if self.conflict_retries > MAX_CONFLICT_RETRIES:
-                        raise ApiError(
-                            f"gave up after {MAX_CONFLICT_RETRIES} retries: the account kept changing "
-                            "between our read and our write (another writer is active); "
-                            "nothing was overwritten, re-run later"
-                        ) from None
-                    live = fresh
-                    revision = live.revision
-                    pending = {c: dict(w) for c, w in replan(live, pending).items()}
-                    ahead.clear()  # built from the old view: never sent
-                    continue
-                written(context, [(event_id, work.pop(event_id), obj) for event_id, obj in batch.items()])
-                if not work:
-                    del pending[context]
-            return revision
-        finally:  # Ctrl-C too: a build in progress is short, and waited for
-            pool.shutdown(wait=True, cancel_futures=True)
-
-    def _build(
-        self,
-        live: LiveView,
-        context: Context,
-        work: dict[str, W],
-        object_of: Callable[[LiveView, Context, str, W], AutoMessage | None],
-    ) -> _Built[W]:
-        objects = {}
-        for event_id, item in work.items():
-            obj = object_of(live, context, event_id, item)
-            if obj is not None:
-                objects[event_id] = obj
-        whole = bool(objects) and (self.api.arrays or len(objects) == 1)
-        request = self.api.prepare(context, list(objects.values())) if whole else None
-        return _Built(live, context, dict(work), objects, request)
-
-
-def _taken(future: Future[_Built[W]] | None) -> _Built[W] | None:
-    """What was built ahead, or None (not built, or its build failed: it is made again
-    in turn, and raises there if it still fails)."""
-    if future is None:
-        return None
-    try:
-        return future.result()
-    except Exception:
-        return None
 
 
 def _read_back(after: LiveView, written: list[Decision]) -> None:

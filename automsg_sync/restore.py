@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .apply import ContextWriter, read_live
 from .diff import LiveView
 from .errors import AutomsgError, ConfigError, FormatError
 from .files import write_private_json
@@ -46,6 +45,7 @@ from .lp.automessages import LEGACY, UNIFIED, AutoMessagesApi
 from .model import AutoMessage, Context, UnitKey, language_key
 from .qa import ERROR, QAContext, check_translation
 from .state import StateStore, now_utc
+from .writer import ContextWriter, read_live
 
 RESTORE, NOOP, CONFLICT, GONE, REFUSED = "restore", "noop", "conflict", "gone", "refused"
 RESTORABLE = ("msg", "isDefault")  # the fields of a language's entry an apply writes (AutoMessage.with_texts)
@@ -240,13 +240,40 @@ def restore_backup(
     put_override: bool = False,
     source_language: str = "en-US",
 ) -> RestoreReport:
+    """Decide per object and language what a backup puts back and, with ``apply``, write it.
+
+    The steps: the backup read and checked against the run's journal
+    (:func:`_checked_backup`); one read of the account; each item vetted
+    (:func:`_vetted`) and decided (:func:`decide`); with ``apply``, the writes
+    (:func:`_put_back`).
+    """
+    document, flavour, run_id, journal = _checked_backup(backup_path, account, state)
+    report = RestoreReport(new_run_id(account), str(backup_path), account, dry_run=not apply)
+    api = AutoMessagesApi(conn, flavour, writable=True, put_override=put_override)
+    live = read_live(api)
+    vetted, report.ignored_fields = _vetted(
+        _items(backup_path, document), journal, run_id, live, source_language, backup_path, flavour
+    )
+    report.items = [i if i.outcome == REFUSED else decide(i, live) for i in vetted]
+    todo = _by_context(report.by_outcome(RESTORE))
+    if apply and todo:
+        _put_back(report, todo, live, api, state, backup_dir)
+    report.requests = conn.http.requests_sent
+    return report
+
+
+def _checked_backup(
+    backup_path: Path, account: str, state: StateStore
+) -> tuple[dict[str, Any], str, str, dict[tuple[str, str], set[str]]]:
+    """The backup, the API that wrote it, its run and what the run's journal says it
+    wrote; a backup of another account, an unknown API or a run not in the journal is
+    refused whole."""
     document = load_backup(backup_path)
     if str(document.get("account")) != account:  # a usage error: --account names another account
         raise ConfigError(
             f"{backup_path}: the backup is for account {document.get('account')}, not {account} "
             "(--account); leave --account out to restore into the backup's account"
         )
-    report = RestoreReport(new_run_id(account), str(backup_path), account, dry_run=not apply)
     # the backup's objects are in the shape of the API that wrote them: restore through that one
     flavour = str(document.get("api", LEGACY))
     if flavour not in (UNIFIED, LEGACY):
@@ -261,69 +288,71 @@ def restore_backup(
             "a restore puts back only what a run recorded there wrote (pass the --config or --state-dir "
             "of the machine that ran it)",
         )
-    api = AutoMessagesApi(conn, flavour, writable=True, put_override=put_override)
-    live = read_live(api)
-    vetted, report.ignored_fields = _vetted(
-        _items(backup_path, document), journal, run_id, live, source_language, backup_path, flavour
+    return document, flavour, run_id, journal
+
+
+def _put_back(
+    report: RestoreReport,
+    todo: dict[Context, dict[str, list[RestoreItem]]],
+    live: LiveView,
+    api: AutoMessagesApi,
+    state: StateStore,
+    backup_dir: Path,
+) -> None:
+    """The restore's own backup and journal, then the writes (:class:`ContextWriter`);
+    a write that fails after others went through is the report's error, in words."""
+    report.own_backup = str(backup_dir / f"{report.run_id}.json")
+    write_private_json(Path(report.own_backup), _own_backup(report, api.flavour, live, todo))
+    state.start_run(
+        report.run_id,
+        report.account,
+        "restore",
+        report.own_backup,
+        [
+            (c.key, e, json.dumps(sorted(i.language for i in its)))
+            for c, by in todo.items()
+            for e, its in by.items()
+        ],
     )
-    report.items = [i if i.outcome == REFUSED else decide(i, live) for i in vetted]
-    todo = _by_context(report.by_outcome(RESTORE))
-    if apply and todo:
-        report.own_backup = str(backup_dir / f"{report.run_id}.json")
-        write_private_json(Path(report.own_backup), _own_backup(report, api.flavour, live, todo))
-        state.start_run(
-            report.run_id,
-            account,
-            "restore",
-            report.own_backup,
-            [
-                (c.key, e, json.dumps(sorted(i.language for i in its)))
-                for c, by in todo.items()
-                for e, its in by.items()
-            ],
+
+    def object_of(
+        view: LiveView, context: Context, event_id: str, items: list[RestoreItem]
+    ) -> AutoMessage | None:
+        message = view.message(UnitKey(context, event_id))
+        return restored(message, items) if message is not None else None
+
+    def replan(
+        view: LiveView, left: dict[Context, dict[str, list[RestoreItem]]]
+    ) -> dict[Context, dict[str, list[RestoreItem]]]:
+        again = [decide(i, view) for by in left.values() for its in by.values() for i in its]
+        report.items = [i for i in report.items if i not in _flatten(left)] + again
+        return _by_context([i for i in again if i.outcome == RESTORE])
+
+    def written(context: Context, done: list[tuple[str, list[RestoreItem], AutoMessage]]) -> None:
+        state.mark_written(report.run_id, context.key, [event_id for event_id, _, _ in done])
+        for _, items, _ in done:
+            report.written += items
+
+    writer: ContextWriter[list[RestoreItem]] = ContextWriter(api)
+    try:
+        writer.run(todo, live, object_of, replan, written)
+    except AutomsgError as exc:  # what was put back before it stays put back, and is said
+        unknown = writer.units_in_flight
+        maybe = (
+            f", and {unknown} more were in the write that failed (sent, never answered: they may have been)"
+            if unknown
+            else ""
         )
-
-        def object_of(
-            view: LiveView, context: Context, event_id: str, items: list[RestoreItem]
-        ) -> AutoMessage | None:
-            message = view.message(UnitKey(context, event_id))
-            return restored(message, items) if message is not None else None
-
-        def replan(
-            view: LiveView, left: dict[Context, dict[str, list[RestoreItem]]]
-        ) -> dict[Context, dict[str, list[RestoreItem]]]:
-            again = [decide(i, view) for by in left.values() for its in by.values() for i in its]
-            report.items = [i for i in report.items if i not in _flatten(left)] + again
-            return _by_context([i for i in again if i.outcome == RESTORE])
-
-        def written(context: Context, done: list[tuple[str, list[RestoreItem], AutoMessage]]) -> None:
-            state.mark_written(report.run_id, context.key, [event_id for event_id, _, _ in done])
-            for _, items, _ in done:
-                report.written += items
-
-        writer: ContextWriter[list[RestoreItem]] = ContextWriter(api)
-        try:
-            writer.run(todo, live, object_of, replan, written)
-        except AutomsgError as exc:  # what was put back before it stays put back, and is said
-            unknown = writer.units_in_flight
-            maybe = (
-                f", and {unknown} more were in the write that failed "
-                "(sent, never answered: they may have been)"
-                if unknown
-                else ""
-            )
-            report.error = (
-                f"{exc} — {len(report.written)} text(s) were put back before it{maybe} "
-                f"(this restore's own backup: {report.own_backup}); run the same restore again to finish"
-            )
-            state.finish_run(report.run_id, "partial")
-        except BaseException:
-            state.finish_run(report.run_id, "failed")
-            raise
-        else:
-            state.finish_run(report.run_id, "applied")
-    report.requests = conn.http.requests_sent
-    return report
+        report.error = (
+            f"{exc} — {len(report.written)} text(s) were put back before it{maybe} "
+            f"(this restore's own backup: {report.own_backup}); run the same restore again to finish"
+        )
+        state.finish_run(report.run_id, "partial")
+    except BaseException:
+        state.finish_run(report.run_id, "failed")
+        raise
+    else:
+        state.finish_run(report.run_id, "applied")
 
 
 def _by_context(items: list[RestoreItem]) -> dict[Context, dict[str, list[RestoreItem]]]:

@@ -10,6 +10,7 @@ from .catalog import StatusRow, account_languages, status_rows
 from .config import AccountSettings
 from .languages import check_languages
 from .lp import Connection
+from .snapshot import fetch_snapshot, select_skills
 
 
 def done_percent(row: StatusRow) -> float | None:
@@ -67,8 +68,6 @@ def account_status(
     account default and these skills' overrides, as an export selects them
     (``all`` or None: every skill); a skill the account lacks is an error.
     """
-    from .export import fetch_snapshot, select_skills
-
     snapshot = fetch_snapshot(conn, account)
     assert snapshot is not None
     names = {sid: s.name for sid, s in snapshot.skills.items()}

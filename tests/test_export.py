@@ -177,10 +177,10 @@ def test_worker_pool_writes_the_same_files(
     conn: Connection, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Large exports write their files in worker processes: the same files, byte for byte."""
-    import automsg_sync.export as export_module
+    import automsg_sync.outbox as outbox_module
 
     serial = export(conn, settings, tmp_path / "serial", export_id=f"{ACCOUNT}-serial", formats=["po"])
-    monkeypatch.setattr(export_module, "POOL_MIN_UNITS", 0)
+    monkeypatch.setattr(outbox_module, "POOL_MIN_UNITS", 0)
     pooled = export(conn, settings, tmp_path / "pooled", export_id=f"{ACCOUNT}-pooled", formats=["po"])
     assert [s.exported for s in pooled.languages] == [s.exported for s in serial.languages]
     for lang in LANGS:
@@ -188,66 +188,6 @@ def test_worker_pool_writes_the_same_files(
         two = (tmp_path / "pooled" / ACCOUNT / f"{lang}.po").read_text(encoding="utf-8")
         same = [line for line in one.splitlines() if "Export-Id" not in line and "-Date:" not in line]
         assert same == [line for line in two.splitlines() if "Export-Id" not in line and "-Date:" not in line]
-
-
-@pytest.mark.parametrize("bad_job", [0, 7], ids=["in-a-worker", "in-this-process"])
-def test_worker_failure_is_the_same_clear_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_job: int
-) -> None:
-    """A failing job is the same clear error whether a worker or this process ran it.
-
-    Job 0 always goes to a worker (it is queued at once); the last of 8 jobs is
-    almost always taken back by this process, and either way must fail the same.
-    """
-    import automsg_sync.export as export_module
-    from automsg_sync.errors import FormatError
-    from automsg_sync.model import Context, FileMeta, Unit, UnitKey
-
-    monkeypatch.setattr(export_module, "POOL_MIN_UNITS", 0)
-    monkeypatch.setattr(export_module, "worker_count", lambda tasks: 2)
-    meta = FileMeta(ACCOUNT, "fr-FR", "x", "1", "en-US")
-    good = Unit(
-        UnitKey(Context.account(), "CONSUMER_OPEN_NEW_CONVERSATION"),
-        "fr-FR",
-        "Hi",
-        "Salut",
-        "translated",
-        "1",
-    )
-    bad = dataclasses.replace(good, target="a\x00b")
-    units = [[bad if n == bad_job else good] for n in range(8)]
-    jobs = [export_module._FileJob(meta, u, u, [tmp_path / f"{n}.po"], {}) for n, u in enumerate(units)]
-    with (
-        pytest.raises(FormatError, match=r"NUL character in account\|CONSUMER_OPEN_NEW_CONVERSATION"),
-        export_module._writing(jobs, 8) as written,
-    ):
-        list(written)
-
-
-def test_this_process_takes_back_jobs_no_worker_started(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every job's file is written exactly once, whoever wrote it, and each language is reported once."""
-    import automsg_sync.export as export_module
-    from automsg_sync.model import Context, FileMeta, Unit, UnitKey
-
-    monkeypatch.setattr(export_module, "POOL_MIN_UNITS", 0)
-    monkeypatch.setattr(export_module, "worker_count", lambda tasks: 2)
-    langs = [f"fr-{n:02d}" for n in range(12)]
-    key = UnitKey(Context.account(), "CONSUMER_OPEN_NEW_CONVERSATION")
-    units = [[Unit(key, lang, "Hi there", f"Salut {lang}", "translated", "1")] for lang in langs]
-    jobs = [
-        export_module._FileJob(
-            FileMeta(ACCOUNT, lang, "x", "1", "en-US"), u, u, [tmp_path / f"{lang}.po"], {}
-        )
-        for lang, u in zip(langs, units, strict=True)
-    ]
-    with export_module._writing(jobs, 12) as written:
-        done = list(written)
-    assert sorted(lang for lang, _ in done) == langs
-    assert all(counts["translated"].words == 2 for _, counts in done)  # counted wherever the job ran
-    for lang in langs:
-        assert f'msgstr "Salut {lang}"' in (tmp_path / f"{lang}.po").read_text(encoding="utf-8")
 
 
 def test_a_lone_surrogate_in_livepersons_data_leaves_that_text_out(

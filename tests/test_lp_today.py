@@ -414,7 +414,7 @@ def test_livepersons_stock_texts_mark_units_default_when_the_endpoint_answers(
     logs: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("automsg_sync.export._said_no_stock", [])  # a new run
+    monkeypatch.setattr("automsg_sync.snapshot._said_no_stock", [])  # a new run
     data = served(defaults=served_by)
     data["accounts"][ACCOUNT]["stockTexts"] = {
         "CONSUMER_OPEN_NEW_CONVERSATION": {"fr-FR": _fr_welcome(sample_data())}

@@ -42,13 +42,13 @@ from automsg_sync.verify import (
     NEW_CONVERSATION_WELCOMES,
     PASS,
     TIMEOUT,
-    WebhookListener,
     accepted_messages,
     languages_to_verify,
     matches,
     message_id,
     verify,
 )
+from automsg_sync.webhook import WebhookListener
 
 CLIENT = CONNECTOR
 FR_WELCOME = "Bonjour et bienvenue ! Un conseiller vous répond dans {expectedResponseTime}."

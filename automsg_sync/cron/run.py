@@ -24,13 +24,14 @@ from pathlib import Path
 
 from ..config import AccountSettings, Settings
 from ..errors import AutomsgError, ConfigError, LockHeld
-from ..export import ExportRequest, export_for_translation, fetch_snapshot
+from ..export import ExportRequest, export_for_translation
 from ..git import redact_url
 from ..git import round as gitround
 from ..html import write_run_page
 from ..imports import new_run_id
 from ..log import redact, register_secrets
 from ..lp import Connection, connect
+from ..snapshot import fetch_snapshot
 from ..state import DomainCache, StateStore, account_lock
 from ..verify import PASS, languages_to_verify, verify
 from .inbox import import_git, import_inbox

@@ -41,11 +41,12 @@ from pathlib import Path
 
 from ..config import AccountSettings, GitSettings, Settings
 from ..errors import AutomsgError, FormatError
-from ..export import ExportRequest, export_for_translation, fetch_snapshot
+from ..export import ExportRequest, export_for_translation
 from ..formats.po import parse
 from ..imports import ImportOptions, ImportReport, import_translations
 from ..lp import Connection
 from ..model import UNIT_STATES, FileMeta, Unit, language_key
+from ..snapshot import fetch_snapshot
 from ..state import StateStore
 from .pofiles import TEMPLATE_NAME, check_no_conflict_markers, merge_language, write_template
 from .remote import redact_url

@@ -14,7 +14,6 @@ import polib
 import pytest
 from conftest import ACCOUNT, Emu, Sleeps, export_po, fill_po
 
-from automsg_sync.apply import ContextWriter, read_live
 from automsg_sync.config import Settings
 from automsg_sync.diff import LiveView
 from automsg_sync.errors import ApiError
@@ -24,6 +23,7 @@ from automsg_sync.lp import Connection, connect
 from automsg_sync.lp.automessages import AutoMessagesApi
 from automsg_sync.model import AutoMessage, Context
 from automsg_sync.state import StateStore
+from automsg_sync.writer import ContextWriter, read_live
 
 SKILL7 = Context.skill(7)
 
