@@ -25,11 +25,11 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from . import __version__
-from .config import APIS, FORMATS, AccountSettings, Settings, load_settings
-from .errors import AutomsgError
-from .files import OutputError, check_target, write_private_json
-from .log import register_secrets, setup_logging
+from .. import __version__
+from ..config import APIS, FORMATS, AccountSettings, Settings, load_settings
+from ..errors import AutomsgError
+from ..files import OutputError, check_target, write_private_json
+from ..log import register_secrets, setup_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("automsg_sync.cli")
@@ -283,7 +283,7 @@ _hard_exit_armed = False  # by run(), for a one-shot command: it ends without fr
 
 def _hard_exit(code: object) -> None:
     """End the process with ``code`` as ``sys.exit(code)`` would, without freeing objects."""
-    from .state import wait_for_checkpoints
+    from ..state import wait_for_checkpoints
 
     if code is None:
         status = 0
@@ -350,15 +350,15 @@ def status(
 ) -> None:
     """Per context and language: custom-translated, LivePerson default, missing, and
     the percentage done (custom of all)."""
-    from .lp import connect
-    from .render import print_status
-    from .status import account_status
+    from ..lp import connect
+    from ..render import print_status
+    from ..status import account_status
 
     _check_outputs(html_path)
     with connect(settings, account) as conn:
         result = account_status(conn, account, _csv(languages), _csv(skills))
     if settings.git is not None and account.git:
-        from .gitrun import status_line
+        from ..gitrun import status_line
 
         result = dataclasses.replace(result, git=status_line(settings, account))
     if as_json:
@@ -366,7 +366,7 @@ def status(
     else:
         print_status(out(), result)
     if html_path is not None:
-        from .html import write_coverage_page
+        from ..html import write_coverage_page
 
         sys.exit(
             0 if _write_output("coverage page", html_path, lambda p: write_coverage_page(result, p)) else 1
@@ -466,12 +466,12 @@ def export_for_translation(
     """
     from rich.progress import Progress
 
-    from .export import ExportRequest
-    from .export import export_for_translation as run_export
-    from .lp import connect
-    from .model import UNIT_STATES
-    from .render import print_export_result
-    from .state import StateStore
+    from ..export import ExportRequest
+    from ..export import export_for_translation as run_export
+    from ..lp import connect
+    from ..model import UNIT_STATES
+    from ..render import print_export_result
+    from ..state import StateStore
 
     _check_outputs(html_path)
     out_dir = out_dir or settings.paths.outbox
@@ -501,7 +501,7 @@ def export_for_translation(
     else:
         print_export_result(console, result, out_dir)
     if html_path is not None:
-        from .html import write_export_page
+        from ..html import write_export_page
 
         sys.exit(
             0
@@ -558,11 +558,11 @@ def import_translations(
     files and those of its subfolders (OUT/<account>/<language>.po), taken as cron takes
     its inbox: hidden files and *.part/*.tmp uploads are left alone.
     """
-    from .imports import ImportOptions, ImportRun, files_by_account, translation_files, unreadable_report
-    from .imports import import_translations as run_import
-    from .lp import connect
-    from .render import print_file_selection, print_import_runs
-    from .state import StateStore, account_lock
+    from ..imports import ImportOptions, ImportRun, files_by_account, translation_files, unreadable_report
+    from ..imports import import_translations as run_import
+    from ..lp import connect
+    from ..render import print_file_selection, print_import_runs
+    from ..state import StateStore, account_lock
 
     _check_outputs(report_path, html_path)
     selection = translation_files(files)
@@ -596,7 +596,7 @@ def import_translations(
     # after the summary: a report that cannot be written (a full disk) loses no word of it
     written = _write_output("report", report_path, lambda p: write_private_json(p, run.to_json()))
     if html_path is not None:
-        from .html import write_plan_page
+        from ..html import write_plan_page
 
         written = _write_output("plan page", html_path, lambda p: write_plan_page(run, p)) and written
     sys.exit(run.exit_code or (0 if written else 1))
@@ -617,7 +617,7 @@ def import_translations(
 )
 def cron_run(config_path: Path, accounts: str | None, wait: float) -> None:
     """The scheduled run: import the inbox, export what is new, write a report."""
-    from .cron import cron_run as run_cron
+    from ..cron import cron_run as run_cron
 
     settings = load_settings(config_path)
     for account in settings.accounts.values():
@@ -641,10 +641,10 @@ def restore(settings: Settings, accounts: Accounts, backup: Path, do_apply: bool
 
     The account is the one the backup names (--account, if given, must be it).
     """
-    from .lp import connect
-    from .render import print_restore_report
-    from .restore import load_backup, restore_backup
-    from .state import StateStore, account_lock
+    from ..lp import connect
+    from ..render import print_restore_report
+    from ..restore import load_backup, restore_backup
+    from ..state import StateStore, account_lock
 
     # the backup names its account; a --account that differs is refused by restore_backup
     named = str(load_backup(backup).get("account") or "")
@@ -692,11 +692,11 @@ def verify(
     as_json: bool,
 ) -> None:
     """Open a test conversation (AUTO_MESSAGES) and check the consumer sees the pushed text."""
-    from .lp import connect
-    from .model import normalise_language
-    from .render import print_verify_result
-    from .state import StateStore
-    from .verify import verify as run_verify
+    from ..lp import connect
+    from ..model import normalise_language
+    from ..render import print_verify_result
+    from ..state import StateStore
+    from ..verify import verify as run_verify
 
     if account.connector_client_secret is not None:
         register_secrets([account.connector_client_secret.reveal()])
@@ -767,7 +767,7 @@ def _write_output(what: str, path: Path | None, write: Callable[[Path], object])
 @click.option("--token-ttl", default=8 * 3600.0, show_default=True, help="Bearer lifetime, s.")
 def emulator(host: str, port: int, data_path: Path | None, token_ttl: float) -> None:
     """Run the embedded LivePerson-compatible server until stopped."""
-    from .emulator import EmulatorServer, Store
+    from ..emulator import EmulatorServer, Store
 
     try:
         store = Store.from_file(data_path) if data_path else Store()
