@@ -31,6 +31,7 @@ from .cron import cron_run
 from .emulator import emulator
 from .export import export_for_translation
 from .imports import import_translations
+from .languages import languages
 from .output import stdout_gone
 from .restore import restore
 from .status import status
@@ -203,5 +204,6 @@ for _command in (
     restore,
     verify,
     emulator,
+    languages,
 ):
     main.add_command(_command)
