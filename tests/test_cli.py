@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from automsg_sync.cli import main
 COMMANDS = sorted(main.commands)
 
 
-def run(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:
+def run(args: list[str], env: Mapping[str, str | None] | None = None) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
