@@ -153,15 +153,16 @@ def suggest(wrong: str) -> list[str]:
 
 
 def _unknown(where: str, tag: str) -> ConfigError:
+    """The error for a tag LivePerson does not offer: the closest tags, and the command
+    that lists them all (a user has the command, not necessarily this file)."""
     close = suggest(tag)
     if close:
         hint = "did you mean " + ", ".join(f"{t} ({BY_KEY[language_key(t)].name})" for t in close) + "?"
     else:
-        hint = (
-            f"no close match; it offers {len(SUPPORTED)}, e.g. {', '.join(_EXAMPLES)} "
-            "(the list: automsg_sync/languages.py)"
-        )
-    return ConfigError(f"{where}: {tag!r} is not a visitor language LivePerson offers; {hint}")
+        hint = f"no close match; it offers {len(SUPPORTED)}, e.g. {', '.join(_EXAMPLES)}"
+    return ConfigError(
+        f"{where}: {tag!r} is not a visitor language LivePerson offers; {hint} (see `automsg-sync languages`)"
+    )
 
 
 def check_language(tag: str, where: str) -> str:

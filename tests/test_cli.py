@@ -1,4 +1,4 @@
-"""The command line: help, README coverage, output and exit codes."""
+"""The command line as a whole (cli/__init__.py): help, README coverage, global options, exit codes, the process's end."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from click.testing import CliRunner
 from conftest import ACCOUNT, ROOT, USER, Emu
 
@@ -20,7 +20,7 @@ from automsg_sync.cli import main
 COMMANDS = sorted(main.commands)
 
 
-def run(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:
+def run(args: list[str], env: Mapping[str, str | None] | None = None) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
@@ -31,35 +31,6 @@ def test_every_command_has_help_and_is_in_the_readme(command: str) -> None:
     assert code == 0 and "Usage:" in out
     assert main.commands[command].help
     assert f"automsg-sync {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
-
-
-def test_status_json(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    code, out, err = run(["status", "--account", ACCOUNT, "--csds-url", emu.url, "--json"], USER)
-    assert code == 0, err
-    body = json.loads(out)
-    assert body["account"] == ACCOUNT and body["revision"] == "1"
-    assert body["api"] == "unified-auto-messages" and body["notices"] == []
-    rows = {(r["context"], r["language"]): (r["custom"], r["default"], r["missing"]) for r in body["rows"]}
-    assert rows[("account", "en-US")] == (16, 0, 0)
-    assert rows[("account", "ja-JP")] == (3, 0, 13)  # Unified: stock text cannot be told from custom
-    assert rows[("skill/7", "fr-FR")] == (1, 0, 2)
-    assert rows[("skill/9", "es-ES")] == (1, 0, 0)
-    code, out, err = run(
-        ["status", "--account", ACCOUNT, "--csds-url", emu.url, "--json", "--api", "auto-messages"], USER
-    )
-    legacy = json.loads(out)
-    assert code == 0 and legacy["api"] == "auto-messages"
-    rows = {(r["context"], r["language"]): (r["custom"], r["default"], r["missing"]) for r in legacy["rows"]}
-    assert rows[("account", "ja-JP")] == (1, 2, 13)
-
-
-def test_status_table(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    code, out, _ = run(["status", "--account", ACCOUNT, "--csds-url", emu.url], USER)
-    assert code == 0
-    assert "Automatic messages of account 70071528 (revision 1, unified-auto-messages API)" in out
-    assert re.search(r"skill/7\s*│\s*Billing\s*│\s*ar\s*│\s*0\s*│\s*0\s*│\s*3", out)
 
 
 def test_config_error_exits_2(tmp_path: Path) -> None:
@@ -87,23 +58,6 @@ def test_secret_on_the_command_line_is_not_an_option() -> None:
     assert code == 2 and "No such option" in err
 
 
-def test_emulator_command_prints_listening_line_first() -> None:
-    data = str(ROOT / "samples" / "emulator-data.json")
-    cmd = [sys.executable, "-m", "automsg_sync", "emulator", "--port", "0", "--data", data]
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as proc:
-        try:
-            assert proc.stdout is not None
-            line = proc.stdout.readline()
-            match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+)\n", line)
-            assert match, line
-            dump = requests.get(match.group(1) + "/_emulator/dump", timeout=5).json()
-            assert ACCOUNT in dump["accounts"]
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-    assert proc.returncode == 0
-
-
 ACCOUNT_COMMANDS = ["export-for-translation", "import-translations", "restore", "status", "verify"]
 
 
@@ -124,60 +78,6 @@ def test_account_command_help_names_the_credentials_and_shows_an_example(command
     ):
         assert name in text, name
     assert re.search(rf"Example:\n\s+\$ automsg-sync {command} \S", out), out
-
-
-def test_status_percent_done(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    base = ["status", "--account", ACCOUNT, "--csds-url", emu.url]
-    code, out, err = run([*base, "--json"], USER)
-    assert code == 0, err
-    rows = {(r["context"], r["language"]): r for r in json.loads(out)["rows"]}
-    assert rows[("skill/7", "fr-FR")]["done_percent"] == 33.3  # 1 custom of 1 + 0 + 2
-    assert rows[("account", "fr-FR")]["done_percent"] == 37.5  # 6 of 16
-    assert rows[("account", "en-US")]["done_percent"] == 100.0
-    code, out, _ = run(base, USER)
-    assert code == 0
-    assert re.search(r"┃\s*missing\s*┃\s*done\s*┃", out), out
-    assert re.search(r"skill/7\s*│\s*Billing\s*│\s*ar\s*│\s*0\s*│\s*0\s*│\s*3\s*│\s*0\.0 %", out), out
-    assert re.search(r"│\s*fr-FR\s*│\s*6\s*│\s*0\s*│\s*10\s*│\s*37\.5 %", out), out
-
-
-def test_status_filters_languages_and_skills(
-    emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    base = ["status", "--account", ACCOUNT, "--csds-url", emu.url]
-    code, out, err = run([*base, "--json", "--languages", "fr-fr,de-DE", "--skills", "7"], USER)
-    assert code == 0, err
-    rows = [(r["context"], r["language"]) for r in json.loads(out)["rows"]]
-    assert rows == [("account", "fr-FR"), ("account", "de-DE"), ("skill/7", "fr-FR"), ("skill/7", "de-DE")]
-    code, out, _ = run([*base, "--languages", "fr-FR"], USER)
-    assert code == 0
-    assert "de-DE" not in out and "skill/9" in out  # no --skills: every skill
-    code, _, err = run([*base, "--skills", "404"], USER)
-    assert code == 2 and "--skills: no skill 404" in err
-
-
-def test_export_format_takes_a_list(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    base = ["export-for-translation", "--account", ACCOUNT, "--csds-url", emu.url, "--languages", "fr-FR"]
-    code, _, err = run([*base, "--format", "po,xliff", "--out", "a"], USER)
-    assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "a" / ACCOUNT).iterdir()) == ["fr-FR.po", "fr-FR.xlf"]
-    code, _, err = run([*base, "--format", "both", "--out", "b"], USER)
-    assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "b" / ACCOUNT).iterdir()) == ["fr-FR.po", "fr-FR.xlsx"]
-    code, _, err = run([*base, "--format", "po,docx", "--out", "c"], USER)
-    assert code == 2 and "'docx' is not a format" in err and not (tmp_path / "c").exists()
-
-
-def test_export_out_defaults_to_the_outbox(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "automsg.toml").write_text('[paths]\noutbox = "to-translators"\n', encoding="utf-8")
-    base = ["export-for-translation", "--account", ACCOUNT, "--csds-url", emu.url, "--languages", "fr-FR"]
-    code, _, err = run([*base, "--format", "po"], USER)
-    assert code == 0, err
-    assert [p.name for p in (tmp_path / "to-translators" / ACCOUNT).iterdir()] == ["fr-FR.po"]
 
 
 def test_verbose_after_the_command(emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
