@@ -69,13 +69,15 @@ def import_translations(
     from ..imports import import_translations as run_import
     from ..lp import connect
     from ..render import print_file_selection, print_import_runs
-    from ..state import StateStore, account_lock
+    from ..state import StateStore, account_lock, require_state
 
     check_outputs(report_path, html_path)
     selection = translation_files(files)
     print_file_selection(Console(stderr=True) if as_json else out(), selection)
     grouped = files_by_account(selection.files, accounts.override, settings.max_file_bytes)
     run = ImportRun()
+    if grouped.accounts:  # a dry run from another folder must not leave an empty store there
+        require_state(settings.state_dir, "import-translations")
     for account_id, paths in grouped.accounts.items():
         state = StateStore(settings.state_dir)  # opened only when there is something to import
         account = accounts.get(account_id)

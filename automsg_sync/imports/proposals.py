@@ -136,8 +136,8 @@ def _baseline(tf: TranslationFile, account: AccountSettings, state: StateStore) 
         raise FormatError(
             tf.path,
             None,
-            f"unknown export id {meta.export_id!r} (not in {state.path}): was it "
-            "exported with another --state-dir?",
+            f"unknown export id {meta.export_id!r} (not in {state.path.absolute()}): was it "
+            "exported with another --config or --state-dir?",
         )
     if baseline.account != account.id:
         raise FormatError(tf.path, None, f"export {meta.export_id} belongs to account {baseline.account}")

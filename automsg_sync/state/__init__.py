@@ -64,7 +64,7 @@ from __future__ import annotations
 
 from .baselines import Baseline, Baselines, BaselineUnit
 from .checkpoints import wait_for_checkpoints
-from .connection import now_utc
+from .connection import now_utc, require_state, state_file
 from .domains import DomainCache
 from .git import GitCursors
 from .lock import account_lock
@@ -80,6 +80,8 @@ __all__ = [
     "StateStore",
     "account_lock",
     "now_utc",
+    "require_state",
+    "state_file",
     "wait_for_checkpoints",
 ]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import tenacity
 
-from ..errors import StateError
+from ..errors import ConfigError, StateError
 from .checkpoints import checkpoint_beside
 from .schema import upgrade_schema
 
@@ -31,11 +31,33 @@ def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+FILE_NAME = "state.db"
+
+
+def state_file(state_dir: Path) -> Path:
+    """Where the state store of ``state_dir`` is (or would be), as an absolute path."""
+    return (Path(state_dir) / FILE_NAME).absolute()
+
+
+def require_state(state_dir: Path, what: str) -> None:
+    """Refuse ``what`` (a command that only makes sense after an export) when no state
+    store exists in ``state_dir`` — rather than create an empty one there, and then find
+    no export in it: the usual cause is a command run from another folder than the
+    export, without the ``--config`` that named the state folder."""
+    path = state_file(state_dir)
+    if not path.exists():
+        raise ConfigError(
+            f"{what}: no state store at {path} — nothing was exported with this state folder. "
+            "Run it from the folder the export ran in, or pass the export's --config FILE "
+            "(or --state-dir DIR)"
+        )
+
+
 class StateConnection:
     """The SQLite state file; one connection, used from one thread."""
 
     def __init__(self, state_dir: Path) -> None:
-        self.path = Path(state_dir) / "state.db"
+        self.path = Path(state_dir) / FILE_NAME
         self._checkpointer: threading.Thread | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
