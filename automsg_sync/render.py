@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .catalog import QUOTE_COLUMNS, Count
-from .diff import UPDATE, Decision, by_key_object
+from .diff import STALE, UPDATE, Decision, by_key_object
 from .export import ExportResult
 from .imports import FileSelection, ImportReport, ImportRun
 from .model import UNIT_STATES, Context
@@ -99,7 +99,10 @@ def print_export_result(console: Console, result: ExportResult, out_dir: Path) -
     entries = sum(lang.entries for lang in result.languages)
     where = f" in {out_dir / result.account}" if result.files else ""
     folded = f" as {entries} entries" if entries != units else ""
-    console.print(f"{units} units{folded} in {len(result.files)} files{where}; {result.requests} requests.")
+    console.print(
+        f"{_many(units, 'unit')}{folded} in {_many(len(result.files), 'file')}{where}; "
+        f"{_many(result.requests, 'request')}."
+    )
     for notice in result.notices:
         console.print(f"note: {escape(notice)}")
     totals = result.totals()
@@ -233,21 +236,64 @@ def print_import_report(console: Console, report: ImportReport, *, wide: bool = 
             f"[yellow]not imported[/yellow] {escape(where)}: {escape(i.key)} [{i.language}] {said[i.reason]}"
         )
     _more(console, MAX_ROWS, len(named))
-    n = report.counts()
     backup = report.applied.backup if report.applied else None
-    console.print(
-        f"{n['planned']} planned, {n['applied']} applied, {n['noop']} unchanged, "
-        f"{n['untouched']} left as exported, "
-        f"{n['skipped']} skipped, {n['ignored']} ignored"
-        + (f" ({escape(report.ignored_words())})" if n["ignored"] else "")
-        + ", "
-        f"{n['qa']} QA findings, {n['errors']} errors; {report.requests} requests"
-        + (f"; backup {escape(str(backup))}" if backup else "")
-    )
+    console.print(escape(summary_words(report)) + (f"; backup {escape(str(backup))}" if backup else ""))
+
+
+def _many(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def summary_words(report: ImportReport) -> str:
+    """One import's outcome in the glossary's words (docs/importing.md), e.g.
+    ``6 to write, 13 already live, 2 left as exported, 2 conflicts, 19 empty or
+    unfinished (empty 19); 3 requests``. "to write" (a dry run) or "written" always;
+    the other counts only when there are any."""
+    n = report.counts()
+    outcomes = Counter(d.outcome for d in report.decisions)
+    if report.applied:
+        outcomes.update(d.outcome for d in report.applied.late)
+    if report.dry_run:
+        parts = [f"{n['planned']} to write"]
+    else:
+        written = f"{n['applied']} written"
+        parts = [written if n["applied"] == n["planned"] else f"{written} of {n['planned']} to write"]
+    parts += [
+        f"{count} {words}"
+        for count, words in (
+            (n["noop"], "already live"),
+            (n["untouched"], "left as exported"),
+        )
+        if count
+    ]
+    parts += [
+        _many(count, one, many)
+        for count, one, many in (
+            (outcomes[CONFLICT], "conflict", None),  # the same words in diff.py and restore.py
+            (outcomes[STALE], "stale", "stale"),
+            (outcomes[GONE], "gone", "gone"),
+            (len(report.qa_skipped), "refused by QA", "refused by QA"),
+            (len(report.duplicates), "duplicate", None),
+        )
+        if count
+    ]
+    if n["ignored"]:
+        parts.append(f"{n['ignored']} empty or unfinished ({report.ignored_words()})")
+    warnings = sum(1 for f in report.qa if f.severity == "warning")
+    if warnings:
+        parts.append(_many(warnings, "QA warning"))
+    if n["errors"]:
+        parts.append(_many(n["errors"], "error"))
+    return ", ".join(parts) + f"; {_many(report.requests, 'request')}"
 
 
 def print_restore_report(console: Console, report: RestoreReport) -> None:
-    title = "Restore plan (dry run: nothing written)" if report.dry_run else "Restored"
+    if report.dry_run:
+        title = "Restore plan (dry run: nothing written)"
+    elif report.written:
+        title = "Restored"
+    else:
+        title = "Nothing restored"
     table = Table(title=f"{title} — from {escape(report.backup)}")
     for column in ("outcome", "context", "message", "language", "live now", "back to"):
         table.add_column(column)
@@ -275,12 +321,21 @@ def print_restore_report(console: Console, report: RestoreReport) -> None:
         console.print(f"[yellow]not restored[/yellow] {escape(line)}")
     _more(console, MAX_ROWS, len(report.ignored_fields))
     counts = {o: len(report.by_outcome(o)) for o in (RESTORE, NOOP, CONFLICT, GONE)}
+    first = f"{counts[RESTORE]} to restore" if report.dry_run else f"{len(report.written)} restored"
+    parts = [first] + [
+        words
+        for count, words in (
+            (counts[NOOP], f"{counts[NOOP]} already as before"),
+            (counts[CONFLICT], _many(counts[CONFLICT], "conflict") + " (changed since; left alone)"),
+            (counts[GONE], f"{counts[GONE]} gone"),
+            (len(refused), f"{len(refused)} refused (not what the run wrote, or failing QA)"),
+        )
+        if count
+    ]
     console.print(
-        f"{counts[RESTORE]} to restore, {len(report.written)} restored, {counts[NOOP]} already as before, "
-        f"{counts[CONFLICT]} conflicts (changed after the apply; left alone), {counts[GONE]} gone"
-        + (f", {len(refused)} refused (not what the run wrote, or failing QA)" if refused else "")
-        + "; "
-        f"{report.requests} requests" + (f"; backup {escape(report.own_backup)}" if report.own_backup else "")
+        ", ".join(parts)
+        + f"; {_many(report.requests, 'request')}"
+        + (f"; backup {escape(report.own_backup)}" if report.own_backup else "")
     )
     if report.error is not None:
         console.print(f"[red]error[/red] {escape(report.error)}")

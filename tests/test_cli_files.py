@@ -70,7 +70,7 @@ def test_import_without_account_takes_it_from_the_file(emu: Emu, workdir: Path) 
     assert "AUTOMSG_ACCOUNT" not in os.environ
     code, out, err = run(["import-translations", str(po), "--csds-url", emu.url, "--apply"])
     assert code == 0, out + err
-    assert "13 planned, 13 applied" in out
+    assert re.search(r"^13 written, ", out, re.M), out  # the glossary's words (issue #29 point 8)
     live = emu.dump()["accounts"][ACCOUNT]["autoMessages"]["account"]
     assert any(e["msg"].startswith("(fr) ") for obj in live for e in obj["data"] if e["lang"] == "fr-FR")
 
@@ -83,7 +83,7 @@ def test_account_option_must_match_the_file(emu: Emu, workdir: Path) -> None:
     assert str(po) in err and f"for account {ACCOUNT}, not {OTHER}" in err
     assert [r for r in emu.requests() if f"/account/{OTHER}/" in r["path"]] == []  # refused before any call
     code, out, _ = run(["import-translations", str(po), "--csds-url", emu.url, "--account", ACCOUNT])
-    assert code == 0 and "13 planned" in out  # the matching override is fine
+    assert code == 0 and "13 to write" in out  # the matching override is fine
 
 
 def test_unreadable_file_without_account_is_the_usual_file_error(emu: Emu, workdir: Path) -> None:
@@ -110,7 +110,10 @@ def test_restore_takes_the_account_from_the_backup(emu: Emu, workdir: Path) -> N
     assert code == 2 and backup in err and f"for account {ACCOUNT}, not {OTHER}" in err
     code, out, err = run(["restore", backup, "--csds-url", emu.url, "--apply"])
     assert code == 0, out + err
-    assert "13 to restore, 13 restored" in out
+    assert "Restored — from" in out and re.search(r"^13 restored; ", out, re.M), out
+    code, out, err = run(["restore", backup, "--csds-url", emu.url, "--apply"])
+    assert code == 0, out + err  # a second time: every text is already as before
+    assert "Nothing restored — from" in out and re.search(r"^0 restored, 13 already as before; ", out, re.M), out
 
 
 def two_account_config(emu: Emu, folder: Path) -> Path:
@@ -176,7 +179,7 @@ def test_folder_is_taken_as_cron_takes_its_inbox(emu: Emu, workdir: Path) -> Non
     # the export's own layout: OUT/<account>/<language>.po
     code, out, err = run(["import-translations", "out", "--csds-url", emu.url])
     assert code == 0, err
-    assert "13 planned" in out
+    assert "13 to write" in out
 
 
 def test_empty_folder_says_so(emu: Emu, workdir: Path) -> None:
@@ -248,7 +251,7 @@ def test_import_json_is_the_report(emu: Emu, workdir: Path) -> None:
     body: dict[str, Any] = json.loads(out)  # stdout is the JSON document alone
     assert body["account"] == ACCOUNT and body["dry_run"] is True and body["exit_code"] == 0
     assert len(body["planned"]) == 13 and body["files"] == [str(po)]
-    assert not re.search(r"planned, \d+ applied", out)  # no table around it
+    assert not re.search(r"\d+ to write", out)  # no table around it
 
 
 def test_po_header_read_alone_gives_the_account(emu: Emu, workdir: Path) -> None:

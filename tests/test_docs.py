@@ -48,9 +48,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+import markdown
+import mkdocs_click  # noqa: F401  # the extension the CLI reference is rendered with
 import pytest
+from conftest import free_port
 
 from automsg_sync.cli import main
+from automsg_sync.config import reference
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -77,8 +81,6 @@ def _commands(
 
 def _cli_reference_html() -> str:
     """docs/reference/cli.md as the site renders it (through the mkdocs-click extension)."""
-    markdown = pytest.importorskip("markdown")
-    pytest.importorskip("mkdocs_click")
     text = (DOCS / "reference" / "cli.md").read_text(encoding="utf-8")
     return str(markdown.markdown(text, extensions=["mkdocs-click", "tables", "attr_list", "toc"]))
 
@@ -97,7 +99,6 @@ def test_every_command_is_in_the_cli_reference_with_help() -> None:
 
 
 def test_every_config_key_is_in_the_configuration_reference() -> None:
-    reference = pytest.importorskip("automsg_sync.config.reference")
     page = reference.markdown()
     keys = reference.keys()
     assert keys
@@ -230,7 +231,8 @@ class Session:
             start_new_session=True,  # its own process group: the emulator is killed with it
         )
         self.lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
         self.count = 0
 
     def _read(self) -> None:
@@ -284,27 +286,15 @@ class Session:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _has_emulator_edit() -> bool:
-    emulator = main.get_command(click.Context(main), "emulator")
-    return isinstance(emulator, click.Group) and "edit" in emulator.list_commands(click.Context(emulator))
+            self.reader.join(timeout=10)  # the group is gone: its output ends, the reader with it
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
 
 
 def test_the_readme_walk_runs_as_written(tmp_path: Path) -> None:
     steps = walk_steps(README.read_text(encoding="utf-8"))
     assert len(steps) >= 10
-    if any(s.command.startswith("automsg-sync emulator edit") for s in steps) and not _has_emulator_edit():
-        pytest.skip("the walk uses `automsg-sync emulator edit`, which this checkout does not have yet")
-    port = str(_free_port())
+    port = str(free_port())
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     shims = {

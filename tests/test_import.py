@@ -509,13 +509,13 @@ def test_cli_exit_codes_and_report(
     )
     assert result.exit_code == 3, result.stderr
     assert "Plan (dry run: nothing written)" in result.stdout and "Skipped — needs a human" in result.stdout
-    assert "13 planned, 0 applied" in result.stdout
+    assert "13 to write, " in result.stdout and "1 refused by QA" in result.stdout
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert set(report) >= {"applied", "noop", "skipped", "qa", "errors"}
     assert report["skipped"][0]["reason"] == "qa" and report["qa"][0]["check"] == "placeholders"
     assert puts(emu) == []
     result = CliRunner().invoke(main, ["import-translations", str(fr_po), *base, "--apply"], env=USER)
-    assert result.exit_code == 3 and "13 applied" in result.stdout
+    assert result.exit_code == 3 and "13 written, " in result.stdout
     result = CliRunner().invoke(main, ["import-translations", str(tmp_path / "missing.po"), *base], env=USER)
     assert result.exit_code == 1 and "missing.po" in result.stdout
 
