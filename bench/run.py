@@ -452,7 +452,8 @@ def naive(bench: Bench, latency: int, sample: int) -> Measure:
 
 
 def xlsx_read(work: Path, rows: int) -> float:
-    from automsg_sync.formats.xlsx import read_xlsx, write_xlsx
+    from automsg_sync.formats.xlsx_read import read_xlsx
+    from automsg_sync.formats.xlsx_write import write_xlsx
     from automsg_sync.model import Context, FileMeta, Unit, UnitKey
 
     meta = FileMeta(ACCOUNT, "fr-FR", "bench", "1", "en-US")

@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import account  # bench/account.py, beside this script
 
 from automsg_sync.catalog import build_units
-from automsg_sync.formats.xlsx import read_xlsx, write_xlsx
+from automsg_sync.formats.xlsx_read import read_xlsx
+from automsg_sync.formats.xlsx_write import write_xlsx
 from automsg_sync.model import AutoMessage, Context, FileMeta, Unit
 
 

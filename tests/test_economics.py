@@ -28,7 +28,7 @@ from translate.tools.pocount import calcstats
 from automsg_sync.cli import main
 from automsg_sync.config import Settings
 from automsg_sync.export import ExportRequest, ExportResult, export_for_translation
-from automsg_sync.formats.xlsx import read_xlsx
+from automsg_sync.formats.xlsx_read import read_xlsx
 from automsg_sync.lp import Connection
 from automsg_sync.state import StateStore
 

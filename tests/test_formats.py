@@ -17,7 +17,10 @@ from hypothesis import strategies as st
 from automsg_sync.errors import FormatError
 from automsg_sync.formats import read_translation_file
 from automsg_sync.formats.po import read_po, write_po
-from automsg_sync.formats.xlsx import escape, read_xlsx, write_xlsx
+from automsg_sync.formats.po_parse import parse_lines, parse_regular
+from automsg_sync.formats.xlsx import escape
+from automsg_sync.formats.xlsx_read import read_xlsx
+from automsg_sync.formats.xlsx_write import write_xlsx
 from automsg_sync.model import Context, FileMeta, Unit, UnitKey
 
 ACCOUNT_CONTEXT = Context.account()
@@ -279,8 +282,6 @@ def test_fast_po_parser_reads_what_the_line_parser_reads(
     on files as this tool and polib (wrapped, as Poedit does) write them, and on damaged ones."""
     import polib
 
-    from automsg_sync.formats.po import _parse_lines, _parse_regular
-
     po = polib.POFile(wrapwidth=wrap)
     po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "X-Automsg-Account": "1"}
     for (msgctxt, msgid, msgstr), notes, fuzzy, previous in entries:
@@ -296,16 +297,16 @@ def test_fast_po_parser_reads_what_the_line_parser_reads(
         )
     text = po.__unicode__()
     path = Path("x.po")
-    clean = _parse_regular(path, text)
+    clean = parse_regular(path, text)
     assert clean is not None or not entries, text  # a clean file of entries: the fast path takes it
-    assert clean == _parse_lines(path, text) or not entries
+    assert clean == parse_lines(path, text) or not entries
     for position, char in edits:  # damage: insert or delete characters
         at = position % (len(text) + 1)
         text = text[:at] + char + text[at:] if char else text[:at] + text[at + 1 :]
-    fast = _parse_regular(path, text)
+    fast = parse_regular(path, text)
     if fast is not None:
-        assert fast == _parse_lines(path, text)
-    for parser in (_parse_regular, _parse_lines):  # an import's reading: the same, without notes
+        assert fast == parse_lines(path, text)
+    for parser in (parse_regular, parse_lines):  # an import's reading: the same, without notes
         try:
             full = parser(path, text)
         except FormatError as exc:
@@ -318,11 +319,9 @@ def test_fast_po_parser_reads_what_the_line_parser_reads(
 
 
 def test_fast_po_parser_takes_the_files_this_tool_writes(tmp_path: Path) -> None:
-    from automsg_sync.formats.po import _parse_regular
-
     units = [unit(i, s, s[::-1]) for i, s in enumerate(t for t in TRICKY if "\x00" not in t)]
     write_po(tmp_path / "x.po", META, units)
-    parsed = _parse_regular(tmp_path / "x.po", (tmp_path / "x.po").read_text(encoding="utf-8"))
+    parsed = parse_regular(tmp_path / "x.po", (tmp_path / "x.po").read_text(encoding="utf-8"))
     assert parsed is not None and len(parsed[1]) == len(units)
 
 

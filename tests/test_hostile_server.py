@@ -24,7 +24,7 @@ from conftest import ACCOUNT, USER, Emu, sample_data
 from automsg_sync.cli import main
 from automsg_sync.config import Settings, check_account_id, load_settings
 from automsg_sync.errors import ConfigError, FormatError
-from automsg_sync.formats.xlsx import read_xlsx
+from automsg_sync.formats.xlsx_read import read_xlsx
 
 Data = dict[str, Any]
 

@@ -11,7 +11,8 @@ from test_formats import META, TRICKY, unit
 from test_import import edit_xlsx, export, run_import
 
 from automsg_sync.config import Settings
-from automsg_sync.formats.xlsx import read_xlsx, write_xlsx
+from automsg_sync.formats.xlsx_read import read_xlsx
+from automsg_sync.formats.xlsx_write import write_xlsx
 from automsg_sync.lp import Connection
 
 

@@ -21,7 +21,7 @@ from automsg_sync.emulator import EmulatorServer, Store
 from automsg_sync.errors import ApiError, AuthError, ConfigError
 from automsg_sync.log import MASK, redact
 from automsg_sync.lp import Connection, connect
-from automsg_sync.lp.auth import LOGIN_MIN_WAIT_429
+from automsg_sync.lp.login_service import LOGIN_MIN_WAIT_429
 from automsg_sync.lp.skills import list_skills
 
 OTHER = "70071529"  # has API keys only, no users

@@ -128,7 +128,7 @@ def test_export_apply_conflict_and_redelivery_through_the_cli(
 def test_oauth1_keys_are_refused_in_words_on_the_2026_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("automsg_sync.lp.auth._warned_retired", set())  # a run of its own: warned once
+    monkeypatch.setattr("automsg_sync.lp.oauth1._warned_retired", set())  # a run of its own: warned once
     data = sample_data()
     data["accounts"][ACCOUNT]["behaviour"] = dict(READING_2026)
     with EmulatorServer(Store(data)) as server:

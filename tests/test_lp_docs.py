@@ -30,7 +30,8 @@ from automsg_sync.errors import ApiError
 from automsg_sync.export import ExportRequest, ExportResult, export_for_translation
 from automsg_sync.imports import ImportOptions, ImportReport, import_translations
 from automsg_sync.lp import connect
-from automsg_sync.lp.automessages import LEGACY, UNIFIED, AutoMessagesApi, pick_context
+from automsg_sync.lp.answers import pick_context
+from automsg_sync.lp.automessages import LEGACY, UNIFIED, AutoMessagesApi
 from automsg_sync.lp.domain import READ_WRITE
 from automsg_sync.model import AutoMessage, Context
 from automsg_sync.state import StateStore

@@ -23,8 +23,8 @@ from automsg_sync.errors import ApiError, AuthError
 from automsg_sync.export import ExportRequest, export_for_translation
 from automsg_sync.imports import ImportOptions, import_translations
 from automsg_sync.lp import connect
-from automsg_sync.lp.auth import ClientCredentials
 from automsg_sync.lp.automessages import LEGACY, UNIFIED, AutoMessagesApi
+from automsg_sync.lp.oauth2 import ClientCredentials
 from automsg_sync.lp.skills import list_skills
 from automsg_sync.state import StateStore
 
@@ -189,7 +189,7 @@ def test_the_method_and_its_variables_are_said_and_the_others_named_unused(emu: 
 def test_oauth1_keys_still_work_with_one_warning_that_they_are_retired(
     emu: Emu, tmp_path: Path, logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("automsg_sync.lp.auth._warned_retired", set())  # a new run
+    monkeypatch.setattr("automsg_sync.lp.oauth1._warned_retired", set())  # a new run
     s = settings_for(emu, KEYS, tmp_path)
     for _ in range(2):  # two connections of one run: one warning
         with connect(s, s.account(ACCOUNT), sleep=Sleeps()) as conn:

@@ -2,62 +2,42 @@
 
 ``write_x(path, meta, units)`` writes a file; ``read_x(path) -> TranslationFile``
 reads one back; ``write_translation_file`` and ``read_translation_file`` choose
-by extension. polib, xlsxwriter/calamine and lxml are imported only here.
+by extension. polib, xlsxwriter/calamine and lxml are imported only here. What the
+formats share (:func:`atomic_path`, :func:`entry_notes`) is in :mod:`.common`.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import FormatError
 from ..model import FileMeta, TranslationFile, Unit
+from .common import FILE_MODE, atomic_path, entry_notes
+from .po import read_po, write_po
+from .tmx import write_tmx
+from .xliff import read_xliff, write_xliff
+from .xlsx_read import read_xlsx
+from .xlsx_write import write_xlsx
 
-FILE_MODE = 0o640  # translator files: the owner writes, its group (an upload account) reads
+# what callers import from the package: the dispatch, and the shared writing of a file whole
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "EXTENSIONS",
+    "FILE_MODE",
+    "IMPORTABLE",
+    "atomic_path",
+    "entry_notes",
+    "read_translation_file",
+    "write_translation_file",
+]
 
-
-@contextmanager
-def atomic_path(path: Path, mode: int = FILE_MODE) -> Iterator[Path]:
-    """A temporary path beside ``path`` that replaces it, with ``mode``, only if the block succeeds.
-
-    A reader (a translator, a cron run) never sees a half-written file. The
-    mode is set exactly (the umask does not narrow it) before the file takes
-    its place, so nobody ever sees it with another.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-# characters XML 1.0 cannot hold (a regex character class): XLSX escapes them, XLIFF refuses them
-NOT_XML_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
 DEFAULT_MAX_BYTES = 20 << 20
 # .sdlxliff (Trados Studio) and .mqxliff (memoQ) are XLIFF 1.2 with the tool's own namespaces,
 # what a translator may send back in place of the .xlf
 IMPORTABLE = (".po", ".xlsx", ".xlf", ".xliff", ".sdlxliff", ".mqxliff")
 EXTENSIONS = {"po": ".po", "xlsx": ".xlsx", "xliff": ".xlf", "tmx": ".tmx"}  # export format → file extension
-
-
-def entry_notes(unit: Unit) -> tuple[str, ...]:
-    """The notes a file shows for a unit: its own, and for a ``--dedupe`` entry the
-    other units its translation goes to (PO and XLIFF; XLSX has a column for them)."""
-    if not unit.also:
-        return unit.notes
-    return (
-        *unit.notes,
-        f"Translated once for {len(unit.also) + 1} units; the translation also goes to:",
-        *(f"  {key}" for key in unit.also),
-    )
 
 
 def write_translation_file(
@@ -69,14 +49,8 @@ def write_translation_file(
 ) -> None:
     """Write a PO, XLSX or XLIFF file, chosen by its extension (see ``EXTENSIONS``), with
     file mode ``mode`` (the config's ``[paths] outbox_mode``, default 0640)."""
-    from .po import write_po
-    from .xliff import write_xliff
-    from .xlsx import write_xlsx
-
     suffix = path.suffix.lower()
     if suffix == ".tmx":  # the translator's memory: the units translated live (see formats.tmx)
-        from .tmx import write_tmx
-
         write_tmx(path, meta, units)
     elif suffix == ".xlsx":
         write_xlsx(path, meta, units, skill_names)  # the only format that names skills in a column
@@ -102,9 +76,6 @@ def read_translation_file(
     ``with_notes=False``: a PO file's entries without their translator notes (an import's
     reading, a quarter faster; see :func:`.po.parse`). ``meta``: a PO file's metadata from the
     state store (git mode: matched by the file's path, whatever its header says)."""
-    from .po import read_po
-    from .xliff import read_xliff
-    from .xlsx import read_xlsx
 
     def xlsx(path: Path) -> TranslationFile:
         return read_xlsx(path) if max_unpacked is None else read_xlsx(path, max_unpacked)

@@ -22,7 +22,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from .. import __version__
 from ..model import FileMeta, Unit
-from . import atomic_path
+from .common import atomic_path
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 TOOL = "automsg-sync"

@@ -59,7 +59,7 @@ from lxml import etree  # type: ignore[import-untyped]  # (lxml-stubs lag behind
 from .. import __version__
 from ..errors import FormatError
 from ..model import FileEntry, FileMeta, TranslationFile, Unit
-from . import NOT_XML_CHARS, atomic_path, entry_notes
+from .common import NOT_XML_CHARS, atomic_path, entry_notes
 from .po import HEADER_PREFIX, fuzzy_in_po, meta_fields, meta_from_fields
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
