@@ -29,3 +29,24 @@ def test_export_out_defaults_to_the_outbox(emu: Emu, tmp_path: Path, monkeypatch
     code, _, err = run([*base, "--format", "po"], USER)
     assert code == 0, err
     assert [p.name for p in (tmp_path / "to-translators" / ACCOUNT).iterdir()] == ["fr-FR.po"]
+
+
+def test_two_credential_methods_say_which_is_used(
+    emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #29 point 5: OAuth 2.0 client credentials win over an API key set besides,
+    and the run says so, naming the variables of each."""
+    monkeypatch.chdir(tmp_path)
+    env = {
+        "AUTOMSG_CLIENT_ID": "2c7e1f4a-automsg-sync-demo",
+        "AUTOMSG_CLIENT_SECRET": "o2-demo-s3cret-9d1e",
+        "AUTOMSG_APP_KEY": "some-old-key",
+    }
+    base = ["export-for-translation", "--account", ACCOUNT, "--csds-url", emu.url, "--languages", "fr-FR"]
+    code, _, err = run([*base, "--format", "po"], env)
+    assert code == 0, err
+    said = " ".join(err.split())
+    assert (
+        "authenticating with OAuth 2.0 client credentials (AUTOMSG_CLIENT_ID, AUTOMSG_CLIENT_SECRET)" in said
+    )
+    assert "also set and not used: AUTOMSG_APP_KEY" in said and "some-old-key" not in said

@@ -113,7 +113,9 @@ def test_restore_takes_the_account_from_the_backup(emu: Emu, workdir: Path) -> N
     assert "Restored — from" in out and re.search(r"^13 restored; ", out, re.M), out
     code, out, err = run(["restore", backup, "--csds-url", emu.url, "--apply"])
     assert code == 0, out + err  # a second time: every text is already as before
-    assert "Nothing restored — from" in out and re.search(r"^0 restored, 13 already as before; ", out, re.M), out
+    assert "Nothing restored — from" in out and re.search(
+        r"^0 restored, 13 already as before; ", out, re.M
+    ), out
 
 
 def two_account_config(emu: Emu, folder: Path) -> Path:

@@ -55,7 +55,9 @@ def authenticator(
     c = credentials
     register_secrets(c.secrets())  # whoever connects, not only the command line, has them masked
     clock = clock or time.monotonic
-    log.info("account %s: authenticating with %s", domains.account_id, c.describe())
+    # two methods configured: which one is used is said, not only with -v (issue #29)
+    said = log.warning if c.ignored else log.info
+    said("account %s: authenticating with %s", domains.account_id, c.describe())
     keys = (c.app_key, c.app_secret, c.access_token, c.access_token_secret)
     key_names = ("app_key", "app_secret", "access_token", "access_token_secret")
     if c.method == "client":

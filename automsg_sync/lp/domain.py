@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from ..errors import ApiError
+from ..config import DEFAULT_CSDS_URL
+from ..errors import ApiError, ApiStatusError
 from .http import HttpClient, check_transport
 
 READ_ONLY = "accountConfigReadOnly"
@@ -63,12 +64,43 @@ class Domains:
 
     def _lookup(self) -> dict[str, str]:
         url = f"{self.csds_url}/api/account/{self.account_id}/service/baseURI.json"
-        response = self.http.request("GET", url, params={"version": "1.0"})
+        try:
+            response = self.http.request("GET", url, params={"version": "1.0"})
+        except ApiStatusError as exc:
+            if exc.status == 404:
+                raise self._not_found(exc) from None
+            raise
         try:
             body = response.json()
             services = {item["service"]: item["baseURI"] for item in body["baseURIs"]}
         except (ValueError, KeyError, TypeError):
-            raise ApiError(f"GET {url}: the Domain API answered an unexpected body") from None
+            raise ApiError(
+                f"{self.csds_url} is not LivePerson's Domain API: GET {url} answered something else "
+                f"than its list of services{self._did_you_mean()}"
+            ) from None
+        if not services:
+            raise ApiError(
+                f"the Domain API at {self.csds_url} lists no services for account {self.account_id}: "
+                "check the account id (--account or AUTOMSG_ACCOUNT)"
+            )
         if self.store is not None:
             self.store.save(self.account_id, self.csds_url, services)
         return services
+
+    def _not_found(self, exc: ApiStatusError) -> ApiError:
+        """A 404 in words: a page that is not an API's answer means the URL is not the
+        Domain API; an API's 404 means it does not know the account."""
+        if exc.detail.startswith("an HTML page") or not exc.detail:
+            return ApiError(
+                f"{self.csds_url} is not LivePerson's Domain API (GET …/service/baseURI.json "
+                f"answered 404{': ' + exc.detail if exc.detail else ''}){self._did_you_mean()}"
+            )
+        return ApiError(
+            f"LivePerson's Domain API at {self.csds_url} does not know account {self.account_id} "
+            f"(404: {exc.detail}): check the account id (--account or AUTOMSG_ACCOUNT)"
+        )
+
+    def _did_you_mean(self) -> str:
+        if self.csds_url == DEFAULT_CSDS_URL:
+            return ""
+        return f" — did you mean {DEFAULT_CSDS_URL}? (--csds-url or AUTOMSG_CSDS_URL; unset for the default)"

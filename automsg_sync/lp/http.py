@@ -156,7 +156,10 @@ class HttpClient:
         error = ApiStatusError.from_response(response)
         if isinstance(error, RateLimited):
             error = self._refuse_long_wait(error)
-        log.warning("%s", error)
+        # debug, not warning: the caller says it (the CLI's one error line, cron's report), or
+        # handles it (a 404 from the Unified API is the legacy API's cue); a second copy of
+        # the same failure as a WARNING line only made the user read it twice (issue #29)
+        log.debug("%s", error)
         raise error
 
     def _refuse_long_wait(self, error: RateLimited) -> RateLimited:
