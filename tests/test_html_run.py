@@ -41,3 +41,16 @@ def test_run_page_says_why_a_human_is_needed(cron_json: dict[str, Any], tmp_path
     assert f"automsg-sync import-translations {moved} --config automsg.toml --apply" in commands
     assert any(c.endswith("--apply --prefer-file") for c in commands)
     assert "Édité dans l'interface <b>à la main</b>" in text  # the live text of the conflict, as text
+
+
+def test_the_page_cron_writes_carries_its_config_as_an_absolute_path(emu: Emu, tmp_path: Path) -> None:
+    """Issue #29 point 7: a command copied from the page works from any folder."""
+    cfg = load_settings(write_config(tmp_path, emu, auto_apply=False), ENV)
+    assert cfg.config_path is not None and cfg.config_path.is_absolute()
+    cron_run(cfg, [ACCOUNT], sleep=Sleeps())
+    translate_into_inbox(cfg, ACCOUNT, "fr-FR")
+    report = cron_run(cfg, [ACCOUNT], sleep=Sleeps())
+    assert report.path is not None
+    dom = lxml.html.document_fromstring(report.path.with_suffix(".html").read_text(encoding="utf-8"))
+    commands = [c.text_content() for c in dom.find_class("cmd")]
+    assert commands and all(f"--config {cfg.config_path}" in c for c in commands), commands

@@ -89,6 +89,7 @@ def import_translations(
             account.max_length,
             settings.max_file_bytes,
             max_xlsx_bytes=settings.max_xlsx_bytes,
+            again=settings.again(),
         )
         # a write takes the account's lock, as cron-run does; a dry run only reads
         lock = account_lock(settings.state_dir, account_id, wait) if do_apply else nullcontext()

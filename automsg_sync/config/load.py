@@ -104,6 +104,7 @@ def load_settings(
         accounts={},
         env=env,
         default_account=env.get("AUTOMSG_ACCOUNT"),
+        config_path=path.absolute() if path is not None else None,
     )
     accounts: dict[str, AccountSettings] = {}
     for index, raw in enumerate(top.get("accounts")):

@@ -130,6 +130,15 @@ class Settings:
     accounts: Mapping[str, AccountSettings] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
     default_account: str | None = None
+    config_path: Path | None = None  # the config file read, absolute; None: none was
+
+    def again(self) -> tuple[str, ...]:
+        """The options a command this run suggests must carry to find the same config and
+        state store from any folder: ``--config`` (absolute) when a config file was read,
+        else ``--state-dir`` (absolute)."""
+        if self.config_path is not None:
+            return ("--config", str(self.config_path))
+        return ("--state-dir", str(self.state_dir.absolute()))
 
     def account(self, account_id: str | None = None, *, origin: str | None = None) -> AccountSettings:
         """The named account's settings; an unconfigured id uses the environment.

@@ -96,7 +96,7 @@ def cron_run(
         report.path = path
     if settings.html_reports and report.path is not None:
         try:  # the page a person looks at, beside the JSON a machine reads
-            write_run_page(document, path.with_suffix(".html"))
+            write_run_page(document, path.with_suffix(".html"), config=settings.config_path)
         except Exception as exc:
             _cannot_write("run page", path.with_suffix(".html"), exc)
     return report

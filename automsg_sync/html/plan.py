@@ -300,19 +300,19 @@ def _account_commands(
     files = report.files
     if not files:
         return []
-    again = ("automsg-sync", "import-translations", *files, "--apply")
+    apply_all = ("automsg-sync", "import-translations", *files, "--apply", *report.again)
     commands: list[Command] = []
     if report.dry_run and counts["planned"]:
-        commands.append(("apply this plan", command_line(*again)))
+        commands.append(("apply this plan", command_line(*apply_all)))
     if skipped[CONFLICT]:
         commands.append(
             (
                 "take the file's text for every conflict (a live edit is overwritten)",
-                command_line(*again, "--prefer-file"),
+                command_line(*apply_all, "--prefer-file"),
             )
         )
     if skipped[STALE]:
-        commands.append(("push the stale translations anyway", command_line(*again, "--accept-stale")))
+        commands.append(("push the stale translations anyway", command_line(*apply_all, "--accept-stale")))
     return commands
 
 
@@ -352,7 +352,7 @@ def _unit(
     findings: Findings,
     anchor: str,
 ) -> UnitView:
-    texts, commands, note = _unit_content(outcome, decision, p, report.account)
+    texts, commands, note = _unit_content(outcome, decision, p, report.account, report.again)
     return UnitView(
         anchor,
         str(p.key),
@@ -371,22 +371,24 @@ def _unit(
 UnitContent = tuple[list[Text], list[Command], str]  # (texts, commands, note)
 
 
-def _unit_content(outcome: str, decision: Decision | None, p: Proposal, account: str) -> UnitContent:
+def _unit_content(
+    outcome: str, decision: Decision | None, p: Proposal, account: str, again: tuple[str, ...]
+) -> UnitContent:
     """The texts a unit shows for its outcome, the commands that settle it, and a note."""
     live = decision.live if decision is not None else None
     if outcome == CONFLICT:
-        return _conflict(p, live)
+        return _conflict(p, live, again)
     if outcome == STALE:
-        return _stale(p, decision, live, account)
+        return _stale(p, decision, live, account, again)
     if outcome == GONE:
         return [("in the file", show(p.new), True)], [], decision.detail if decision else ""
     if outcome in (QA, DUPLICATE):
-        return _kept_out(outcome, p)
+        return _kept_out(outcome, p, again)
     old, new = diff(live, p.new)
     return [("live now" if outcome == UPDATE else "before", old, True), ("new", new, True)], [], ""
 
 
-def _conflict(p: Proposal, live: str | None) -> UnitContent:
+def _conflict(p: Proposal, live: str | None, again: tuple[str, ...]) -> UnitContent:
     """Base, live and the file's text, each change marked against the base."""
     texts = [
         ("at export (base)", show(p.base), True),
@@ -396,14 +398,16 @@ def _conflict(p: Proposal, live: str | None) -> UnitContent:
     commands = [
         (
             "take the file's text",
-            command_line("automsg-sync", "import-translations", p.file, "--apply", "--prefer-file"),
+            command_line("automsg-sync", "import-translations", p.file, "--apply", "--prefer-file", *again),
         ),
         ("keep the live text", "nothing to do: leave it (the unit stays skipped)"),
     ]
     return texts, commands, ""
 
 
-def _stale(p: Proposal, decision: Decision | None, live: str | None, account: str) -> UnitContent:
+def _stale(
+    p: Proposal, decision: Decision | None, live: str | None, account: str, again: tuple[str, ...]
+) -> UnitContent:
     """The source then and now, the live text and the file's; push anyway or send back."""
     src0, src1 = diff(p.src0, decision.src1 if decision else None)
     old, new = diff(live, p.new)
@@ -416,7 +420,7 @@ def _stale(p: Proposal, decision: Decision | None, live: str | None, account: st
     commands = [
         (
             "push it anyway",
-            command_line("automsg-sync", "import-translations", p.file, "--apply", "--accept-stale"),
+            command_line("automsg-sync", "import-translations", p.file, "--apply", "--accept-stale", *again),
         ),
         (
             "send it back for translation",
@@ -429,13 +433,14 @@ def _stale(p: Proposal, decision: Decision | None, live: str | None, account: st
                 "stale",
                 "--languages",
                 p.language,
+                *again,
             ),
         ),
     ]
     return texts, commands, ""
 
 
-def _kept_out(outcome: str, p: Proposal) -> UnitContent:
+def _kept_out(outcome: str, p: Proposal, again: tuple[str, ...]) -> UnitContent:
     """A QA error or two files disagreeing: the text at export beside the file's."""
     old, new = diff(p.base, p.new)
     texts = [("at export", old, True), ("in the file", new, True)]
@@ -443,6 +448,11 @@ def _kept_out(outcome: str, p: Proposal) -> UnitContent:
         return texts, [], "another file gives this unit another text"
     return (
         texts,
-        [("correct the text in the file, then", command_line("automsg-sync", "import-translations", p.file))],
+        [
+            (
+                "correct the text in the file, then",
+                command_line("automsg-sync", "import-translations", p.file, *again),
+            )
+        ],
         "",
     )

@@ -33,6 +33,9 @@ class ImportOptions:
     # git mode: a file's metadata by its path, from the export last committed there (a
     # platform regenerates files and may drop our X-Automsg-* header: issue #27)
     meta_for: Mapping[str, FileMeta] = field(default_factory=dict)
+    # what every command suggested about this import carries (``--config /abs/automsg.toml``,
+    # ``--state-dir /abs``), so that it works from any folder (issue #29)
+    again: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class ImportReport:
     requests: int = 0
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase
     confirmed: list[str] = field(default_factory=list)  # earlier runs' read-backs finished by this one
+    again: tuple[str, ...] = ()  # ImportOptions.again: the options of every suggested command
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:

@@ -36,7 +36,7 @@ def import_translations(
     apply's read-back; the three-way diff; with ``--apply``, the writes
     (:func:`_apply`).
     """
-    report = ImportReport(new_run_id(account.id), account.id, dry_run=not options.apply)
+    report = ImportReport(new_run_id(account.id), account.id, dry_run=not options.apply, again=options.again)
     report.files = [str(p) for p in paths]
     with report.timed("read"):
         proposals, baselines = _read(paths, account, options, state, report)
