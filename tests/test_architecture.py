@@ -74,3 +74,11 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
     assert rooms(package) == {"diff.py", "new_room.py", "lp/"}
     assert unnamed_rooms(doc, package) == {"new_room.py"}
     assert stale_names(doc, tmp_path, package) == {"gone.py", "lp/http.py", "tests/x.py"}
+
+
+def test_every_package_has_its_tests_named_after_it() -> None:
+    """Tests mirror the package (issue #28): a package's tests are tests/test_<package>*.py."""
+    packages = sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py"))
+    tests = [p.name for p in (ROOT / "tests").glob("test_*.py")]
+    missing = [name for name in packages if not any(t.startswith(f"test_{name}") for t in tests)]
+    assert packages and not missing, f"no tests/test_<package>*.py for {missing}"

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ACCOUNT, KEYS, USER, Emu
 from test_cron import write_config
-from test_import import edit_po, pseudo, set_text
+from test_imports import edit_po, pseudo, set_text
 
 from automsg_sync.cli import main
 

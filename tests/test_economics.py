@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ACCOUNT, USER, Emu, sample_data
 from lxml import etree
-from test_import import edit_po, run_import, texts
+from test_imports import edit_po, run_import, texts
 from translate.tools.pocount import calcstats
 
 from automsg_sync.cli import main

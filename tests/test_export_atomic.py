@@ -14,7 +14,7 @@ import polib
 import pytest
 from conftest import ACCOUNT, Emu
 from test_cron import ENV, run, write_config
-from test_import import export, pseudo, run_import
+from test_imports import export, pseudo, run_import
 
 from automsg_sync.config import Settings, load_settings
 from automsg_sync.errors import FormatError

@@ -11,7 +11,7 @@ import pytest
 from conftest import ACCOUNT, Emu
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_import import run_import
+from test_imports import run_import
 
 from automsg_sync.config import Settings
 from automsg_sync.export import ExportRequest, export_for_translation

@@ -18,7 +18,7 @@ from browser import not_blank, screenshot
 from conftest import ACCOUNT, Emu
 from test_html_plan import plan_report  # noqa: F401  (a fixture)
 from test_html_run import cron_json  # noqa: F401  (a fixture)
-from test_import import edit_po, export
+from test_imports import edit_po, export
 
 from automsg_sync import html
 from automsg_sync.config import Settings

@@ -15,7 +15,7 @@ import polib
 import pytest
 from browser import dump_dom
 from conftest import ACCOUNT, Emu
-from test_import import edit_po, export, run_import
+from test_imports import edit_po, export, run_import
 
 from automsg_sync import html
 from automsg_sync.config import Settings

@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import polib
 from conftest import ACCOUNT, Emu
-from test_import import FR, edit_po, export, pseudo, run_import, set_text, texts
+from test_imports import FR, edit_po, export, pseudo, run_import, set_text, texts
 
 from automsg_sync.config import Settings
 from automsg_sync.lp import Connection

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import ACCOUNT, USER, Emu
-from test_import import FR, edit_po, export, pseudo, run_import
+from test_imports import FR, edit_po, export, pseudo, run_import
 
 from automsg_sync.cli import main
 from automsg_sync.config import Settings

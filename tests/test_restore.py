@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import ACCOUNT, Emu
-from test_import import FR, edit_po, export, pseudo, run_import, texts
+from test_imports import FR, edit_po, export, pseudo, run_import, texts
 
 from automsg_sync.config import Settings
 from automsg_sync.errors import FormatError

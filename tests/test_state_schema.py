@@ -12,7 +12,7 @@ from pathlib import Path
 import polib
 import pytest
 from conftest import ACCOUNT, Emu
-from test_import import FR, edit_po, export, pseudo, run_import
+from test_imports import FR, edit_po, export, pseudo, run_import
 
 from automsg_sync.catalog import Origin
 from automsg_sync.config import Settings

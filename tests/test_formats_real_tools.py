@@ -28,7 +28,7 @@ import polib
 import pytest
 from conftest import ACCOUNT
 from lxml import etree  # type: ignore[import-untyped]
-from test_import import export, run_import
+from test_imports import export, run_import
 
 from automsg_sync.config import Settings
 from automsg_sync.imports import ImportReport
@@ -965,9 +965,9 @@ def test_xlsx_autofilter_on_and_rows_filtered(conn: Connection, settings: Settin
 def test_xlsx_filtered_then_resaved_by_libreoffice(
     conn: Connection, settings: Settings, tmp_path: Path
 ) -> None:
-    """The filtered workbook re-saved by LibreOffice (tests/test_libreoffice.py's resave):
+    """The filtered workbook re-saved by LibreOffice (tests/test_formats_libreoffice.py's resave):
     its own rendering of the filter and the hidden rows."""
-    from test_libreoffice import resave
+    from test_formats_libreoffice import resave
 
     path = fresh(conn, settings, tmp_path, "xlsx")
     done = {k: fr(s) for k, s in sheet_empty(path).items()}

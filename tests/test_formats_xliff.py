@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from test_formats import META, TRICKY, unit
-from test_import import export, run_import
+from test_imports import export, run_import
 
 from automsg_sync.config import Settings
 from automsg_sync.errors import FormatError

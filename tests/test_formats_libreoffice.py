@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import ACCOUNT, Emu
 from test_formats import META, TRICKY, unit
-from test_import import edit_xlsx, export, run_import
+from test_imports import edit_xlsx, export, run_import
 
 from automsg_sync.config import Settings
 from automsg_sync.formats.xlsx_read import read_xlsx
