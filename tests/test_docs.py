@@ -329,3 +329,19 @@ def test_the_readme_walk_runs_as_written(tmp_path: Path) -> None:
             )
     finally:
         session.close()
+
+
+NAMED_PATH = re.compile(r"`((?:automsg_sync|tests|samples|bench)/[^`\s<>*]+)`")
+
+
+def test_every_path_the_pages_name_exists() -> None:
+    """A module, test or sample a page names in backquotes exists (a renamed room leaves no
+    stale pointer in the README or the docs site)."""
+    stale = {
+        f"{page.relative_to(ROOT)}: {name}"
+        for page in _markdown_files()
+        for name in NAMED_PATH.findall(page.read_text(encoding="utf-8"))
+        if not (ROOT / name.rstrip("/")).exists()
+    }
+    assert not stale, sorted(stale)
+
