@@ -344,4 +344,3 @@ def test_every_path_the_pages_name_exists() -> None:
         if not (ROOT / name.rstrip("/")).exists()
     }
     assert not stale, sorted(stale)
-
