@@ -54,3 +54,15 @@ def test_the_page_cron_writes_carries_its_config_as_an_absolute_path(emu: Emu, t
     dom = lxml.html.document_fromstring(report.path.with_suffix(".html").read_text(encoding="utf-8"))
     commands = [c.text_content() for c in dom.find_class("cmd")]
     assert commands and all(f"--config {cfg.config_path}" in c for c in commands), commands
+
+
+def test_a_plan_left_waiting_says_nothing_was_applied(cron_json: dict[str, Any], tmp_path: Path) -> None:
+    """Issue #29 point 8: with auto_apply off the page says the file was imported and
+    not applied, in the glossary's words, and how many units need a human."""
+    path = html.write_run_page(cron_json, tmp_path / "run.html")
+    text = " ".join(lxml.html.document_fromstring(path.read_text(encoding="utf-8")).text_content().split())
+    planned = next(f for f in cron_json["accounts"][0]["imported"] if f["status"] == "planned")
+    assert planned["applied"] == 0
+    waiting = f"imported, plan waiting (auto_apply is off) · {planned['planned']} to write, not applied"
+    assert waiting in text and f"{len(planned['skipped'])} need a human" in text
+    assert "0 applied" not in text
