@@ -138,3 +138,10 @@ def test_every_key_of_the_sample_config_is_in_the_schema() -> None:
     sample = (ROOT / "samples" / "automsg.toml").read_text(encoding="utf-8")
     named = set(re.findall(r"^#? ?([a-z_]+) = ", sample, flags=re.M))
     assert named and named <= known, named - known
+
+
+def test_the_reference_shows_angle_brackets_and_bars_as_text() -> None:
+    """``reports/<run-id>.html`` must not become an HTML tag in the page, nor a | a new cell."""
+    page = markdown()
+    assert "reports/&lt;run-id&gt;.html" in page and "<run-id>" not in page
+    assert "outbox/&lt;account&gt;/&lt;language&gt;.po\\|.xlsx" in page

@@ -34,7 +34,8 @@ def _table(title: str, intro: str, table: str) -> list[str]:
         if key.name == "accounts" and table == TOP:
             continue
         default = "**required**" if key.required else _toml(key.default)
-        doc = key.doc.replace("|", "\\|")
+        # Markdown would take <run-id> for an HTML tag and | for a cell's end
+        doc = key.doc.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
         lines.append(f"| `{key.name}` | {kind_name(key.kind)} | {default} | {doc} |")
     return [*lines, ""]
 
