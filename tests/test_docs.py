@@ -51,7 +51,7 @@ import click
 import markdown
 import mkdocs_click  # noqa: F401  # the extension the CLI reference is rendered with
 import pytest
-from conftest import free_port
+from conftest import ACCOUNT, USER, Emu, free_port
 
 from automsg_sync.cli import main
 from automsg_sync.config import reference
@@ -344,3 +344,18 @@ def test_every_path_the_pages_name_exists() -> None:
         if not (ROOT / name.rstrip("/")).exists()
     }
     assert not stale, sorted(stale)
+
+
+def test_the_library_example_runs_as_written(emu: Emu, tmp_path: Path) -> None:
+    """The CLI reference's "Using it as a library" snippet, run against the emulator."""
+    page = (DOCS / "reference" / "cli.md").read_text(encoding="utf-8")
+    [snippet] = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOMSG_")}
+    env.update(USER, AUTOMSG_CSDS_URL=emu.url, PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-c", snippet], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "unified-auto-messages" and f'"{ACCOUNT}"' in snippet
+    assert any(line.startswith("account fr-FR ") for line in lines), lines
