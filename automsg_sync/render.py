@@ -217,6 +217,7 @@ def print_import_report(console: Console, report: ImportReport, *, wide: bool = 
             table.add_row(s["reason"], escape(s["key"]), s["language"], escape(where), detail)
         console.print(table)
         _more(console, MAX_ROWS, len(skipped))
+        _ways_out(console, {s["reason"] for s in skipped})
     warnings = [f for f in report.qa if f.severity == "warning"]
     for f in warnings[:MAX_ROWS]:
         where = f"{f.file}:{f.where}" if f.where else f.file
@@ -238,6 +239,21 @@ def print_import_report(console: Console, report: ImportReport, *, wide: bool = 
     _more(console, MAX_ROWS, len(named))
     backup = report.applied.backup if report.applied else None
     console.print(escape(summary_words(report)) + (f"; backup {escape(str(backup))}" if backup else ""))
+
+
+# what a person can do about each reason a unit is skipped (the plan page says it per unit)
+WAYS_OUT = {
+    "conflict": "conflict: keep the live text (do nothing), or take the file's with --apply --prefer-file",
+    "stale": "stale: export it again (--only stale), or push it anyway with --apply --accept-stale",
+    "qa": "refused by QA: correct the text in the file, then import it again",
+    "gone": "gone: the message or its source was deleted live; nothing to do",
+}
+
+
+def _ways_out(console: Console, reasons: set[str]) -> None:
+    for reason in ("conflict", "stale", "qa", "gone"):
+        if reason in reasons:
+            console.print(f"[bold]next[/bold] {escape(WAYS_OUT[reason])}")
 
 
 def _many(n: int, one: str, many: str | None = None) -> str:
@@ -278,7 +294,11 @@ def summary_words(report: ImportReport) -> str:
         if count
     ]
     if n["ignored"]:
-        parts.append(f"{n['ignored']} empty or unfinished ({report.ignored_words()})")
+        reasons = {i.reason for i in report.ignored}
+        if reasons == {"empty"}:
+            parts.append(f"{n['ignored']} empty")
+        else:
+            parts.append(f"{n['ignored']} empty or unfinished ({report.ignored_words()})")
     warnings = sum(1 for f in report.qa if f.severity == "warning")
     if warnings:
         parts.append(_many(warnings, "QA warning"))

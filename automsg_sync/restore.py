@@ -91,8 +91,12 @@ def load_backup(path: Path) -> dict[str, Any]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FormatError(path, None, "no such backup file") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise FormatError(path, None, f"not a readable backup: {exc}") from None
+    except (UnicodeDecodeError, ValueError):
+        raise FormatError(
+            path, None, "not a backup (not JSON): restore takes a file of .automsg/backups/"
+        ) from None
+    except OSError as exc:
+        raise FormatError(path, None, f"not a readable backup: {exc.strerror or exc}") from None
     if not isinstance(document, dict) or document.get("format") != "automsg-sync backup 1":
         raise FormatError(path, None, "not an automsg-sync backup")
     return document

@@ -218,3 +218,15 @@ def test_a_warning_during_a_progress_bar_prints_above_it(capfd: pytest.CaptureFi
         logging.getLogger("automsg_sync.lp.http").warning("retrying in 1 s")
     assert "retrying in 1 s" in screen.getvalue()  # through the bar's console, above it
     assert "retrying in 1 s" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"), [("export", "export-for-translation"), ("statsu", "status"), ("zzz", None)]
+)
+def test_an_unknown_command_suggests_the_one_meant(typed: str, suggested: str | None) -> None:
+    code, _, err = run([typed])
+    assert code == 2 and f"No such command {typed!r}." in err
+    if suggested:
+        assert f"Did you mean {suggested}?" in err
+    else:
+        assert "Did you mean" not in err

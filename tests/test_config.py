@@ -103,8 +103,9 @@ def test_secret_never_prints() -> None:
 
 
 def test_missing_config_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="config file not found"):
+    with pytest.raises(ConfigError, match="config file not found") as caught:
         load_settings(tmp_path / "nope.toml", {})
+    assert f"(looked for {tmp_path / 'nope.toml'}): pass --config FILE" in str(caught.value)  # issue #29
 
 
 def test_the_sample_config_loads_as_documented() -> None:
@@ -130,3 +131,23 @@ def test_a_missing_credential_is_named_by_the_variable_the_config_reads(tmp_path
     plain = load_settings(None, {})
     with pytest.raises(ConfigError, match="not set: AUTOMSG_USERNAME, AUTOMSG_PASSWORD"):
         connect(plain, plain.account("70071528"))
+
+
+def test_half_of_a_client_credential_names_the_missing_half() -> None:
+    """A newcomer's walk: only AUTOMSG_CLIENT_ID set was answered 'a Login Service login needs a
+    user name and a password', which sent them after the wrong credentials."""
+    for given, missing in (
+        ("AUTOMSG_CLIENT_ID", "AUTOMSG_CLIENT_SECRET"),
+        ("AUTOMSG_CLIENT_SECRET", "AUTOMSG_CLIENT_ID"),
+    ):
+        settings = load_settings(None, {given: "x" * 8, "AUTOMSG_CSDS_URL": "http://127.0.0.1:1"})
+        with pytest.raises(ConfigError) as caught:
+            connect(settings, settings.account("70071528"))
+        assert str(caught.value) == (
+            f"OAuth 2.0 client credentials need both a client id and a secret: {given} is set, {missing} is not"
+        )
+    both = {"AUTOMSG_CLIENT_ID": "x" * 8, "AUTOMSG_USERNAME": "u", "AUTOMSG_PASSWORD": "p" * 8}
+    settings = load_settings(None, both)
+    account = settings.account("70071528")  # a user login is complete: it is used, the client id named
+    assert account.credentials.method == "bearer" and account.credentials.unusable is None
+    assert account.credentials.ignored == ("AUTOMSG_CLIENT_ID",)

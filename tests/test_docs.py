@@ -34,6 +34,7 @@ background server and a here-document, with output compared line by line.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import queue
 import re
@@ -359,3 +360,17 @@ def test_the_library_example_runs_as_written(emu: Emu, tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[0] == "unified-auto-messages" and f'"{ACCOUNT}"' in snippet
     assert any(line.startswith("account fr-FR ") for line in lines), lines
+
+
+def test_placeholders_in_the_cli_help_are_shown_as_text_in_the_site() -> None:
+    """mkdocs-click puts `OUT/<account>/<language>.po` from a help text into the page as HTML;
+    the hook shows it as text (a newcomer's walk saw `OUT//.po`)."""
+    spec = importlib.util.spec_from_file_location("docs_hooks", DOCS / "hooks.py")
+    assert spec is not None and spec.loader is not None
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    html = _cli_reference_html()
+    assert "OUT/<account>/<language>.po" in html  # what the page would show as OUT//.po
+    shown = hooks.escape_placeholders(html)
+    assert "OUT/&lt;account&gt;/&lt;language&gt;.po" in shown and "<account>" not in shown
+    assert "<code>" in shown and "<h2" in shown and "</p>" in shown  # real elements stay

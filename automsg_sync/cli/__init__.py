@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import difflib
 import gc
 import logging
 import os
@@ -71,6 +72,23 @@ class _Group(click.Group):
             )
         )
         super().add_command(cmd, name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """An unknown command name suggests the commands it begins, or the closest one
+        (``export`` → ``export-for-translation``), as click does for options."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError:
+            name = args[0] if args else ""
+            known = self.list_commands(ctx)
+            close = [c for c in known if c.startswith(name)] or difflib.get_close_matches(name, known, n=1)
+            if not name or name.startswith("-") or not close:
+                raise
+            raise click.UsageError(
+                f"No such command {name!r}. Did you mean {' or '.join(close)}?", ctx
+            ) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

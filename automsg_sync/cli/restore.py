@@ -17,10 +17,14 @@ from .output import out
     epilog=epilog("automsg-sync restore .automsg/backups/70071528-20261121T050301Z-afb226.json --apply")
 )
 @file_account_options
-@click.argument("backup", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument(
+    "backups", metavar="BACKUP", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
+)
 @click.option("--apply", "do_apply", is_flag=True, help="Write (default: dry run, nothing written).")
 @WAIT_OPTION
-def restore(settings: Settings, accounts: Accounts, backup: Path, do_apply: bool, wait: float) -> None:
+def restore(
+    settings: Settings, accounts: Accounts, backups: tuple[Path, ...], do_apply: bool, wait: float
+) -> None:
     """Put back the pre-images an apply saved; a text changed since is a conflict, not overwritten.
 
     The account is the one the backup names (--account, if given, must be it).
@@ -31,6 +35,7 @@ def restore(settings: Settings, accounts: Accounts, backup: Path, do_apply: bool
     from ..restore import load_backup, restore_backup
     from ..state import StateStore, account_lock
 
+    backup = _one(backups)
     # the backup names its account; a --account that differs is refused by restore_backup
     named = str(load_backup(backup).get("account") or "")
     account = accounts.get(accounts.override or named, None if accounts.override else f"{backup}: account")
@@ -49,3 +54,16 @@ def restore(settings: Settings, accounts: Accounts, backup: Path, do_apply: bool
         )
     print_restore_report(out(), report)
     sys.exit(report.exit_code)
+
+
+def _one(backups: tuple[Path, ...]) -> Path:
+    """The one backup to restore. Several (a shell glob such as .automsg/backups/*.json once
+    a restore has backed up too) are refused in words, naming the newest: backup names
+    start with the account and the run's UTC time, so the newest sorts last."""
+    if len(backups) == 1:
+        return backups[0]
+    newest = max(backups, key=lambda p: p.name)
+    raise click.UsageError(
+        f"restore puts back one apply at a time, and {len(backups)} backups were given; name one — "
+        f"the newest is {newest}"
+    )

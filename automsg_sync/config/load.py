@@ -303,7 +303,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
+        raise ConfigError(
+            f"{path}: config file not found (looked for {path.absolute()}): pass --config FILE; "
+            "samples/automsg.toml in the repository is a commented example of every key"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     except OSError as exc:
