@@ -45,7 +45,8 @@ Try it yourself — the demo's emulator has stopped; start your own on a fixed p
 
   .venv/bin/automsg-sync emulator --port 8080 --data samples/emulator-data.json &
   export AUTOMSG_CSDS_URL=http://127.0.0.1:8080 AUTOMSG_ACCOUNT=70071528
-  export AUTOMSG_CLIENT_ID=2c7e1f4a-automsg-sync-demo AUTOMSG_CLIENT_SECRET=o2-demo-s3cret-9d1e   # the sample's OAuth 2.0 client
+  # the sample's OAuth 2.0 client:
+  export AUTOMSG_CLIENT_ID=2c7e1f4a-automsg-sync-demo AUTOMSG_CLIENT_SECRET=o2-demo-s3cret-9d1e
   .venv/bin/automsg-sync status
   .venv/bin/automsg-sync export-for-translation --out outbox --languages fr-FR --format po
   # translate a few entries in outbox/70071528/fr-FR.po (Poedit, or any editor), then:

@@ -266,7 +266,11 @@ def test_cli_config_errors(emu: Emu, tmp_path: Path) -> None:
         .replace("[policies]\nauto_apply = true", "[policies]\nauto_aply = true")
     )
     result = CliRunner().invoke(main, ["cron-run", "--config", str(cfg)], env=ENV)
-    assert result.exit_code == 2 and result.stderr.strip() == f"error: {cfg}: policies.auto_aply: unknown key"
+    assert (  # with the closest known key (issue #29 point 6)
+        result.exit_code == 2
+        and result.stderr.strip()
+        == f"error: {cfg}: policies.auto_aply: unknown key; did you mean auto_apply?"
+    )
     secret = (
         write_config(tmp_path, emu)
         .read_text()
