@@ -109,7 +109,9 @@ def print_export_result(console: Console, result: ExportResult, out_dir: Path) -
     if totals:
         console.print(quote)
         words = ", ".join(
-            f"{totals[n].words} {n} ({totals[n].units} units)" for n in QUOTE_COLUMNS if totals[n].units
+            f"{totals[n].words} {n} ({_many(totals[n].units, 'unit')})"
+            for n in QUOTE_COLUMNS
+            if totals[n].units
         )
         console.print(f"Source words: {words or 'none to translate'}.")
 
