@@ -29,13 +29,13 @@ secret cut in half cannot slip past the redactor.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from . import jsonio
 from .log import redact
 
 BODY_EXCERPT = 200  # characters of an answer quoted in an error text
@@ -199,11 +199,12 @@ def _short_body(response: Any) -> str:
     return answer_words(text)
 
 
-# where an error body says what went wrong, in the shapes LivePerson's APIs use: the
-# Automatic Messages and Account Configuration APIs' {"error": {"message"}} (or a bare
-# {"message"}), OAuth's {"error", "error_description"} (RFC 6749 §5.2), the Login
-# Service's {"error": "…"} and the Messaging APIs' {"code", "message"}
-_MESSAGE_KEYS = ("message", "error_description", "errorMessage", "detail", "msg")
+# where an error body says what went wrong, in the shapes the pages document: the Login
+# Service's {"error": {"time", "message", "internalCode", "responseStatus"}}
+# (LoginServiceAPI Methods/refresh and logout; docs/liveperson.md §4) — the shape the
+# emulator answers every route with too — and OAuth 2.0's {"error", "error_description"}
+# (RFC 6749 §5.2, Sentinel's token endpoint). The Connector API's {"body": {"errorCode"}}
+# is read by lp/connector.py, which explains its codes.
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
@@ -231,22 +232,14 @@ def answer_words(text: str) -> str:
 
 def _json_message(text: str) -> str:
     try:
-        body = json.loads(text)
+        body = jsonio.loads(text)
     except ValueError:
         return ""
-    if isinstance(body, list) and body:
-        body = body[0]
     if not isinstance(body, dict):
         return ""
     error = body.get("error")
-    if isinstance(error, dict):
-        body = {**body, **error}
-    for key in _MESSAGE_KEYS:
-        value = body.get(key)
-        if isinstance(value, str) and value.strip():
-            code = body.get("code") if key == "message" else None
-            return f"{code}: {value}" if isinstance(code, str) and code and code not in value else value
-    return error if isinstance(error, str) and error.strip() else ""
+    said = error.get("message") if isinstance(error, dict) else body.get("error_description") or error
+    return said if isinstance(said, str) and said.strip() else ""
 
 
 _DELAY_SECONDS = re.compile(r"\s*\+?\d+(?:\.\d*)?\s*")

@@ -14,19 +14,28 @@ def test_the_doctests() -> None:
     assert doctest.testmod(errors).failed == 0
 
 
+# Each body as the page it comes from documents it: the Login Service's error (LoginServiceAPI
+# Methods/refresh.md and logout.md, quoted in docs/liveperson.md §4: "CSRF token invalid!",
+# internalCode 10), OAuth 2.0's token error (RFC 6749 §5.2, the example `{"error":
+# "invalid_request"}` and the optional error_description), and, for the rest, what a
+# server that is not LivePerson's API sends (a web server's HTML 404 as Flask/werkzeug
+# writes it, a plain text, a JSON of another shape).
 @pytest.mark.parametrize(
     ("body", "words"),
     [
+        (
+            '{"error": {"time": 1733571000000, "message": "CSRF token invalid! Please check that you have the '
+            'correct CSRF token", "internalCode": 10, "responseStatus": 401}}',
+            "CSRF token invalid! Please check that you have the correct CSRF token",
+        ),
         ('{"error":{"code":404,"message":"unknown account 99999999"}}', "unknown account 99999999"),
         (
             '{"error": "invalid_client", "error_description": "client authentication failed"}',
             "client authentication failed",
         ),
-        ('{"message": "Forbidden"}', "Forbidden"),
-        ('{"error": "login blocked"}', "login blocked"),
-        ('[{"message": "first problem"}, {"message": "second"}]', "first problem"),
-        ('{"code": "40102", "message": "the AppJWT has expired"}', "40102: the AppJWT has expired"),
+        ('{"error": "invalid_request"}', "invalid_request"),
         ('{"status": "weird"}', '{"status": "weird"}'),
+        ("[1, 2]", "[1, 2]"),
         ("{not json", "{not json"),
         ("plain words", "plain words"),
         (
