@@ -205,6 +205,7 @@ def _short_body(response: Any) -> str:
 # emulator answers every route with too — and OAuth 2.0's {"error", "error_description"}
 # (RFC 6749 §5.2, Sentinel's token endpoint). The Connector API's {"body": {"errorCode"}}
 # is read by lp/connector.py, which explains its codes.
+HTML_PAGE = "an HTML page"  # how an answer that is a web page begins in an error's words
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
@@ -226,7 +227,7 @@ def answer_words(text: str) -> str:
     elif stripped[:1] == "<" and re.match(r"<(!doctype html|html|head|body|title)\b", stripped, re.I):
         title = _HTML_TITLE.search(stripped)
         shown = f' ("{body_excerpt(title.group(1), 80)}")' if title and title.group(1).strip() else ""
-        return f"an HTML page{shown}, not an API's answer"
+        return f"{HTML_PAGE}{shown}, not an API's answer"
     return body_excerpt(text)
 
 

@@ -33,3 +33,21 @@ def test_an_account_the_domain_api_does_not_know_is_said_so(
         f"error: LivePerson's Domain API at {emu.url} does not know account 99999999 "
         "(404: unknown account 99999999): check the account id (--account or AUTOMSG_ACCOUNT)"
     ]
+
+
+@pytest.mark.parametrize("status", [400, 401])
+def test_the_documented_refusals_of_the_lookup_are_an_unknown_account(
+    emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    """The Domain API page (APIGuidelines/domain-api.md) documents 400 "Problem with body or
+    query parameters" and 401 "Bad Authentication (invalid site or agent)", and no 404 (the
+    emulator's reading, above): each reading of an unknown account is said the same way, and
+    a 401 from the Domain API, which is sent no credentials, never blames them."""
+    monkeypatch.chdir(tmp_path)
+    emu.faults(script=[{"match": "baseURI.json", "status": status, "times": 1}])
+    code, _, err = run(["status", "--account", "70071528", "--csds-url", emu.url], USER)
+    assert code == 1
+    assert err.splitlines() == [
+        f"error: LivePerson's Domain API at {emu.url} does not know account 70071528 "
+        f"({status}: injected fault): check the account id (--account or AUTOMSG_ACCOUNT)"
+    ]

@@ -12,7 +12,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from ..config import DEFAULT_CSDS_URL
-from ..errors import ApiError, ApiStatusError
+from ..errors import HTML_PAGE, ApiError, ApiStatusError
 from .http import HttpClient, check_transport
 
 READ_ONLY = "accountConfigReadOnly"
@@ -67,8 +67,8 @@ class Domains:
         try:
             response = self.http.request("GET", url, params={"version": "1.0"})
         except ApiStatusError as exc:
-            if exc.status == 404:
-                raise self._not_found(exc) from None
+            if exc.status in (400, 401, 404):
+                raise self._refused(exc) from None
             raise
         try:
             body = response.json()
@@ -87,17 +87,23 @@ class Domains:
             self.store.save(self.account_id, self.csds_url, services)
         return services
 
-    def _not_found(self, exc: ApiStatusError) -> ApiError:
-        """A 404 in words: a page that is not an API's answer means the URL is not the
-        Domain API; an API's 404 means it does not know the account."""
-        if exc.detail.startswith("an HTML page") or not exc.detail:
+    def _refused(self, exc: ApiStatusError) -> ApiError:
+        """The lookup refused, in words. A page that is not an API's answer (or a bare 404)
+        means the URL is not the Domain API. An API's 400, 401 or 404 means it does not
+        know the account: the Domain API page (APIGuidelines/domain-api.md) documents 400
+        "Problem with body or query parameters" and 401 "Bad Authentication (invalid site
+        or agent)" — a site is an account, and the lookup sends no credentials — and no
+        404, which other servers (the emulator) answer for an unknown account."""
+        page = exc.detail.startswith(HTML_PAGE)
+        if page or (exc.status == 404 and not exc.detail):
             return ApiError(
                 f"{self.csds_url} is not LivePerson's Domain API (GET …/service/baseURI.json "
-                f"answered 404{': ' + exc.detail if exc.detail else ''}){self._did_you_mean()}"
+                f"answered {exc.status}{': ' + exc.detail if exc.detail else ''}){self._did_you_mean()}"
             )
+        said = f": {exc.detail}" if exc.detail else ""
         return ApiError(
             f"LivePerson's Domain API at {self.csds_url} does not know account {self.account_id} "
-            f"(404: {exc.detail}): check the account id (--account or AUTOMSG_ACCOUNT)"
+            f"({exc.status}{said}): check the account id (--account or AUTOMSG_ACCOUNT)"
         )
 
     def _did_you_mean(self) -> str:
