@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from ..config import load_settings
-from ..log import register_secrets
 from .options import comma_list
 
 
@@ -30,9 +29,7 @@ def cron_run(config_path: Path, accounts: str | None, wait: float) -> None:
     # imported when the command runs, not at the top: `automsg-sync --help` loads every command module
     from ..cron import cron_run as run_cron
 
-    settings = load_settings(config_path)
-    for account in settings.accounts.values():
-        register_secrets(account.credentials.secrets())
+    settings = load_settings(config_path)  # cron_run registers every account's secrets first
     report = run_cron(settings, comma_list(accounts), wait=wait)
     for result in report.accounts:
         click.echo(result.summary())

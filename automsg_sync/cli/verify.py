@@ -9,7 +9,6 @@ import sys
 import click
 
 from ..config import AccountSettings, Settings
-from ..log import register_secrets
 from .options import account_options, epilog
 from .output import out, print_json
 
@@ -47,8 +46,6 @@ def verify(
     from ..state import StateStore
     from ..verify import verify as run_verify
 
-    if account.connector_client_secret is not None:
-        register_secrets([account.connector_client_secret.reveal()])
     options = dataclasses.replace(
         settings.verify,
         listen=listen or settings.verify.listen,

@@ -86,9 +86,6 @@ class Credentials:
     # where each credential is read from (``password`` → ``ACME_LP_PASSWORD``), for messages
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     ignored: tuple[str, ...] = field(default=(), compare=False)
-    # why these credentials cannot work, said when the account connects (not when the config
-    # loads: one account's half-set credentials must not stop cron's other accounts)
-    unusable: str | None = field(default=None, compare=False)
 
     def source(self, name: str) -> str:
         """The environment variable (or config key) ``name`` is read from."""
@@ -158,16 +155,6 @@ def credentials(
     are retired), else an API key, else a user login. What another method's values
     set besides is named in ``ignored``."""
     names = dict(sources or {})
-    half = [n for n in ("client_id", "client_secret") if v.get(n)]
-    others = v.get("password") or v.get("app_key") or login == "app"
-    unusable = None
-    if method in (None, "client") and len(half) == 1 and (method == "client" or not others):
-        missing = "client_secret" if half == ["client_id"] else "client_id"
-        unusable = (
-            f"OAuth 2.0 client credentials need both a client id and a secret: "
-            f"{names.get(half[0], CREDENTIAL_ENV[half[0]])} is set, "
-            f"{names.get(missing, CREDENTIAL_ENV[missing])} is not"
-        )
     found = _chosen(method, v, where, login)
     used = set(METHOD_FIELDS[found.method])
     if found.method == "client" and found.username:
@@ -180,13 +167,17 @@ def credentials(
         for n in fields
         if v.get(n) and n not in used
     )
-    return replace(found, ignored=ignored, unusable=unusable)
+    return replace(found, ignored=ignored)
 
 
 def _chosen(method: str | None, v: Mapping[str, str | None], where: str, login: str) -> Credentials:
     if method not in (None, *AUTH_METHODS):
         raise ConfigError(f"{where}: {method!r} is not one of {', '.join(AUTH_METHODS)}")
-    if method is None and v.get("client_id") and v.get("client_secret"):
+    half = bool(v.get("client_id")) != bool(v.get("client_secret"))
+    others = v.get("password") or v.get("app_key") or login == "app"
+    if method is None and ((v.get("client_id") and v.get("client_secret")) or (half and not others)):
+        # half a client credential and no other method: the client's, so that what is
+        # missing is named (the authenticator's check), not a user login's variables
         method = "client"
     if method == "client":
         return Credentials(

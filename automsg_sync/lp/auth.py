@@ -54,8 +54,6 @@ def authenticator(
     """Build the authenticator the credentials describe; missing pieces → ConfigError."""
     c = credentials
     register_secrets(c.secrets())  # whoever connects, not only the command line, has them masked
-    if c.unusable:
-        raise ConfigError(c.unusable)
     clock = clock or time.monotonic
     # two methods configured: which one is used is said, not only with -v (issue #29)
     said = log.warning if c.ignored else log.info
