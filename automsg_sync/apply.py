@@ -283,10 +283,9 @@ def _record(
     account: str,
     run_id: str,
     written: list[Decision],
-    before_commit: Callable[[], None] | None = None,
 ) -> None:
     """What was written, as the state store keeps it (our texts; their sources), a
-    language at a time; ``before_commit`` as :meth:`StateStore.record_written` says."""
+    language at a time."""
     by_language: dict[str, list[Decision]] = {}
     for d in written:
         by_language.setdefault(d.language, []).append(d)
@@ -300,7 +299,6 @@ def _record(
             )
             for language, decisions in by_language.items()
         },
-        before_commit,
     )
 
 

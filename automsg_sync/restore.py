@@ -329,7 +329,8 @@ def _put_back(
         view: LiveView, left: dict[Context, dict[str, list[RestoreItem]]]
     ) -> dict[Context, dict[str, list[RestoreItem]]]:
         again = [decide(i, view) for by in left.values() for its in by.values() for i in its]
-        report.items = [i for i in report.items if i not in _flatten(left)] + again
+        retried = _flatten(left)
+        report.items = [i for i in report.items if i not in retried] + again
         return _by_context([i for i in again if i.outcome == RESTORE])
 
     def written(context: Context, done: list[tuple[str, list[RestoreItem], AutoMessage]]) -> None:

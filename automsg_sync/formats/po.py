@@ -158,11 +158,12 @@ def fuzzy_in_po(unit: Unit) -> bool:
         unit.state == "default"
         or unit.previous_source is not None
         or unit.prefilled
-        or _breaks_differ(unit.source, unit.target)
+        or breaks_differ(unit.source, unit.target)
     )
 
 
-def _breaks_differ(source: str, target: str) -> bool:
+def breaks_differ(source: str, target: str) -> bool:
+    """Line breaks at the ends differ (``msgfmt -c`` refuses such an entry unless fuzzy)."""
     if not target:
         return False
     return source.startswith("\n") != target.startswith("\n") or source.endswith("\n") != target.endswith(
@@ -189,7 +190,7 @@ def parse(path: Path, text: str, with_notes: bool = True) -> tuple[dict[str, str
     return parse_regular(path, text, with_notes) or parse_lines(path, text, with_notes)
 
 
-def _decode(path: Path, data: bytes) -> str:
+def decode_po(path: Path, data: bytes) -> str:
     """The file's text in its declared charset (UTF-8 if none). A leading UTF-8 byte-order
     mark is dropped, as gettext's readers and Poedit drop it (Windows editors write one);
     everything else about the file stays as strict as ``msgfmt``."""
@@ -211,7 +212,7 @@ def read_po(path: Path, with_notes: bool = True, meta: FileMeta | None = None) -
     ``meta``: the file's metadata as the state store knows it (a file in a git repository,
     matched by its path: a platform may have dropped or changed our ``X-Automsg-*`` header)."""
     try:
-        text = _decode(path, path.read_bytes())
+        text = decode_po(path, path.read_bytes())
     except OSError as exc:
         raise FormatError(path, None, f"cannot read: {exc.strerror}") from None
     header, parsed = parse(path, text, with_notes)

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from ..errors import FormatError
 from ..formats import atomic_path, entry_notes
-from ..formats.po import HEADER_PREFIX, _decode, entry_text, fuzzy_in_po, meta_fields, parse
+from ..formats.po import HEADER_PREFIX, breaks_differ, decode_po, entry_text, fuzzy_in_po, meta_fields, parse
 from ..model import FileEntry, FileMeta, Unit, UnitKey
 
 TEMPLATE_NAME = "messages.pot"
@@ -169,19 +169,11 @@ def write_template(path: Path, units: Sequence[Unit], meta: FileMeta, *, now: da
     return _write_if_changed(Path(path), _read_old(Path(path)), render, now)
 
 
-def _breaks_differ(source: str, target: str) -> bool:
-    """Line breaks at the ends differ (``msgfmt -c`` refuses such an entry unless fuzzy)."""
-    if not target:
-        return False
-    starts = source.startswith("\n") != target.startswith("\n")
-    return starts or source.endswith("\n") != target.endswith("\n")
-
-
 def _existing_entries(path: Path, old: bytes) -> tuple[dict[str, FileEntry], dict[str, FileEntry]]:
     """The repository file's entries and its obsolete (``#~``) entries, by unit key.
     A file that cannot be read is a FormatError: it is not rewritten over."""
     check_no_conflict_markers(path)
-    text = _decode(path, old)
+    text = decode_po(path, old)
     _, entries = parse(path, text)
     obsolete_lines = [
         line[2:].removeprefix(" ")
@@ -242,7 +234,7 @@ def merge_language(
                         previous = existing.source
             else:
                 target, fuzzy, previous = keep[name], False, None
-            fuzzy = fuzzy or _breaks_differ(unit.source, target)
+            fuzzy = fuzzy or breaks_differ(unit.source, target)
         else:
             target, fuzzy, previous = unit.target, fuzzy_in_po(unit), unit.previous_source
         notes = entry_notes(unit)

@@ -27,19 +27,19 @@ from .texts import record_origins
 
 # An export's baseline, written beside the work into the connection's TEMP schema
 # (no lock on the state file), then copied in by one short transaction (record_export).
-_STAGING = """
-DROP TABLE IF EXISTS temp.staged_baselines;
-DROP TABLE IF EXISTS temp.staged_objects;
-DROP TABLE IF EXISTS temp.staged_groups;
-CREATE TEMP TABLE staged_baselines (language TEXT PRIMARY KEY, units TEXT NOT NULL);
-CREATE TEMP TABLE staged_objects (context TEXT NOT NULL, message_id TEXT NOT NULL, raw TEXT NOT NULL);
-CREATE TEMP TABLE staged_groups (language TEXT NOT NULL, unit_key TEXT NOT NULL, entry_key TEXT NOT NULL);
-"""
 _UNSTAGE = """
 DROP TABLE IF EXISTS temp.staged_baselines;
 DROP TABLE IF EXISTS temp.staged_objects;
 DROP TABLE IF EXISTS temp.staged_groups;
 """
+_STAGING = (
+    _UNSTAGE
+    + """
+CREATE TEMP TABLE staged_baselines (language TEXT PRIMARY KEY, units TEXT NOT NULL);
+CREATE TEMP TABLE staged_objects (context TEXT NOT NULL, message_id TEXT NOT NULL, raw TEXT NOT NULL);
+CREATE TEMP TABLE staged_groups (language TEXT NOT NULL, unit_key TEXT NOT NULL, entry_key TEXT NOT NULL);
+"""
+)
 
 
 @dataclass(slots=True)
@@ -111,7 +111,7 @@ class Baselines(StateConnection):
                 )
                 db.execute("INSERT INTO baseline_objects SELECT ?, * FROM temp.staged_objects", (export_id,))
                 db.execute("INSERT INTO baseline_groups SELECT ?, * FROM temp.staged_groups", (export_id,))
-                record_origins(db, account, origins, stamp, unless_same_target=True)
+                record_origins(db, account, origins, stamp)
         finally:
             with contextlib.suppress(sqlite3.Error):
                 self.db.executescript(_UNSTAGE)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from .. import jsonio
@@ -45,21 +45,18 @@ def record_origins(
     account: str,
     by_language: dict[str, list[tuple[str, str, str]]],
     stamp: str,
-    *,
-    unless_same_target: bool = False,
 ) -> None:
-    """(unit key, source, target) per language key as translated pairs; with
-    ``unless_same_target``, a unit whose recorded target is that target keeps its source.
-    Inside the caller's transaction (an export's, :mod:`.baselines`)."""
+    """(unit key, source, target) per language key as translated pairs; a unit whose
+    recorded target is that target keeps its source (and its stamp). Inside the
+    caller's transaction (an export's, :mod:`.baselines`)."""
     for language, rows in by_language.items():
         units = _load(db, "origins", account, language)
         before = len(units)
         changed = False
         for key, source, target in rows:
-            if unless_same_target:
-                old = units.get(key)
-                if old is not None and old[1] == target:
-                    continue
+            old = units.get(key)
+            if old is not None and old[1] == target:
+                continue
             units[key] = [source, target, stamp]
             changed = True
         if changed or len(units) != before:
@@ -74,13 +71,11 @@ class PushedAndOrigins(StateConnection):
         account: str,
         run_id: str,
         by_language: Mapping[str, Iterable[tuple[str, str, str, str]]],
-        before_commit: Callable[[], None] | None = None,
     ) -> None:
         """After a write: per language, each (unit key, source, target, export id of the
         file it came from) is both the unit's origin (a translated pair) and what
         ``run_id`` pushed; one transaction for all.
-        The units are taken a language at a time (one document of each table in hand).
-        ``before_commit`` runs last in the transaction (if it raises, nothing is saved)."""
+        The units are taken a language at a time (one document of each table in hand)."""
         stamp = now_utc()
         with self.transaction() as db:
             for language, items in by_language.items():
@@ -93,8 +88,6 @@ class PushedAndOrigins(StateConnection):
                 _save(db, "origins", account, lang, origins)
                 _save(db, "pushed", account, lang, pushed)
                 del origins, pushed
-            if before_commit is not None:
-                before_commit()
 
     def unrecord(self, account: str, run_id: str, units: Iterable[tuple[str, str]]) -> None:
         """Take back what ``run_id`` recorded of these (unit key, language) pairs: their
