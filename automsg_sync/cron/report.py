@@ -9,7 +9,6 @@ Every text a report holds goes through :func:`printable` first.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..files import write_atomic
+from ..files import write_private_json
 
 OK, NEEDS_HUMAN, ERROR, LOCKED = "ok", "needs-human", "error", "locked"
 EXIT = {OK: 0, NEEDS_HUMAN: 3, ERROR: 1, LOCKED: 4}
@@ -134,14 +133,11 @@ class CronReport:
 
 
 def write_json_private(path: Path, document: dict[str, Any]) -> None:
-    """Write a JSON file readable by its owner only (0600), atomically
-    (:func:`files.write_atomic`: removed again if anything fails, a full disk).
-
-    Texts stay as they are (JSON escapes a line break or a control character itself;
+    """:func:`files.write_private_json` (owner-only, atomic, fsync'd) of a report whose
+    texts may hold file names. Texts stay as they are (JSON escapes a line break or a control character itself;
     the report's texts were shown ``\\x0a`` before); only what UTF-8 cannot hold, the
     bytes of a file name that is not UTF-8, is escaped, so no name can make the write fail."""
-    text = json.dumps(_json_safe(document), ensure_ascii=False, separators=(",", ":"))
-    write_atomic(path, text.encode("utf-8"), private=True, sync=True)
+    write_private_json(path, _json_safe(document))
 
 
 def _see(errors_files: list[str], most: int = 3) -> str:
