@@ -8,11 +8,9 @@ one call for LivePerson's stock texts) — never one call per message or per con
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +33,7 @@ from .model import (
 )
 from .outbox import FileJob, Outbox, Progress, put_in_place, write_and_record
 from .snapshot import Snapshot, fetch_snapshot, select_skills
-from .state import StateStore
+from .state import StateStore, new_id
 
 
 @dataclass(frozen=True)
@@ -117,11 +115,6 @@ class ExportResult:
         }
 
 
-def new_export_id(account: str) -> str:
-    """``<account>-<UTC time>-<random>``: sortable, unique, readable in a file header."""
-    return f"{account}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
 def export_for_translation(
     conn: Connection,
     account: AccountSettings,
@@ -158,7 +151,7 @@ def export_for_translation(
         stock=snapshot.stock,
     )
     notices += _chat_language_warnings(contexts, languages, source_language, snapshot.api)
-    export_id = request.export_id or new_export_id(account.id)
+    export_id = request.export_id or new_id(account.id)
     # cron: only languages whose units changed since their file was last written
     changed = _changed_languages(state, account.id, units, request.only) if request.unless_unchanged else None
     if changed is not None and not any(language_key(lang) in changed for lang in languages):

@@ -39,12 +39,11 @@ from typing import Any
 from .diff import LiveView
 from .errors import AutomsgError, ConfigError, FormatError
 from .files import write_private_json
-from .imports import new_run_id
 from .lp import Connection
 from .lp.automessages import LEGACY, UNIFIED, AutoMessagesApi
 from .model import AutoMessage, Context, UnitKey, language_key
 from .qa import ERROR, QAContext, check_translation
-from .state import StateStore, now_utc
+from .state import StateStore, new_id, now_utc
 from .writer import ContextWriter, read_live
 
 RESTORE, NOOP, CONFLICT, GONE, REFUSED = "restore", "noop", "conflict", "gone", "refused"
@@ -252,7 +251,7 @@ def restore_backup(
     (:func:`_put_back`).
     """
     document, flavour, run_id, journal = _checked_backup(backup_path, account, state)
-    report = RestoreReport(new_run_id(account), str(backup_path), account, dry_run=not apply)
+    report = RestoreReport(new_id(account), str(backup_path), account, dry_run=not apply)
     api = AutoMessagesApi(conn, flavour, writable=True, put_override=put_override)
     live = read_live(api)
     vetted, report.ignored_fields = _vetted(

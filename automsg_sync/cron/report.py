@@ -134,9 +134,9 @@ class CronReport:
 
 def write_json_private(path: Path, document: dict[str, Any]) -> None:
     """:func:`files.write_private_json` (owner-only, atomic, fsync'd) of a report whose
-    texts may hold file names. Texts stay as they are (JSON escapes a line break or a control character itself;
-    the report's texts were shown ``\\x0a`` before); only what UTF-8 cannot hold, the
-    bytes of a file name that is not UTF-8, is escaped, so no name can make the write fail."""
+    texts may hold file names. Texts stay as they are (JSON escapes a line break or a
+    control character itself); only what UTF-8 cannot hold, the bytes of a file name
+    that is not UTF-8, is escaped (``\\xff``), so no name can make the write fail."""
     write_private_json(path, _json_safe(document))
 
 

@@ -28,11 +28,10 @@ from ..export import ExportRequest, export_for_translation
 from ..git import redact_url
 from ..git import round as gitround
 from ..html import write_run_page
-from ..imports import new_run_id
 from ..log import redact, register_secrets
 from ..lp import Connection, connect
 from ..snapshot import fetch_snapshot
-from ..state import DomainCache, StateStore, account_lock
+from ..state import DomainCache, StateStore, account_lock, new_id
 from ..verify import PASS, languages_to_verify, verify
 from .inbox import import_git, import_inbox
 from .report import (
@@ -72,7 +71,7 @@ def cron_run(
     unknown = [a for a in ids if a not in settings.accounts]
     if unknown:
         raise ConfigError(f"--accounts: account {unknown[0]} is not in the config file")
-    report = CronReport(new_run_id("cron"), utc_stamp())
+    report = CronReport(new_id("cron"), utc_stamp())
     _prepare(settings, ids)
     git_round, git_error = _git_start(settings, ids)
     report.accounts = _run_accounts(settings, ids, report.run_id, wait, sleep, clock, git_round)

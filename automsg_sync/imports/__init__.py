@@ -25,7 +25,6 @@ from .report import (
     ImportReport,
     ImportRun,
     Problem,
-    new_run_id,
     unreadable_report,
 )
 from .run import import_translations
@@ -43,7 +42,6 @@ __all__ = [
     "file_account",
     "files_by_account",
     "import_translations",
-    "new_run_id",
     "translation_files",
     "unreadable_report",
 ]

@@ -4,13 +4,11 @@ its lists and its JSON) and of a whole call (:class:`ImportRun`)."""
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from ..apply import ApplyResult
@@ -18,6 +16,7 @@ from ..diff import SKIPPED, UNTOUCHED, UPDATE, Decision, Plan, Proposal
 from ..formats import DEFAULT_MAX_BYTES
 from ..model import FileMeta, language_key
 from ..qa import Finding
+from ..state import new_id
 
 
 @dataclass(frozen=True)
@@ -175,10 +174,6 @@ class ImportReport:
         }
 
 
-def new_run_id(account: str) -> str:
-    return f"{account}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
 def _decision_json(d: Decision) -> dict[str, Any]:
     return _proposal_json(d.proposal) | {
         "outcome": d.outcome,
@@ -204,7 +199,7 @@ def _proposal_json(p: Proposal) -> dict[str, Any]:
 
 def unreadable_report(problems: Sequence[Problem], dry_run: bool) -> ImportReport:
     """The report of files no account could be read from: their errors only."""
-    report = ImportReport(new_run_id("unreadable"), "", dry_run)
+    report = ImportReport(new_id("unreadable"), "", dry_run)
     report.files = [p.file for p in problems]
     report.errors = list(problems)
     return report

@@ -15,10 +15,10 @@ from ..errors import ApiError, AutomsgError, ConfigError
 from ..lp import Connection
 from ..lp.automessages import AutoMessagesApi
 from ..model import AutoMessage, Context, UnitKey, language_key
-from ..state import Baseline, StateStore
+from ..state import Baseline, StateStore, new_id
 from ..writer import read_live
 from .proposals import read_files
-from .report import ImportOptions, ImportReport, Problem, new_run_id
+from .report import ImportOptions, ImportReport, Problem
 
 
 def import_translations(
@@ -36,7 +36,7 @@ def import_translations(
     apply's read-back; the three-way diff; with ``--apply``, the writes
     (:func:`_apply`).
     """
-    report = ImportReport(new_run_id(account.id), account.id, dry_run=not options.apply, again=options.again)
+    report = ImportReport(new_id(account.id), account.id, dry_run=not options.apply, again=options.again)
     report.files = [str(p) for p in paths]
     with report.timed("read"):
         proposals, baselines = _read(paths, account, options, state, report)

@@ -64,7 +64,8 @@ from __future__ import annotations
 
 from .baselines import Baseline, Baselines, BaselineUnit
 from .checkpoints import wait_for_checkpoints
-from .connection import now_utc, require_state, state_file
+from .clock import new_id, now_utc
+from .connection import require_state, state_file
 from .domains import DomainCache
 from .git import GitCursors
 from .lock import account_lock
@@ -79,6 +80,7 @@ __all__ = [
     "DomainCache",
     "StateStore",
     "account_lock",
+    "new_id",
     "now_utc",
     "require_state",
     "state_file",

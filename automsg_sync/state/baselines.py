@@ -22,7 +22,8 @@ from operator import attrgetter
 from .. import jsonio
 from ..errors import StateError
 from ..model import Unit, language_key
-from .connection import StateConnection, now_utc
+from .clock import now_utc
+from .connection import StateConnection
 from .texts import record_origins
 
 # An export's baseline, written beside the work into the connection's TEMP schema

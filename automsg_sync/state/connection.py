@@ -16,7 +16,6 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import tenacity
@@ -24,12 +23,6 @@ import tenacity
 from ..errors import ConfigError, StateError
 from .checkpoints import checkpoint_beside
 from .schema import upgrade_schema
-
-
-def now_utc() -> str:
-    """Now, as the state store writes times: UTC to the second, ``2026-01-02T00:00:00Z``."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
 
 FILE_NAME = "state.db"
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .connection import StateConnection, now_utc
+from .clock import now_utc
+from .connection import StateConnection
 
 
 class GitCursors(StateConnection):

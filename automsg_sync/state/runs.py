@@ -9,7 +9,8 @@ import json
 from collections.abc import Iterable
 
 from ..model import language_key
-from .connection import StateConnection, now_utc
+from .clock import now_utc
+from .connection import StateConnection
 
 
 class Runs(StateConnection):

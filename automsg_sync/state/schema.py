@@ -10,10 +10,10 @@ columns is someone else's and is left as it was (:func:`upgrade_schema`).
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
+
+from .clock import new_id
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS exports (
@@ -134,8 +134,7 @@ def _convert_unit_rows(db: sqlite3.Connection, path: Path) -> None:
         return
     # the copy is read outside the lock (SQLite's backup waits forever on a connection in
     # a write transaction): if another process converted the file first, it is dropped
-    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-    copy = path.with_name(f"{path.name}.before-upgrade-{stamp}")
+    copy = path.with_name(new_id(f"{path.name}.before-upgrade"))
     _keep_a_copy(db, copy)
     db.execute("BEGIN IMMEDIATE")
     try:

@@ -17,7 +17,8 @@ from typing import Literal
 from .. import jsonio
 from ..catalog import Origin
 from ..model import language_key
-from .connection import StateConnection, now_utc
+from .clock import now_utc
+from .connection import StateConnection
 
 Doc = dict[str, list[str]]  # a language's document: unit key → the unit's fields
 DocTable = Literal["pushed", "origins"]  # the per-account documents (the table name goes into SQL)
