@@ -25,6 +25,7 @@ from ..model import Unit, language_key
 from .clock import now_utc
 from .connection import StateConnection
 from .texts import record_origins
+from .txn import atomic
 
 # An export's baseline, written beside the work into the connection's TEMP schema
 # (no lock on the state file), then copied in by one short transaction (record_export).
@@ -128,20 +129,13 @@ class Baselines(StateConnection):
         db = self.db
         try:
             db.executescript(_STAGING)
-            db.execute("BEGIN")  # the TEMP schema only: no lock on the state file
-            try:
+            with atomic(db, "BEGIN"):  # the TEMP schema only: no lock on the state file
                 _stage_languages(db, exported)
                 db.executemany("INSERT INTO temp.staged_objects VALUES (?, ?, ?)", objects)
                 db.executemany(
                     "INSERT INTO temp.staged_groups VALUES (?, ?, ?)",
                     ((language_key(lang), member, entry) for lang, member, entry in groups),
                 )
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        db.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             raise StateError(f"{self.path}: {exc}") from None
 

@@ -23,6 +23,7 @@ import tenacity
 from ..errors import ConfigError, StateError
 from .checkpoints import checkpoint_beside
 from .schema import upgrade_schema
+from .txn import atomic
 
 FILE_NAME = "state.db"
 
@@ -112,18 +113,8 @@ class StateConnection:
         """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any exception; a SQLite error
         becomes :class:`~automsg_sync.errors.StateError`."""
         try:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                # SQLite may have rolled back already (a full disk, an I/O error, an
-                # interrupt): a second ROLLBACK's "no transaction is active" must not
-                # hide the real error
-                if self.db.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+            with atomic(self.db) as db:
+                yield db
         except sqlite3.Error as exc:
             raise StateError(f"{self.path}: {exc}") from None
         self._checkpoint()

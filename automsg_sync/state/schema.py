@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from .clock import new_id
+from .txn import atomic
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS exports (
@@ -136,8 +137,7 @@ def _convert_unit_rows(db: sqlite3.Connection, path: Path) -> None:
     # a write transaction): if another process converted the file first, it is dropped
     copy = path.with_name(new_id(f"{path.name}.before-upgrade"))
     _keep_a_copy(db, copy)
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with atomic(db):  # a failed ROLLBACK must not hide what failed (state/txn.py)
         found = _columns(db)  # again, under the lock: another process may have converted it meanwhile
         old = [t for t, cols in UNIT_ROWS.items() if found.get(t) == cols]
         if not old:
@@ -161,10 +161,6 @@ def _convert_unit_rows(db: sqlite3.Connection, path: Path) -> None:
         for table in old:
             db.execute(convert[table])
             db.execute(f"DROP TABLE unit_rows_{table}")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def _columns(db: sqlite3.Connection) -> dict[str, list[str]]:
