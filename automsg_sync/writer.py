@@ -32,10 +32,11 @@ log = logging.getLogger("automsg_sync.apply")  # the name its lines have always 
 def fetch_live(api: AutoMessagesApi, if_match: str | None = None) -> LiveView | None:
     """The live view from one ``view=BY_CONTEXT`` read; None if ``if_match`` is
     still the revision (304: nothing moved)."""
-    return _view(api.list_by_context(if_match=if_match))
+    return view_of(api.list_by_context(if_match=if_match))
 
 
-def _view(listing: ContextListing) -> LiveView | None:
+def view_of(listing: ContextListing) -> LiveView | None:
+    """The live view a ``view=BY_CONTEXT`` listing holds; None for a 304 (nothing moved)."""
     if listing.not_modified:
         return None
     assert listing.contexts is not None

@@ -16,7 +16,7 @@ from ..lp import Connection
 from ..lp.automessages import AutoMessagesApi
 from ..model import AutoMessage, Context, UnitKey, language_key
 from ..state import Baseline, StateStore, new_id
-from ..writer import read_live
+from ..writer import read_live, view_of
 from .proposals import read_files
 from .report import ImportOptions, ImportReport, Problem
 
@@ -193,7 +193,10 @@ def _live_view(
     if len(baselines) == 1 and len(revisions) == 1:
         [baseline] = baselines.values()
         listing = api.list_by_context(if_match=baseline.revision)
-        if listing.not_modified and api.resolved == baseline.api:
+        view = view_of(listing)
+        if view is not None:
+            return view
+        if api.resolved == baseline.api:
             report.used_304 = True
             contexts: dict[Context, list[AutoMessage]] = {}
             for (ctx, _), raw in state.baseline_objects(baseline.export_id).items():
@@ -201,7 +204,4 @@ def _live_view(
             # the export only filed objects under skills from an answer that showed contexts
             api.contexts_proven = any(not c.is_account for c in contexts) or None
             return LiveView.from_listing(contexts, listing.revision)
-        if not listing.not_modified:
-            assert listing.contexts is not None
-            return LiveView.from_listing(listing.contexts, listing.revision, listing.contexts_proven)
     return read_live(api)
