@@ -28,8 +28,9 @@ from automsg_sync.config import HttpSettings, Settings, load_settings
 from automsg_sync.errors import ApiStatusError, ConfigError, TransportError, WaitRefused
 from automsg_sync.lp import Connection, connect
 from automsg_sync.lp.domain import Domains
-from automsg_sync.lp.http import CONNECT_RETRY_WAIT, ConnectFailed, HttpClient, check_transport
+from automsg_sync.lp.http import CONNECT_RETRY_WAIT, ConnectFailed, HttpClient
 from automsg_sync.lp.skills import list_skills
+from automsg_sync.urls import check_transport
 
 SKILLS = "le-users/skills"
 

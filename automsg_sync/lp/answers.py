@@ -174,7 +174,8 @@ def _object_problem(obj: dict[str, Any]) -> str | None:
 
 
 def _contexts_checked(where: Any) -> tuple[list[Context] | None, list[str]]:
-    """:func:`_contexts_of` for a ``BY_CONTEXT`` answer that shows contexts: None when
+    """The contexts of a ``BY_CONTEXT`` answer that shows them (the documented
+    ``{"SKILL": ["3"], "ACCOUNT": ["111"]}``, account first): None when
     ``contexts`` is there but not an object; skill ids that are not numbers are left
     out of the list and returned (shown short) beside it. No ``contexts``: the account."""
     if where is None:
@@ -201,19 +202,3 @@ def _contexts_checked(where: Any) -> tuple[list[Context] | None, list[str]]:
     if not out and not bad:
         out = [Context.account()]
     return out, bad
-
-
-def _contexts_of(where: Any) -> list[Context]:
-    """The documented ``{"SKILL": ["3"], "ACCOUNT": ["111"]}``, as contexts (account first)."""
-    out: list[Context] = []
-    if not isinstance(where, dict):
-        return [Context.account()]
-    for kind, ids in where.items():
-        if str(kind).upper() == "ACCOUNT":
-            out.insert(0, Context.account())
-        elif str(kind).upper() == "SKILL":
-            for skill_id in ids if isinstance(ids, list) else [ids]:
-                context = Context.skill(str(skill_id))
-                if context not in out:
-                    out.append(context)
-    return out or [Context.account()]

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 from ..config import DEFAULT_CSDS_URL
 from ..errors import HTML_PAGE, ApiError, ApiStatusError
-from .http import HttpClient, check_transport
+from ..urls import check_transport
+from .http import HttpClient
 
 READ_ONLY = "accountConfigReadOnly"
 READ_WRITE = "accountConfigReadWrite"

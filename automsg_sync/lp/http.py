@@ -41,7 +41,7 @@ from urllib3.exceptions import NameResolutionError
 from .. import jsonio
 from ..config import HttpSettings
 from ..errors import ApiStatusError, RateLimited, TransportError, WaitRefused
-from ..urls import check_transport, is_loopback, suggest_scheme
+from ..urls import check_transport
 
 log = logging.getLogger("automsg_sync.http")
 
@@ -49,7 +49,6 @@ USER_AGENT = "automsg-sync/0.1"
 CONNECT_RETRY_WAIT = 1.0  # seconds, at most, before the one retry of a ConnectFailed
 _TLS_RECORD = ("\x15\x03", "\x16\x03")  # a TLS alert or handshake record where an HTTP status line should be
 _NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
-__all__ = ["ConnectFailed", "HttpClient", "check_transport", "is_loopback", "suggest_scheme"]
 
 
 class ConnectFailed(TransportError):

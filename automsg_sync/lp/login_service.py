@@ -64,7 +64,6 @@ class BearerAuth(requests.auth.AuthBase):
 class LoginSession:
     """A Login Service session: ``body`` is the login request's (user or application login)."""
 
-    refreshable = True
     renewals_on_401 = 1  # a new login, then the call once more
 
     def __init__(
@@ -85,10 +84,6 @@ class LoginSession:
         self._session_id: Secret | None = None
         self._refresh_every = REFRESH_MAX_INTERVAL
         self._since = 0.0  # clock() at the login or the last refresh
-
-    @property
-    def logged_in(self) -> bool:
-        return self._auth is not None
 
     def auth(self) -> requests.auth.AuthBase:
         """The bearer; logs in first, or refreshes the session when it is due."""

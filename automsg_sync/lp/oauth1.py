@@ -40,7 +40,6 @@ def warn_retired(account_id: str, describe: str) -> None:
 class OAuthKeys:
     """An API key: four secrets, every request signed (OAuth 1.0a, HMAC-SHA1)."""
 
-    refreshable = False
     renewals_on_401 = 0
 
     def __init__(self, app_key: Secret, app_secret: Secret, token: Secret, token_secret: Secret):
@@ -56,7 +55,9 @@ class OAuthKeys:
         auth: requests.auth.AuthBase = self._auth
         return auth
 
-    def relogin(self, refused: AuthError | None = None) -> None:  # pragma: no cover - not refreshable
+    def relogin(
+        self, refused: AuthError | None = None
+    ) -> None:  # pragma: no cover - never called (no renewals)
         raise AssertionError("an API key has no session to renew")
 
     def close(self) -> None:

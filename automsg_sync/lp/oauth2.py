@@ -44,7 +44,6 @@ class ClientCredentials:
     (see the module docstring). ``login`` is the bot login with the same credentials,
     when a user name is configured."""
 
-    refreshable = True
     # a new token; if a fresh one is refused, one more fresh one (it may have run out on the
     # way: a token of seconds); if that is refused too, the bot login
     renewals_on_401 = 3
