@@ -4,7 +4,6 @@ account by account (:mod:`automsg_sync.imports`)."""
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -65,40 +64,24 @@ def import_translations(
     its inbox: hidden files and *.part/*.tmp uploads are left alone.
     """
     # imported when the command runs, not at the top: `automsg-sync --help` loads every command module
-    from ..imports import ImportOptions, ImportRun, files_by_account, translation_files, unreadable_report
-    from ..imports import import_translations as run_import
-    from ..lp import connect
+    from ..imports import files_by_account, import_files, translation_files
     from ..render import print_file_selection, print_import_runs
-    from ..state import StateStore, account_lock, require_state
 
     check_outputs(report_path, html_path)
     selection = translation_files(files)
     print_file_selection(Console(stderr=True) if as_json else out(), selection)
     grouped = files_by_account(selection.files, accounts.override, settings.max_file_bytes)
-    run = ImportRun()
-    if grouped.accounts:  # a dry run from another folder must not leave an empty store there
-        require_state(settings.state_dir, "import-translations")
-    for account_id, paths in grouped.accounts.items():
-        state = StateStore(settings.state_dir)  # opened only when there is something to import
-        account = accounts.get(account_id)
-        options = ImportOptions(
-            do_apply,
-            accept_stale,
-            prefer_file,
-            include_fuzzy,
-            account.max_length,
-            settings.max_file_bytes,
-            max_xlsx_bytes=settings.max_xlsx_bytes,
-            again=settings.again(),
-        )
-        # a write takes the account's lock, as cron-run does; a dry run only reads
-        lock = account_lock(settings.state_dir, account_id, wait) if do_apply else nullcontext()
-        with lock, connect(settings, account) as conn:
-            run.reports.append(
-                run_import(conn, account, paths, options, state, settings.state_dir / "backups")
-            )
-    if grouped.unreadable:
-        run.reports.append(unreadable_report(grouped.unreadable, dry_run=not do_apply))
+    run = import_files(
+        settings,
+        grouped,
+        accounts.get,
+        wait,
+        apply=do_apply,
+        accept_stale=accept_stale,
+        prefer_file=prefer_file,
+        include_fuzzy=include_fuzzy,
+        again=settings.again(),
+    )
     if as_json:
         print_json(run.to_json())
     else:

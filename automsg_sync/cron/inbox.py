@@ -107,13 +107,12 @@ def import_inbox(
 
 def _import_options(settings: Settings, account: AccountSettings) -> ImportOptions:
     policies = account.policies
-    return ImportOptions(
+    return ImportOptions.for_account(
+        settings,
+        account,
         apply=policies.auto_apply,
         accept_stale=policies.accept_stale,
         prefer_file=policies.prefer_file,
-        max_length=account.max_length,
-        max_file_bytes=settings.max_file_bytes,
-        max_xlsx_bytes=settings.max_xlsx_bytes,
     )
 
 

@@ -27,7 +27,7 @@ from .report import (
     Problem,
     unreadable_report,
 )
-from .run import import_translations
+from .run import import_files, import_translations
 from .selection import FilesByAccount, FileSelection, file_account, files_by_account, translation_files
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "Problem",
     "file_account",
     "files_by_account",
+    "import_files",
     "import_translations",
     "translation_files",
     "unreadable_report",

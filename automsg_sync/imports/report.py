@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..apply import ApplyResult
+from ..config import AccountSettings, Settings
 from ..diff import SKIPPED, UNTOUCHED, UPDATE, Decision, Plan, Proposal
 from ..formats import DEFAULT_MAX_BYTES
 from ..model import FileMeta, language_key
@@ -35,6 +36,19 @@ class ImportOptions:
     # what every command suggested about this import carries (``--config /abs/automsg.toml``,
     # ``--state-dir /abs``), so that it works from any folder (issue #29)
     again: tuple[str, ...] = ()
+
+    @classmethod
+    def for_account(cls, settings: Settings, account: AccountSettings, **choices: Any) -> ImportOptions:
+        """The options of an import into ``account``: the settings' file limits and the
+        account's ``max_length``, with the run's ``choices`` (``apply``, ``accept_stale``,
+        ``prefer_file``, ``include_fuzzy``, ``again``) — the command line's, or cron's
+        policies."""
+        return cls(
+            max_length=account.max_length,
+            max_file_bytes=settings.max_file_bytes,
+            max_xlsx_bytes=settings.max_xlsx_bytes,
+            **choices,
+        )
 
 
 @dataclass(frozen=True)

@@ -4,21 +4,61 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 from .. import jsonio
 from ..apply import Rediff, apply_plan, finish_read_backs
-from ..config import AccountSettings
+from ..config import AccountSettings, Settings
 from ..diff import LiveView, Plan, Proposal, three_way
 from ..errors import ApiError, AutomsgError, ConfigError
-from ..lp import Connection
+from ..lp import Connection, connect
 from ..lp.automessages import AutoMessagesApi
 from ..model import AutoMessage, Context, UnitKey, language_key
-from ..state import Baseline, StateStore, new_id
+from ..state import Baseline, StateStore, account_lock, new_id, require_state
 from ..writer import read_live, view_of
 from .proposals import read_files
-from .report import ImportOptions, ImportReport, Problem
+from .report import ImportOptions, ImportReport, ImportRun, Problem, unreadable_report
+from .selection import FilesByAccount
+
+
+def import_files(
+    settings: Settings,
+    grouped: FilesByAccount,
+    account_of: Callable[[str], AccountSettings],
+    wait: float = 0,
+    **choices: Any,
+) -> ImportRun:
+    """``import-translations`` of files grouped by the account they carry: each account
+    in turn, on its own connection, under its lock when it writes (as cron-run takes it;
+    a dry run only reads), into one state store opened once; files whose account could
+    not be read get a report of their own. ``choices`` are the run's options
+    (:meth:`ImportOptions.for_account`). Nothing to import: no state store is needed.
+    An import finds its exports in the state store, so a missing one is refused before
+    anything is read (:func:`~automsg_sync.state.require_state`) rather than created
+    empty in the wrong folder."""
+    run = ImportRun()
+    if grouped.accounts:
+        require_state(settings.state_dir, "import-translations")
+        state = StateStore(settings.state_dir)
+        try:
+            for account_id, paths in grouped.accounts.items():
+                account = account_of(account_id)
+                options = ImportOptions.for_account(settings, account, **choices)
+                lock = account_lock(settings.state_dir, account_id, wait) if options.apply else nullcontext()
+                with lock, connect(settings, account) as conn:
+                    run.reports.append(
+                        import_translations(
+                            conn, account, paths, options, state, settings.state_dir / "backups"
+                        )
+                    )
+        finally:
+            state.close()
+    if grouped.unreadable:
+        run.reports.append(unreadable_report(grouped.unreadable, dry_run=not choices.get("apply")))
+    return run
 
 
 def import_translations(
