@@ -28,7 +28,6 @@ then a no-op, because ``new == live``.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -158,7 +157,7 @@ def _back_up(
         kind,
         str(path),
         [
-            (ctx.key, _message(live, ctx, event_id).id, json.dumps(sorted(texts)))
+            (ctx.key, _message(live, ctx, event_id).id, texts)
             for ctx, by_message in changes.items()
             for event_id, texts in by_message.items()
         ],

@@ -31,11 +31,12 @@ restored in turn. Dry run unless ``apply``.
 from __future__ import annotations
 
 import copy
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import jsonio
 from .diff import LiveView
 from .errors import AutomsgError, ConfigError, FormatError
 from .files import write_private_json
@@ -85,12 +86,27 @@ class RestoreReport:
         return 3 if self.by_outcome(CONFLICT) or self.by_outcome(GONE) or self.by_outcome(REFUSED) else 0
 
 
+def one_backup(paths: Sequence[Path]) -> Path:
+    """The one backup to restore. Several (a shell glob such as .automsg/backups/*.json once
+    a restore has backed up too) are refused in words, naming the newest: backup names
+    start with the account and the run's UTC time, so the newest sorts last."""
+    if len(paths) == 1:
+        return paths[0]
+    newest = max(paths, key=lambda p: p.name)
+    raise ConfigError(
+        f"restore puts back one apply at a time, and {len(paths)} backups were given; name one — "
+        f"the newest is {newest}"
+    )
+
+
 def load_backup(path: Path) -> dict[str, Any]:
+    """The backup at ``path``, read once (it holds every object an apply changed: tens of
+    MB for a large account); a file that is not one is refused with its name."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = jsonio.loads(path.read_bytes())
     except FileNotFoundError:
         raise FormatError(path, None, "no such backup file") from None
-    except (UnicodeDecodeError, ValueError):
+    except ValueError:  # not JSON, or not UTF-8
         raise FormatError(
             path, None, "not a backup (not JSON): restore takes a file of .automsg/backups/"
         ) from None
@@ -242,15 +258,17 @@ def restore_backup(
     apply: bool = False,
     put_override: bool = False,
     source_language: str = "en-US",
+    document: dict[str, Any] | None = None,
 ) -> RestoreReport:
     """Decide per object and language what a backup puts back and, with ``apply``, write it.
 
     The steps: the backup read and checked against the run's journal
     (:func:`_checked_backup`); one read of the account; each item vetted
     (:func:`_vetted`) and decided (:func:`decide`); with ``apply``, the writes
-    (:func:`_put_back`).
+    (:func:`_put_back`). ``document``: the backup as the caller already read it
+    (:func:`load_backup`), else it is read from ``backup_path``.
     """
-    document, flavour, run_id, journal = _checked_backup(backup_path, account, state)
+    document, flavour, run_id, journal = _checked_backup(backup_path, account, state, document)
     report = RestoreReport(new_id(account), str(backup_path), account, dry_run=not apply)
     api = AutoMessagesApi(conn, flavour, writable=True, put_override=put_override)
     live = read_live(api)
@@ -266,12 +284,13 @@ def restore_backup(
 
 
 def _checked_backup(
-    backup_path: Path, account: str, state: StateStore
+    backup_path: Path, account: str, state: StateStore, document: dict[str, Any] | None
 ) -> tuple[dict[str, Any], str, str, dict[tuple[str, str], set[str]]]:
     """The backup, the API that wrote it, its run and what the run's journal says it
     wrote; a backup of another account, an unknown API or a run not in the journal is
     refused whole."""
-    document = load_backup(backup_path)
+    if document is None:
+        document = load_backup(backup_path)
     if str(document.get("account")) != account:  # a usage error: --account names another account
         raise ConfigError(
             f"{backup_path}: the backup is for account {document.get('account')}, not {account} "
@@ -311,11 +330,7 @@ def _put_back(
         report.account,
         "restore",
         report.own_backup,
-        [
-            (c.key, e, json.dumps(sorted(i.language for i in its)))
-            for c, by in todo.items()
-            for e, its in by.items()
-        ],
+        [(c.key, e, [i.language for i in its]) for c, by in todo.items() for e, its in by.items()],
     )
 
     def object_of(

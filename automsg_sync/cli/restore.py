@@ -32,12 +32,13 @@ def restore(
     # imported when the command runs, not at the top: `automsg-sync --help` loads every command module
     from ..lp import connect
     from ..render import print_restore_report
-    from ..restore import load_backup, restore_backup
+    from ..restore import load_backup, one_backup, restore_backup
     from ..state import StateStore, account_lock
 
-    backup = _one(backups)
-    # the backup names its account; a --account that differs is refused by restore_backup
-    named = str(load_backup(backup).get("account") or "")
+    backup = one_backup(backups)
+    document = load_backup(backup)  # read once: it names the account to connect to
+    # a --account that differs from the backup's is refused by restore_backup
+    named = str(document.get("account") or "")
     account = accounts.get(accounts.override or named, None if accounts.override else f"{backup}: account")
     state = StateStore(settings.state_dir)
     lock = account_lock(settings.state_dir, account.id, wait) if do_apply else nullcontext()
@@ -51,19 +52,7 @@ def restore(
             apply=do_apply,
             put_override=account.put_override,
             source_language=account.source_language,
+            document=document,
         )
     print_restore_report(out(), report)
     sys.exit(report.exit_code)
-
-
-def _one(backups: tuple[Path, ...]) -> Path:
-    """The one backup to restore. Several (a shell glob such as .automsg/backups/*.json once
-    a restore has backed up too) are refused in words, naming the newest: backup names
-    start with the account and the run's UTC time, so the newest sorts last."""
-    if len(backups) == 1:
-        return backups[0]
-    newest = max(backups, key=lambda p: p.name)
-    raise click.UsageError(
-        f"restore puts back one apply at a time, and {len(backups)} backups were given; name one — "
-        f"the newest is {newest}"
-    )

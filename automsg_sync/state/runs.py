@@ -17,16 +17,23 @@ class Runs(StateConnection):
     """The ``runs`` and ``journal`` tables of :class:`~automsg_sync.state.StateStore`."""
 
     def start_run(
-        self, run_id: str, account: str, kind: str, backup: str, objects: Iterable[tuple[str, str, str]]
+        self,
+        run_id: str,
+        account: str,
+        kind: str,
+        backup: str,
+        objects: Iterable[tuple[str, str, Iterable[str]]],
     ) -> None:
-        """A run about to write: ``objects`` are (context, message id, languages JSON), pending."""
+        """A run about to write: ``objects`` are (context, message id, the languages it will
+        write), pending; the languages are kept sorted, as JSON (:meth:`journal_languages`)."""
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, 'applying', ?, ?, NULL)",
                 (run_id, account, kind, backup, now_utc()),
             )
             db.executemany(
-                "INSERT INTO journal VALUES (?, ?, ?, ?, 'pending')", ((run_id, *o) for o in objects)
+                "INSERT INTO journal VALUES (?, ?, ?, ?, 'pending')",
+                ((run_id, ctx, message, json.dumps(sorted(langs))) for ctx, message, langs in objects),
             )
 
     def mark_written(self, run_id: str, context: str, message_ids: Iterable[str]) -> None:
