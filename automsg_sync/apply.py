@@ -35,12 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .backups import backup_document, backup_object
 from .diff import UPDATE, Decision, LiveView, Plan, Proposal, by_key_object
 from .errors import ApiError, AutomsgError
 from .files import write_private_json
 from .lp.automessages import AutoMessagesApi
 from .model import AutoMessage, Context, Text, UnitKey, language_key
-from .state import StateStore, now_utc
+from .state import StateStore
 from .writer import ContextWriter, read_live
 
 UNCONFIRMED = "written, read-back pending"  # a run's status between its recording and its read-back
@@ -372,24 +373,9 @@ def _backup_document(
     live: LiveView,
     changes: dict[Context, dict[str, dict[str, str]]],
 ) -> dict[str, Any]:
-    objects = []
-    for context, by_message in sorted(changes.items()):
-        for event_id, texts in by_message.items():
-            objects.append(
-                {
-                    "context": context.key,
-                    "messageEventId": event_id,
-                    "languages": sorted(texts),
-                    "written": texts,
-                    "pre": dict(_message(live, context, event_id).raw),
-                }
-            )
-    return {
-        "format": "automsg-sync backup 1",
-        "run_id": run_id,
-        "account": account,
-        "api": flavour,
-        "revision": plan.revision,
-        "created_at": now_utc(),
-        "objects": objects,
-    }
+    objects = [
+        backup_object(context, event_id, sorted(texts), dict(texts), _message(live, context, event_id))
+        for context, by_message in sorted(changes.items())
+        for event_id, texts in by_message.items()
+    ]
+    return backup_document(run_id, account, flavour, plan.revision, objects)

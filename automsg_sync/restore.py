@@ -31,12 +31,11 @@ restored in turn. Dry run unless ``apply``.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import jsonio
+from .backups import backup_document, backup_object, load_backup
 from .diff import LiveView
 from .errors import AutomsgError, ConfigError, FormatError
 from .files import write_private_json
@@ -44,7 +43,7 @@ from .lp import Connection
 from .lp.automessages import LEGACY, UNIFIED, AutoMessagesApi
 from .model import AutoMessage, Context, UnitKey, language_key
 from .qa import ERROR, QAContext, check_translation
-from .state import StateStore, new_id, now_utc
+from .state import StateStore, new_id
 from .writer import ContextWriter, read_live
 
 RESTORE, NOOP, CONFLICT, GONE, REFUSED = "restore", "noop", "conflict", "gone", "refused"
@@ -84,37 +83,6 @@ class RestoreReport:
         if self.error is not None:
             return 1
         return 3 if self.by_outcome(CONFLICT) or self.by_outcome(GONE) or self.by_outcome(REFUSED) else 0
-
-
-def one_backup(paths: Sequence[Path]) -> Path:
-    """The one backup to restore. Several (a shell glob such as .automsg/backups/*.json once
-    a restore has backed up too) are refused in words, naming the newest: backup names
-    start with the account and the run's UTC time, so the newest sorts last."""
-    if len(paths) == 1:
-        return paths[0]
-    newest = max(paths, key=lambda p: p.name)
-    raise ConfigError(
-        f"restore puts back one apply at a time, and {len(paths)} backups were given; name one — "
-        f"the newest is {newest}"
-    )
-
-
-def load_backup(path: Path) -> dict[str, Any]:
-    """The backup at ``path``, read once (it holds every object an apply changed: tens of
-    MB for a large account); a file that is not one is refused with its name."""
-    try:
-        document = jsonio.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise FormatError(path, None, "no such backup file") from None
-    except ValueError:  # not JSON, or not UTF-8
-        raise FormatError(
-            path, None, "not a backup (not JSON): restore takes a file of .automsg/backups/"
-        ) from None
-    except OSError as exc:
-        raise FormatError(path, None, f"not a readable backup: {exc.strerror or exc}") from None
-    if not isinstance(document, dict) or document.get("format") != "automsg-sync backup 1":
-        raise FormatError(path, None, "not an automsg-sync backup")
-    return document
 
 
 def _items(path: Path, document: dict[str, Any]) -> list[RestoreItem]:
@@ -399,22 +367,8 @@ def _own_backup(
         for event_id, items in by.items():
             message = live.message(UnitKey(context, event_id))
             assert message is not None
-            objects.append(
-                {
-                    "context": context.key,
-                    "messageEventId": event_id,
-                    "languages": [i.language for i in items],
-                    "written": {i.language: i.pre.get("msg") if i.pre else None for i in items},
-                    "pre": dict(message.raw),
-                }
-            )
-    return {
-        "format": "automsg-sync backup 1",
-        "run_id": report.run_id,
-        "account": report.account,
-        "api": flavour,
-        "revision": live.revision,
-        "created_at": now_utc(),
-        "restores": report.backup,
-        "objects": objects,
-    }
+            written = {i.language: i.pre.get("msg") if i.pre else None for i in items}
+            objects.append(backup_object(context, event_id, [i.language for i in items], written, message))
+    return backup_document(
+        report.run_id, report.account, flavour, live.revision, objects, restores=report.backup
+    )

@@ -30,9 +30,10 @@ def restore(
     The account is the one the backup names (--account, if given, must be it).
     """
     # imported when the command runs, not at the top: `automsg-sync --help` loads every command module
+    from ..backups import load_backup, one_backup
     from ..lp import connect
     from ..render import print_restore_report
-    from ..restore import load_backup, one_backup, restore_backup
+    from ..restore import restore_backup
     from ..state import StateStore, account_lock
 
     backup = one_backup(backups)
