@@ -31,7 +31,9 @@ from lxml import etree  # type: ignore[import-untyped]
 from test_imports import export, run_import
 
 from automsg_sync.config import Settings
-from automsg_sync.imports import ImportReport
+from automsg_sync.errors import FormatError
+from automsg_sync.formats import read_translation_file
+from automsg_sync.imports import ImportReport, file_account
 from automsg_sync.lp import Connection
 
 FR = "fr-FR"
@@ -1161,3 +1163,26 @@ def test_the_untouched_fresh_export_plans_nothing(
     report = clean(run_import(settings, [path]))
     assert planned(report) == {}
     assert ignored(report) == {}
+
+
+def test_an_import_reads_a_workbook_once(
+    conn: Connection, settings: Settings, tmp_path: Path, logs: pytest.LogCaptureFixture
+) -> None:
+    """Grouping files by account reads a workbook's hidden sheet alone (formats.read_file_meta),
+    so an import parses each file once: a translator's own "Translation notes" column is said
+    once, and the account is learnt even from a workbook whose translations sheet is gone."""
+    path = fresh(conn, settings, tmp_path, "xlsx")
+    done = {k: f"(fr) {s}" for k, s in sheet_empty(path).items()}
+    out = insert_column(path, TRANSLATION, "Translation notes", dict.fromkeys(list(done)[:1], "n"), done)
+    assert file_account(out) == ACCOUNT
+    run_import(settings, [out])
+    said = [r for r in logs.records if "is not the translation column" in r.getMessage()]
+    assert len(said) == 1, [r.getMessage() for r in said]
+    wb = openpyxl.load_workbook(out)
+    wb.create_sheet("Notes")  # a workbook keeps one visible sheet
+    del wb["Translations"]
+    gone = tmp_path / "gone.xlsx"
+    wb.save(gone)
+    assert file_account(gone) == ACCOUNT
+    with pytest.raises(FormatError):
+        read_translation_file(gone)

@@ -15,10 +15,10 @@ from pathlib import Path
 from ..errors import FormatError
 from ..model import FileMeta, TranslationFile, Unit
 from .common import FILE_MODE, atomic_path, entry_notes
-from .po import read_po, write_po
+from .po import read_po, read_po_header, write_po
 from .tmx import write_tmx
 from .xliff import read_xliff, write_xliff
-from .xlsx_read import read_xlsx
+from .xlsx_read import read_xlsx, read_xlsx_meta
 from .xlsx_write import write_xlsx
 
 # what callers import from the package: the dispatch, and the shared writing of a file whole
@@ -88,14 +88,38 @@ def read_translation_file(
         ".sdlxliff": read_xliff,
         ".mqxliff": read_xliff,
     }
+    _check_file(path, max_bytes)
+    reader = readers[path.suffix.lower()]
+    return reader(path)
+
+
+def read_file_meta(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileMeta:
+    """A file's metadata (its account, language, export id) without reading its entries
+    where the format allows: a PO file's header entry (its first bytes), an XLSX
+    workbook's hidden sheet; an XLIFF file, or a PO file whose header cannot be read
+    alone, is read whole. The checks and errors are :func:`read_translation_file`'s for
+    what is read: an import that groups files by account then reads each file once."""
+    _check_file(path, max_bytes)
+    suffix = path.suffix.lower()
+    if suffix == ".po":
+        meta = read_po_header(path)
+        if meta is not None:
+            return meta
+    elif suffix == ".xlsx":
+        return read_xlsx_meta(path)
+    return read_translation_file(path, max_bytes).meta
+
+
+def _check_file(path: Path, max_bytes: int) -> None:
+    """An importable file that exists and is within ``max_bytes``, else a FormatError."""
     if not path.exists() and not path.is_symlink():
         raise FormatError(path, None, "no such file or folder")
-    reader = readers.get(path.suffix.lower())
-    if path.suffix.lower() == ".tmx":
+    suffix = path.suffix.lower()
+    if suffix == ".tmx":
         raise FormatError(
             path, None, "a TMX is the translator's memory of what is live, not a file to import"
         )
-    if reader is None:
+    if suffix not in IMPORTABLE:
         raise FormatError(path, None, f"unknown file type (expected {', '.join(IMPORTABLE)})")
     try:
         size = path.stat().st_size
@@ -103,4 +127,3 @@ def read_translation_file(
         raise FormatError(path, None, f"cannot read: {exc.strerror}") from None
     if size > max_bytes:
         raise FormatError(path, None, f"{size} bytes, over the {max_bytes}-byte limit (max_file_mb)")
-    return reader(path)

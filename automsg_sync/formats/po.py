@@ -207,6 +207,23 @@ def decode_po(path: Path, data: bytes) -> str:
         raise FormatError(path, line, f"not valid {charset} ({declared})") from None
 
 
+def read_po_header(path: Path) -> FileMeta | None:
+    """The metadata of a PO file's header entry read alone (the text up to the first blank
+    line, within its first 64 KiB), so that learning a large file's account does not
+    parse it whole; None when that is not a readable header (the whole read then says why)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return None
+    first = head.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    try:
+        header, _ = parse(path, first.decode("utf-8"))
+        return meta_from_fields(path, header) if header else None
+    except (FormatError, UnicodeDecodeError):
+        return None
+
+
 def read_po(path: Path, with_notes: bool = True, meta: FileMeta | None = None) -> TranslationFile:
     """Read a PO file back; a syntax error names the file and line. (``with_notes``: see :func:`parse`.)
     ``meta``: the file's metadata as the state store knows it (a file in a git repository,

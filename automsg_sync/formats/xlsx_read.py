@@ -12,9 +12,10 @@ import re
 import sys
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from defusedxml.ElementTree import fromstring, iterparse
 from python_calamine import CalamineError, CalamineWorkbook
@@ -23,8 +24,8 @@ from ..errors import FormatError
 from ..model import FileEntry, FileMeta, TranslationFile, normalise_language
 from .xlsx import META_SHEET, NEEDS_REVIEW, SHEET, TO_TRANSLATE
 
+T = TypeVar("T")
 log = logging.getLogger("automsg_sync.formats")
-_SAID_COLUMNS: set[tuple[str, str]] = set()  # (file, header) of a translator's own column, said once
 
 _HIDDEN_ROW = re.compile(rb"<row\b[^>]*\bhidden=\"(?:1|true)\"")
 MAX_MEMBERS = 500
@@ -34,36 +35,25 @@ MAX_RATIO = 200  # a part unpacking more than this many times its packed size is
 META_REQUIRED = ("account", "language", "export_id", "revision", "source_language")
 
 
+def read_xlsx_meta(path: Path, max_unpacked: int = MAX_UNCOMPRESSED) -> FileMeta:
+    """A workbook's metadata from its hidden sheet alone, with :func:`read_xlsx`'s checks
+    of the package and that sheet (an import learns the account without reading every row
+    twice)."""
+    book = _open(path, max_unpacked)
+    return _guarded(path, lambda: _read_meta(path, _meta_rows(path, book)))
+
+
 def read_xlsx(path: Path, max_unpacked: int = MAX_UNCOMPRESSED) -> TranslationFile:
     """Read a workbook back; problems name the file and the row. A workbook whose
     parts unpack to more than ``max_unpacked`` bytes (``max_xlsx_mb``) is refused
     before it is parsed."""
-    if not zipfile.is_zipfile(path):
-        raise FormatError(path, None, "not an XLSX workbook (not a zip file)")
-    _check_package(path, max_unpacked)
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        names = list(book.sheet_names)
-        if META_SHEET not in names:
-            raise FormatError(
-                path,
-                None,
-                f"the hidden sheet {META_SHEET!r} is missing (it holds the export id, account and "
-                "language): was the workbook copied into a new one? Type into the exported workbook itself",
-            )
-        meta_rows = book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
-        meta = _read_meta(path, meta_rows)
-        sheet, rows = _translations_sheet(path, book, names, meta.language)
-    except FormatError:
-        raise
-    except CalamineError as exc:
-        raise FormatError(path, None, f"cannot read the workbook: {exc}") from None
-    except BaseException as exc:
-        # calamine is Rust: a damaged file can make it panic, which pyo3 raises
-        # as PanicException, a BaseException. That is a bad file, not a crash.
-        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
-            raise
-        raise FormatError(path, None, f"cannot read the workbook ({type(exc).__name__})") from None
+    book = _open(path, max_unpacked)
+
+    def meta_and_rows() -> tuple[FileMeta, str, list[list[Any]]]:
+        meta = _read_meta(path, _meta_rows(path, book))
+        return (meta, *_translations_sheet(path, book, list(book.sheet_names), meta.language))
+
+    meta, sheet, rows = _guarded(path, meta_and_rows)
     if not rows:
         raise FormatError(path, 1, f"sheet {sheet!r} is empty (no header row)")
     columns = _columns(path, [_text(v) for v in rows[0]], meta)
@@ -131,11 +121,7 @@ def _columns(path: Path, header: list[str], meta: FileMeta) -> dict[str, int]:
         if role not in found and len(others) == 1:
             found[role] = others.pop()[0]
     for index, name in by_word.get("translation", []):
-        if (str(path), name) not in _SAID_COLUMNS:  # once, though an import reads a file twice
-            _SAID_COLUMNS.add((str(path), name))
-            log.warning(
-                "%s: column %r (column %d) is not the translation column: ignored", path, name, index + 1
-            )
+        log.warning("%s: column %r (column %d) is not the translation column: ignored", path, name, index + 1)
     shown = {
         "key": "Key",
         "source": f"Source ({meta.source_language})",
@@ -173,6 +159,42 @@ def _translations_sheet(
         f"no sheet named {SHEET!r}, and {'no' if not found else 'more than one'} other sheet has the "
         f"header row Key, Source, Translation ({language}): was the sheet renamed and its header changed?",
     )
+
+
+def _open(path: Path, max_unpacked: int) -> CalamineWorkbook:
+    """The workbook, once the file is a zip package within ``max_unpacked``."""
+    if not zipfile.is_zipfile(path):
+        raise FormatError(path, None, "not an XLSX workbook (not a zip file)")
+    _check_package(path, max_unpacked)
+    return _guarded(path, lambda: CalamineWorkbook.from_path(str(path)))
+
+
+def _meta_rows(path: Path, book: CalamineWorkbook) -> list[list[Any]]:
+    if META_SHEET not in book.sheet_names:
+        raise FormatError(
+            path,
+            None,
+            f"the hidden sheet {META_SHEET!r} is missing (it holds the export id, account and "
+            "language): was the workbook copied into a new one? Type into the exported workbook itself",
+        )
+    rows: list[list[Any]] = book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
+    return rows
+
+
+def _guarded(path: Path, read: Callable[[], T]) -> T:
+    """``read()``, a calamine failure said as the file's error."""
+    try:
+        return read()
+    except FormatError:
+        raise
+    except CalamineError as exc:
+        raise FormatError(path, None, f"cannot read the workbook: {exc}") from None
+    except BaseException as exc:
+        # calamine is Rust: a damaged file can make it panic, which pyo3 raises
+        # as PanicException, a BaseException. That is a bad file, not a crash.
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        raise FormatError(path, None, f"cannot read the workbook ({type(exc).__name__})") from None
 
 
 def _read_meta(path: Path, rows: list[list[Any]]) -> FileMeta:

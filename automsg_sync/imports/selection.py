@@ -10,8 +10,7 @@ from pathlib import Path
 from ..config import check_account_id
 from ..errors import ConfigError, FormatError
 from ..files import inbox_files
-from ..formats import DEFAULT_MAX_BYTES, IMPORTABLE, read_translation_file
-from ..formats.po import meta_from_fields, parse
+from ..formats import DEFAULT_MAX_BYTES, IMPORTABLE, read_file_meta
 from .report import Problem
 
 
@@ -54,34 +53,15 @@ def translation_files(paths: Sequence[Path]) -> FileSelection:
 def file_account(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """The account a translator file says it is for (``FileMeta.account``).
 
-    A PO file's header entry is read alone (its first bytes), so a large file
-    is not parsed twice; an XLSX or XLIFF file, or a PO file whose header
-    cannot be read that way, is read whole, with the import's checks: a file
-    that cannot be read raises the :class:`FormatError` its import would report.
+    Only what holds the metadata is read (:func:`formats.read_file_meta`: a PO file's
+    header entry, a workbook's hidden sheet), so the import reads each file once; a
+    file that cannot be read raises the :class:`FormatError` its import would report.
     """
-    account = _po_header_account(path) if path.suffix.lower() == ".po" else None
-    if account is None:
-        account = read_translation_file(path, max_bytes).meta.account
+    account = read_file_meta(path, max_bytes).account
     try:  # the id becomes a path and a URL: only letters and digits, as LivePerson's are
         return check_account_id(account, f"{path}: account")
     except ConfigError as exc:
         raise FormatError(path, None, str(exc).removeprefix(f"{path}: ")) from None
-
-
-def _po_header_account(path: Path) -> str | None:
-    """The ``X-Automsg-Account`` of a PO file's header entry (the text up to the
-    first blank line); None when that is not a readable header."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(1 << 16)
-    except OSError:
-        return None
-    first = head.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
-    try:
-        header, _ = parse(path, first.decode("utf-8"))
-        return meta_from_fields(path, header).account if header else None
-    except (FormatError, UnicodeDecodeError):
-        return None
 
 
 @dataclass(frozen=True)
