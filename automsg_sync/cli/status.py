@@ -45,7 +45,7 @@ def status(
     check_outputs(html_path)
     with connect(settings, account) as conn:
         result = account_status(conn, account, comma_list(languages), comma_list(skills))
-    if settings.git is not None and account.git:
+    if settings.uses_git(account):
         from ..git.round import status_line  # load cost: only an account in git mode needs it
 
         result = dataclasses.replace(result, git=status_line(settings, account))

@@ -132,6 +132,11 @@ class Settings:
     default_account: str | None = None
     config_path: Path | None = None  # the config file read, absolute; None: none was
 
+    def uses_git(self, account: AccountSettings) -> bool:
+        """Whether ``account`` exchanges its files through ``[git]`` (set, and not turned
+        off for the account with ``git = false``)."""
+        return self.git is not None and account.git
+
     def again(self) -> tuple[str, ...]:
         """The options a command this run suggests must carry to find the same config and
         state store from any folder: ``--config`` (absolute) when a config file was read,

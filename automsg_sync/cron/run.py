@@ -82,7 +82,7 @@ def cron_run(
     if git_error is not None:  # the repository's trouble is each git account's, not the others'
         needs_human = git_round is not None and git_round.needs_human
         for result in report.accounts:
-            if _uses_git(settings, settings.accounts[result.account]):
+            if settings.uses_git(settings.accounts[result.account]):
                 result.errors.append(printable(redact(git_error)))
                 result.worsen(NEEDS_HUMAN if needs_human else ERROR)
     path = settings.paths.reports / f"{report.run_id}.json"
@@ -101,13 +101,9 @@ def cron_run(
     return report
 
 
-def _uses_git(settings: Settings, account: AccountSettings) -> bool:
-    return settings.git is not None and account.git
-
-
 def _git_start(settings: Settings, ids: list[str]) -> tuple[gitround.GitRound | None, str | None]:
     """The run's git round, when an account of it uses ``[git]`` (see :mod:`automsg_sync.git.round`)."""
-    if not any(_uses_git(settings, settings.accounts[a]) for a in ids):
+    if not any(settings.uses_git(settings.accounts[a]) for a in ids):
         return None, None
     try:
         return gitround.start(settings), None
@@ -145,7 +141,7 @@ def _run_accounts(
     def serve(account_id: str) -> AccountResult:
         try:
             account = settings.accounts[account_id]
-            git = git_round if _uses_git(settings, account) else None
+            git = git_round if settings.uses_git(account) else None
             result = _run_account(settings, account, run_id, wait, sleep, clock, git)
         except Exception as exc:  # _run_account keeps its failures; this is the belt for a bug
             log.debug("account %s failed", account_id, exc_info=True, extra={"account": account_id})
