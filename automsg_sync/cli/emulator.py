@@ -6,20 +6,14 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 import click
 from click.core import ParameterSource
 
-from ..config import HttpSettings
-from ..errors import ApiError, ConfigError
-from ..jsonio import loads
-from ..languages import check_language
-from ..urls import is_loopback
+from ..errors import ConfigError
 
 SERVER_OPTIONS = ("host", "port", "data_path", "token_ttl")
 # a UI edit is a POST that bumps the revision: sent once, never retried (a retry could edit twice)
-EDIT_HTTP = HttpSettings(timeout=10.0, retry_waits=())
 
 
 @click.group(invoke_without_command=True)
@@ -107,43 +101,10 @@ def edit(
     (its messageEventId, e.g. CONSUMER_OPEN_NEW_CONVERSATION) in LANGUAGE becomes TEXT,
     in a new revision. The next import sees a text changed live since its export."""
     # imported when the command runs, not at the top: requests and tenacity, for this command only
-    from ..lp.http import HttpClient
+    from ..emulator.client import ui_edit
 
-    url = _loopback_url(url)
-    if not account_id:
-        raise ConfigError("no account: give --account or set AUTOMSG_ACCOUNT")
-    if context != "account" and not (context.startswith("skill/") and context[6:].isdigit()):
-        raise ConfigError(f"--context {context}: write account or skill/ID (e.g. skill/7)")
-    lang = check_language(language, "LANGUAGE")
-    hook = f"{url}/_emulator/accounts/{quote(account_id, safe='')}/ui-edit"
-    body = {"context": context, "messageEventId": message, "lang": lang, "msg": text}
-    answer = HttpClient(EDIT_HTTP).request("POST", hook, json=body, ok=(200, 400, 404))
-    if answer.status_code != 200:
-        raise ApiError(f"the emulator at {url} {_refusal(answer.text, account_id, context, message)}")
-    revision = loads(answer.text).get("revision", "?")
-    click.echo(f"edited {context}/{message} {lang} on {url} (account {account_id}, revision {revision})")
-
-
-def _loopback_url(url: str | None) -> str:
-    """``--url`` without its trailing ``/``, if it is an emulator on this machine; else a ConfigError."""
-    if not url:
-        raise ConfigError("no emulator: give --url or set AUTOMSG_CSDS_URL (e.g. http://127.0.0.1:8080)")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not is_loopback(parts.hostname or ""):
-        raise ConfigError(
-            f"--url {url}: not an emulator on this machine; edit talks to a loopback address only"
-        )
-    return url.rstrip("/")
-
-
-def _refusal(answer: str, account_id: str, context: str, message: str) -> str:
-    """What the emulator's refusal means, in words (its hook says ``cannot edit: …``)."""
-    try:
-        said = str(loads(answer)["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        said = answer.strip()
-    if "unknown account" in said:
-        return f"has no account {account_id}"
-    if said.startswith("cannot edit"):
-        return f"has no message {message} (context {context}, account {account_id})"
-    return f"refused the edit: {said}"
+    done = ui_edit(url, account_id, context, message, language, text)
+    click.echo(
+        f"edited {context}/{message} {done.language} on {done.url} "
+        f"(account {account_id}, revision {done.revision})"
+    )
