@@ -194,9 +194,31 @@ def oauth_client(account: Account, client_id: str, secret: str) -> dict[str, Any
     """The installed OAuth 2.0 application with this id and secret (compared in constant time)."""
     for client in account.oauth_clients:
         if client_id and client.get("clientId") == client_id:
-            known = str(client.get("clientSecret", ""))
-            return client if hmac.compare_digest(known.encode(), secret.encode()) else None
+            return client if secret_matches(client, secret) else None
     return None
+
+
+TOKEN_LIFETIME = 3600.0  # "valid for one hour": the OAuth 2.0 and the Connector API's pages
+
+
+def secret_matches(client: dict[str, Any], secret: str) -> bool:
+    """A client's ``clientSecret`` is ``secret``, compared in constant time."""
+    return hmac.compare_digest(str(client.get("clientSecret", "")).encode(), secret.encode())
+
+
+def token_answer(token: str, client: dict[str, Any]) -> Response:
+    """A Sentinel token's answer, as documented: ``{"access_token", "token_type": "Bearer"}``,
+    and ``expires_in`` only for a client given a ``tokenTtl`` (the pages show none)."""
+    answer: dict[str, Any] = {"access_token": token, "token_type": "Bearer"}
+    if client.get("tokenTtl") is not None:
+        answer["expires_in"] = client["tokenTtl"]
+    return jsonify(answer)
+
+
+def token_lifetime(client: dict[str, Any]) -> float:
+    """How long a client's token lives: its ``tokenTtl``, else an hour."""
+    ttl = client.get("tokenTtl")
+    return float(ttl) if isinstance(ttl, int | float) else TOKEN_LIFETIME
 
 
 def authorised(store: Store, tokens: Tokens, account_id: str) -> bool:

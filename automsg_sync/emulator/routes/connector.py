@@ -34,7 +34,6 @@ emulator's choice; its error body is not documented).
 
 from __future__ import annotations
 
-import hmac
 import json
 import secrets
 import time
@@ -43,11 +42,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from ..auth import secret_matches, token_answer, token_lifetime
 from ..connector import Connector, fill
 from ..context import current
 from ..responses import error
 
-APPJWT_LIFETIME = 3600.0
 PROFILE_SET = "OK User Profile set successfully"  # the documented SetUserProfile answer
 ASK = "cm.ConsumerRequestConversation"
 
@@ -131,22 +130,16 @@ def sentinel(account_id: str) -> Response:
     if request.args.get("grant_type", request.form.get("grant_type")) != "client_credentials":
         return error(400, "grant_type must be client_credentials")
     found = emu.connector.app(account, request.form.get("client_id", ""))
-    secret = str((found or {}).get("clientSecret", ""))
-    if not found or not hmac.compare_digest(secret, request.form.get("client_secret", "")):
+    if not found or not secret_matches(found, request.form.get("client_secret", "")):
         return error(401, "invalid client credentials")
     token = "appjwt." + secrets.token_urlsafe(32)
-    ttl = found.get("tokenTtl")
-    life = float(ttl) if isinstance(ttl, int | float) else APPJWT_LIFETIME
     with emu.connector.lock:
         emu.connector.app_tokens[token] = {
             "account": account_id,
             "clientId": found["clientId"],
-            "expires": time.time() + life,
+            "expires": time.time() + token_lifetime(found),
         }
-    answer: dict[str, Any] = {"access_token": token, "token_type": "Bearer"}  # documented: no expires_in
-    if ttl is not None:
-        answer["expires_in"] = ttl
-    return jsonify(answer)
+    return token_answer(token, found)
 
 
 @connector_api.post("/idp/api/account/<account_id>/consumer")

@@ -7,7 +7,14 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from ..auth import BAD_AUTHENTICATION, OAUTH1_EOL, login_service_error, oauth_client
+from ..auth import (
+    BAD_AUTHENTICATION,
+    OAUTH1_EOL,
+    login_service_error,
+    oauth_client,
+    token_answer,
+    token_lifetime,
+)
 from ..context import current
 from ..responses import error
 from .domain import base_uris
@@ -28,15 +35,8 @@ def sentinel_v2(account_id: str) -> Response:
     found = oauth_client(account, request.form.get("client_id", ""), request.form.get("client_secret", ""))
     if found is None:
         return error(401, "invalid client credentials")
-    ttl = found.get("tokenTtl")
-    life = float(ttl) if isinstance(ttl, int | float) else 3600.0
-    answer: dict[str, Any] = {
-        "access_token": current().tokens.issue_app_token(account_id, str(found["clientId"]), life),
-        "token_type": "Bearer",
-    }
-    if ttl is not None:
-        answer["expires_in"] = ttl
-    return jsonify(answer)
+    token = current().tokens.issue_app_token(account_id, str(found["clientId"]), token_lifetime(found))
+    return token_answer(token, found)
 
 
 @login_service.post("/vep/api/account/<account_id>/login")
