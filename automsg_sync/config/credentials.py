@@ -89,7 +89,7 @@ class Credentials:
 
     def source(self, name: str) -> str:
         """The environment variable (or config key) ``name`` is read from."""
-        return self.sources.get(name, f"AUTOMSG_{name.upper()}")
+        return self.sources.get(name) or CREDENTIAL_ENV.get(name, f"AUTOMSG_{name.upper()}")
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log redaction filter."""
@@ -154,18 +154,14 @@ def credentials(
     credentials whenever both are set (LivePerson's recommended method; OAuth 1.0 keys
     are retired), else an API key, else a user login. What another method's values
     set besides is named in ``ignored``."""
-    names = dict(sources or {})
-    found = _chosen(method, v, where, login)
+    found = replace(_chosen(method, v, where, login), sources=dict(sources or {}))
     used = set(METHOD_FIELDS[found.method])
     if found.method == "client" and found.username:
         used.add("username")  # the bot login's, as the fallback
     if found.login == "app":
         used |= {"username", *METHOD_FIELDS["oauth" if found.method == "bearer" else "client"]}
     ignored = tuple(
-        names.get(n, f"AUTOMSG_{n.upper()}")
-        for fields in METHOD_FIELDS.values()
-        for n in fields
-        if v.get(n) and n not in used
+        found.source(n) for fields in METHOD_FIELDS.values() for n in fields if v.get(n) and n not in used
     )
     return replace(found, ignored=ignored)
 

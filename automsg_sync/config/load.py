@@ -25,7 +25,7 @@ from ..languages import check_language
 from ..model import UNIT_STATES
 from ..urls import check_transport
 from .credentials import CREDENTIAL_ENV, LOGINS, NOT_SECRET, credentials, secret
-from .schema import ACCOUNTS, TOP, Table
+from .schema import ACCOUNTS, TOP, Table, keys_of
 from .settings import (
     APIS,
     DEFAULT_CONFIG,
@@ -212,12 +212,9 @@ def _verify_tls(http: Table) -> bool:
     return True
 
 
-POLICY_KEYS = ("auto_apply", "accept_stale", "prefer_file", "export_only", "verify_after_apply")
-
-
 def _policies(t: Table, defaults: Policies, *, done: bool = True) -> Policies:
     values: dict[str, Any] = {}
-    for name in POLICY_KEYS:
+    for name in keys_of("policies"):
         if name == "export_only":
             states = t.get(name, None)
             if states is not None:
@@ -258,8 +255,7 @@ def _account(t: Table, env: Mapping[str, str], private: bool, policies: Policies
             )
         values[name] = inline if inline is not None else env.get(var)
         sources[name] = var if inline is None else t.where(name)
-    found = credentials(method or None, values, t.where("auth"), login, sources)
-    account_credentials = replace(found, sources=sources)
+    account_credentials = credentials(method or None, values, t.where("auth"), login, sources)
     skills_raw = t.get("skills")
     skills: tuple[str, ...] | None
     if skills_raw == "all":
