@@ -7,19 +7,20 @@ from ..diff import CONFLICT, GONE, NOOP, STALE, UNTOUCHED, UPDATE
 
 HUMAN_LIMIT = 5000  # units needing a human listed with their texts (a plan page; a run page's file)
 
-# outcomes as a page shows them; the first five need a human
+# outcomes as a page shows them, in the glossary's words (docs/importing.md) as the terminal's
+# summary says them (render.summary_words); the first five need a human
 QA, DUPLICATE, APPLIED, NOT_APPLIED = "qa", "duplicate", "applied", "not-applied"
 HUMAN = (CONFLICT, STALE, QA, DUPLICATE, GONE)
 WORDS = {
     CONFLICT: "conflict",
     STALE: "stale",
-    QA: "QA error",
+    QA: "refused by QA",
     DUPLICATE: "files disagree",
     GONE: "gone",
-    UPDATE: "planned",
-    APPLIED: "applied",
+    UPDATE: "to write",
+    APPLIED: "written",
     NOT_APPLIED: "not written",
-    NOOP: "unchanged",
+    NOOP: "already live",
     UNTOUCHED: "left as exported",
 }
 EXPLAINED = {

@@ -260,12 +260,12 @@ def _totals(report: ImportReport, counts: Mapping[str, int]) -> list[tuple[str, 
     """The cards at the top of an account's section."""
     qa_levels = Counter(f.severity for f in report.qa)
     return [
-        ("planned", counts["planned"]),
-        ("applied", counts["applied"]),
-        ("unchanged", counts["noop"]),
+        ("to write", counts["planned"]),
+        ("written", counts["applied"]),
+        ("already live", counts["noop"]),
         ("left as exported", counts["untouched"]),
-        ("skipped", counts["skipped"]),
-        ("ignored (empty, unfinished, a copy of the source)", counts["ignored"]),
+        ("need a human", counts["skipped"]),
+        ("empty or unfinished", counts["ignored"]),
         ("QA errors", qa_levels["error"]),
         ("QA warnings", qa_levels["warning"]),
         ("file errors", counts["errors"]),
