@@ -8,7 +8,6 @@ formats share (:func:`atomic_path`, :func:`entry_notes`) is in :mod:`.common`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -51,17 +50,15 @@ def write_translation_file(
     file mode ``mode`` (the config's ``[paths] outbox_mode``, default 0640)."""
     suffix = path.suffix.lower()
     if suffix == ".tmx":  # the translator's memory: the units translated live (see formats.tmx)
-        write_tmx(path, meta, units)
+        write_tmx(path, meta, units, mode)
     elif suffix == ".xlsx":
-        write_xlsx(path, meta, units, skill_names)  # the only format that names skills in a column
+        write_xlsx(path, meta, units, skill_names, mode)  # the only format that names skills in a column
     elif suffix == ".po":
-        write_po(path, meta, units)
+        write_po(path, meta, units, mode)
     elif suffix == ".xlf":
-        write_xliff(path, meta, units)
+        write_xliff(path, meta, units, mode)
     else:
         raise ValueError(f"no writer for {path.suffix!r}")
-    if mode != FILE_MODE:
-        os.chmod(path, mode)  # the writers' atomic_path gave it the default
 
 
 def read_translation_file(

@@ -22,13 +22,13 @@ import polib
 from .. import __version__
 from ..errors import FormatError
 from ..model import FileEntry, FileMeta, TranslationFile, Unit, normalise_language
-from .common import atomic_path, entry_notes
+from .common import FILE_MODE, atomic_path, entry_notes
 from .po_parse import parse_lines, parse_regular
 
 HEADER_PREFIX = "X-Automsg-"
 
 
-def write_po(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
+def write_po(path: Path, meta: FileMeta, units: Sequence[Unit], mode: int = FILE_MODE) -> None:
     """One language's units as a PO file (the header through polib, entries by :func:`entry_text`)."""
     header = polib.POFile(wrapwidth=0)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M+0000")
@@ -61,7 +61,7 @@ def write_po(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
             )
         parts += (head, _field_text("", "msgstr", unit.target), "\n")
     parts.pop()  # entries are separated by a blank line; the file ends with the last one's line break
-    with atomic_path(path) as tmp:
+    with atomic_path(path, mode) as tmp:
         tmp.write_text("".join(parts), encoding="utf-8")
 
 

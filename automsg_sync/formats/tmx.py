@@ -22,7 +22,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from .. import __version__
 from ..model import FileMeta, Unit
-from .common import atomic_path
+from .common import FILE_MODE, atomic_path
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 TOOL = "automsg-sync"
@@ -33,7 +33,7 @@ def memory_units(units: Sequence[Unit]) -> list[Unit]:
     return [u for u in units if u.state == "translated" and u.target]
 
 
-def write_tmx(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
+def write_tmx(path: Path, meta: FileMeta, units: Sequence[Unit], mode: int = FILE_MODE) -> None:
     """The memory of ``units`` (see :func:`memory_units`) in ``meta.language``."""
     pairs: dict[tuple[str, str], list[Unit]] = {}
     for unit in memory_units(units):
@@ -62,5 +62,5 @@ def write_tmx(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
         for lang, text in ((meta.source_language, source), (meta.language, target)):
             tuv = etree.SubElement(tu, "tuv", {XML_LANG: lang})
             etree.SubElement(tuv, "seg").text = text
-    with atomic_path(path) as tmp:
+    with atomic_path(path, mode) as tmp:
         etree.ElementTree(root).write(str(tmp), encoding="UTF-8", xml_declaration=True, pretty_print=True)

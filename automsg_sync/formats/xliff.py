@@ -59,7 +59,7 @@ from lxml import etree  # type: ignore[import-untyped]  # (lxml-stubs lag behind
 from .. import __version__
 from ..errors import FormatError
 from ..model import FileEntry, FileMeta, TranslationFile, Unit
-from .common import NOT_XML_CHARS, atomic_path, entry_notes
+from .common import FILE_MODE, NOT_XML_CHARS, atomic_path, entry_notes
 from .po import HEADER_PREFIX, fuzzy_in_po, meta_fields, meta_from_fields
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
@@ -75,7 +75,7 @@ def _q(name: str) -> str:
     return f"{{{NS}}}{name}"
 
 
-def write_xliff(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
+def write_xliff(path: Path, meta: FileMeta, units: Sequence[Unit], mode: int = FILE_MODE) -> None:
     root = etree.Element(_q("xliff"), version="1.2", nsmap={None: NS})
     file = etree.SubElement(
         root,
@@ -125,7 +125,7 @@ def write_xliff(path: Path, meta: FileMeta, units: Sequence[Unit]) -> None:
             alt = etree.SubElement(tu, _q("alt-trans"), {"alttranstype": "previous-version"})
             etree.SubElement(alt, _q("source")).text = unit.previous_source
             etree.SubElement(alt, _q("target")).text = unit.target
-    with atomic_path(path) as tmp:
+    with atomic_path(path, mode) as tmp:
         etree.ElementTree(root).write(str(tmp), encoding="UTF-8", xml_declaration=True, pretty_print=True)
 
 

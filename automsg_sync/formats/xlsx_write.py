@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import FormatError
 from ..model import FileMeta, Unit, is_rtl
-from .common import atomic_path
+from .common import FILE_MODE, atomic_path
 from .po import fuzzy_in_po
 from .xlsx import META_SHEET, NEEDS_REVIEW, SHEET, TO_TRANSLATE, TRANSLATED, NoncharacterError
 
@@ -31,7 +31,9 @@ WIDTHS = {
 }
 
 
-def write_xlsx(path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: dict[str, str]) -> None:
+def write_xlsx(
+    path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: dict[str, str], mode: int = FILE_MODE
+) -> None:
     """One language's units as a workbook: the Translations sheet and the hidden metadata sheet."""
     # loaded here, not at the top: xlsxwriter costs ~30 ms to import, a run writing no workbook skips it
     import xlsxwriter  # type: ignore[import-untyped]
@@ -51,7 +53,7 @@ def write_xlsx(path: Path, meta: FileMeta, units: Sequence[Unit], skill_names: d
         "Notes",
         *(["Also used in"] if with_also else []),
     ]
-    with atomic_path(path) as tmp, tempfile.TemporaryDirectory(prefix="automsg-xlsx-") as scratch:
+    with atomic_path(path, mode) as tmp, tempfile.TemporaryDirectory(prefix="automsg-xlsx-") as scratch:
         # constant_memory: each row goes to a temporary file (in ``scratch``, removed
         # whatever happens) as soon as the next one starts, its strings written
         # inline (as openpyxl's write_only did); close() assembles the package.
