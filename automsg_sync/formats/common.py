@@ -23,7 +23,9 @@ def atomic_path(path: Path, mode: int = FILE_MODE) -> Iterator[Path]:
 
     A reader (a translator, a cron run) never sees a half-written file. The
     mode is set exactly (the umask does not narrow it) before the file takes
-    its place, so nobody ever sees it with another.
+    its place, so nobody ever sees it with another. Not :func:`files.write_atomic`:
+    that one writes bytes through the ``O_EXCL`` descriptor it made; the format
+    libraries (polib, xlsxwriter, lxml) open a path by name, which this hands them.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
