@@ -28,12 +28,11 @@ from ..model import Context, is_rtl
 from ..qa import Finding
 from .outcomes import APPLIED, DUPLICATE, EXPLAINED, HUMAN, HUMAN_LIMIT, NOT_APPLIED, QA, WORDS
 from .page import render_page, write_page
-from .texts import Text, command_line, diff, show
+from .texts import Command, Text, command_line, diff, import_commands, show
 
 UPDATE_LIMIT = 2000  # planned / applied updates listed with their texts
 OPEN_LIMIT = 500  # above this many units in a part, its contexts start collapsed
 
-Command = tuple[str, str]  # (what it does, command line)
 Findings = Mapping[tuple[str, str], list[Finding]]  # (unit key, language) → its QA findings
 
 
@@ -297,23 +296,15 @@ def _account_commands(
     report: ImportReport, counts: Mapping[str, int], skipped: Counter[str]
 ) -> list[Command]:
     """The commands that act on the whole import: apply it, take the file's side, push stale units."""
-    files = report.files
-    if not files:
+    if not report.files:
         return []
-    apply_all = ("automsg-sync", "import-translations", *files, "--apply", *report.again)
-    commands: list[Command] = []
-    if report.dry_run and counts["planned"]:
-        commands.append(("apply this plan", command_line(*apply_all)))
-    if skipped[CONFLICT]:
-        commands.append(
-            (
-                "take the file's text for every conflict (a live edit is overwritten)",
-                command_line(*apply_all, "--prefer-file"),
-            )
-        )
-    if skipped[STALE]:
-        commands.append(("push the stale translations anyway", command_line(*apply_all, "--accept-stale")))
-    return commands
+    return import_commands(
+        report.files,
+        report.again,
+        apply=report.dry_run and bool(counts["planned"]),
+        conflicts=bool(skipped[CONFLICT]),
+        stale=bool(skipped[STALE]),
+    )
 
 
 # --------------------------------------------------------------------------- the units listed

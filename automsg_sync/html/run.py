@@ -13,7 +13,7 @@ from ..diff import CONFLICT, STALE
 from ..model import is_rtl
 from .outcomes import EXPLAINED, HUMAN_LIMIT, WORDS
 from .page import render_page, write_page
-from .texts import Text, command_line, diff, show
+from .texts import Text, command_line, diff, import_commands, show
 
 
 def run_page(report: Mapping[str, Any], *, config: Path | None = None) -> str:
@@ -50,17 +50,20 @@ def _file_commands(
     if not moved or file.get("status") not in ("planned", "applied"):
         return []
     reasons = Counter(s.get("reason", "") for s in skipped)
-    again = ("automsg-sync", "import-translations", moved, *extra)
-    commands = [("see the plan in a page", command_line(*again, "--html", "plan.html"))]
-    if file.get("status") == "planned" and file.get("planned"):
-        commands.append(("apply it", command_line(*again, "--apply")))
-    if reasons[CONFLICT]:
-        commands.append(
-            ("take the file's text for the conflicts", command_line(*again, "--apply", "--prefer-file"))
-        )
-    if reasons[STALE]:
-        commands.append(("push the stale units anyway", command_line(*again, "--apply", "--accept-stale")))
-    return commands
+    page = (
+        "see the plan in a page",
+        command_line("automsg-sync", "import-translations", moved, *extra, "--html", "plan.html"),
+    )
+    return [
+        page,
+        *import_commands(
+            [moved],
+            extra,
+            apply=file.get("status") == "planned" and bool(file.get("planned")),
+            conflicts=bool(reasons[CONFLICT]),
+            stale=bool(reasons[STALE]),
+        ),
+    ]
 
 
 def _skipped_unit(skipped: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import difflib
 import re
 import shlex
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from markupsafe import Markup, escape
 
@@ -118,3 +118,28 @@ def _chars(old: str, new: str) -> tuple[str, str]:
 def command_line(*words: str) -> str:
     """A command a page suggests, quoted for a POSIX shell (a file name with spaces stays one word)."""
     return " ".join(shlex.quote(w) for w in words)
+
+
+Command = tuple[str, str]  # (what it does, command line)
+
+
+def import_commands(
+    files: Sequence[str], again: Sequence[str], *, apply: bool, conflicts: bool, stale: bool
+) -> list[Command]:
+    """The commands that settle an import of ``files``, as the plan and run pages offer
+    them: apply the plan, take the file's side of every conflict, push the stale units;
+    ``again``, the options every suggested command carries (``--config``, absolute)."""
+    base = ("automsg-sync", "import-translations", *files, *again, "--apply")
+    commands: list[Command] = []
+    if apply:
+        commands.append(("apply this plan", command_line(*base)))
+    if conflicts:
+        commands.append(
+            (
+                "take the file's text for every conflict (a live edit is overwritten)",
+                command_line(*base, "--prefer-file"),
+            )
+        )
+    if stale:
+        commands.append(("push the stale translations anyway", command_line(*base, "--accept-stale")))
+    return commands
