@@ -103,6 +103,16 @@ def platform_clone(remote: Path, where: Path) -> Path:
     return where
 
 
+def first_round(emu: Emu, tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A bare remote, a config for it, the first cron run (asserted clean), and the
+    platform's clone: (config, clone, the account's folder in the clone)."""
+    remote = bare_remote(tmp_path)
+    cfg = config(tmp_path, emu, remote)
+    assert cron(cfg).exit_code == 0
+    site = platform_clone(remote, tmp_path / "platform")
+    return cfg, site, site / "automatic-messages" / ACCOUNT
+
+
 def fr_live(emu: Emu) -> dict[str, str]:
     out = {}
     for ctx, objects in emu.dump()["accounts"][ACCOUNT]["autoMessages"].items():
@@ -196,11 +206,7 @@ def test_a_source_change_and_a_platform_push_in_one_round(
     """LivePerson's source of a translated unit changes while the platform pushes a good
     translation and one QA refuses: the good one goes live, the changed source is fuzzy in
     every language file, and the refused translator text stays in the repository."""
-    remote = bare_remote(tmp_path)
-    cfg = config(tmp_path, emu, remote)
-    assert cron(cfg).exit_code == 0
-    site = platform_clone(remote, tmp_path / "platform")
-    folder = site / "automatic-messages" / ACCOUNT
+    cfg, site, folder = first_round(emu, tmp_path)
     store = pypo.pofile.parsefile(str(folder / "fr-FR.po"))
     empties = [u for u in store.units if not u.isheader() and not u.target]
     good = next(u for u in empties if not set("<{") & set(u.source))
@@ -277,11 +283,7 @@ def test_a_platform_push_racing_the_runs_own_push_is_survived(
     """The platform pushes after the run fetched and before it pushes (the run is parked in
     the emulator meanwhile): the run's push is refused, it fetches, writes its files again over
     the platform's and pushes; the platform's work is in the result, never lost."""
-    remote = bare_remote(tmp_path)
-    cfg = config(tmp_path, emu, remote)
-    assert cron(cfg).exit_code == 0
-    site = platform_clone(remote, tmp_path / "platform")
-    folder = site / "automatic-messages" / ACCOUNT
+    cfg, site, folder = first_round(emu, tmp_path)
     emu.ui_edit(
         "account", "CONSUMER_OPEN_NEW_CONVERSATION", "en-US", "Hello! Reply within {expectedResponseTime}."
     )
@@ -320,11 +322,7 @@ def test_a_platform_translation_refused_by_qa_is_reported_with_the_check_in_word
     emu: Emu, tmp_path: Path, git_env: dict[str, str]
 ) -> None:
     """A newcomer's walk: the git-mode report said "qa" and not which check failed."""
-    remote = bare_remote(tmp_path)
-    cfg = config(tmp_path, emu, remote)
-    assert cron(cfg).exit_code == 0
-    site = platform_clone(remote, tmp_path / "platform")
-    folder = site / "automatic-messages" / ACCOUNT
+    cfg, site, folder = first_round(emu, tmp_path)
     store = pypo.pofile.parsefile(str(folder / "de-DE.po"))
     unit = next(u for u in store.units if not u.isheader() and not u.target and "{" in u.source)
     unit.target = "Eine Übersetzung ohne die Variable"
