@@ -374,7 +374,7 @@ def _backup_document(
     changes: dict[Context, dict[str, dict[str, str]]],
 ) -> dict[str, Any]:
     objects = [
-        backup_object(context, event_id, sorted(texts), dict(texts), _message(live, context, event_id))
+        backup_object(context, event_id, sorted(texts), texts, _message(live, context, event_id))
         for context, by_message in sorted(changes.items())
         for event_id, texts in by_message.items()
     ]

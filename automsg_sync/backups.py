@@ -12,7 +12,7 @@ set per language (a restore: what it puts back). :mod:`.restore` puts ``pre`` ba
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ def backup_object(
     context: Context,
     event_id: str,
     languages: list[str],
-    written: dict[str, str | None],
+    written: Mapping[str, str | None],
     pre: AutoMessage,
 ) -> dict[str, Any]:
     """One object of a backup: where it is, what the run writes, and the object before."""
